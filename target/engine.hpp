@@ -1,0 +1,241 @@
+// The AoE r11 target engine: one received frame in, zero or more reply frames out.
+//
+// Freestanding: no heap, no exceptions, no OS calls. All storage comes from the caller
+// (carved from an Arena at start-up). The engine never copies sector data: a read reply is
+// the header bytes written into the caller's buffer plus a (pointer, length) into the image.
+//
+// Threading model (see ARCHITECTURE.md):
+//  * A Target holds what every lcore shares: the export table and each export's r11 control
+//    state (config string, Mac Mask List, reserve list).
+//  * Each lcore owns one Engine (its counters, its rate limiter, its scratch state). Engines
+//    never write to each other.
+//  * Exactly one Engine is the *owner* (Role::owner). Only it executes commands that change
+//    control state (config set, mask edit, reserve set) and only it sends adverts; the HAL
+//    routes such frames to the owner (Engine::route). Other engines read the mask and reserve
+//    lists through a sequence counter over atomic words, so a reader never sees a half-done
+//    edit and never waits on a lock.
+//  * Exports are published by a control thread (not an lcore) with ExportTable::publish,
+//    an atomic pointer swap; the HAL reclaims retired exports after a grace period
+//    (Engine::quiescent marks each lcore's passes).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "wire.hpp"
+
+namespace aoe {
+
+// ---- exports -----------------------------------------------------------------------------
+inline constexpr std::uint16_t kMaxMaskEntries = 32;     // vblade's Nmasks
+inline constexpr std::uint16_t kMaxReserveEntries = 240; // fits a reply in a 1500-byte MTU
+
+// A list of MACs that one writer (the owner engine) edits and many readers scan.
+// Entries are MACs packed into the low 48 bits of a u64; a sequence counter (odd while an
+// edit is in progress) lets readers retry until they saw a consistent list.
+template <std::uint16_t Capacity> struct MacList {
+    std::atomic<std::uint32_t> seq{0};
+    std::atomic<std::uint16_t> count{0};
+    std::atomic<std::uint64_t> entries[Capacity]{};
+};
+
+// Per-export r11 control state; written only by the owner engine.
+struct ExportControl {
+    std::uint16_t config_len = 0;  // read only by the owner: config replies go to it
+    char config[cfg::kMaxString]{}; // the config string belongs to the clients; starts empty
+    MacList<kMaxMaskEntries> mask;
+    MacList<kMaxReserveEntries> reserve;
+};
+
+// One exported image. Filled in by the HAL control thread, then published; immutable while
+// published except for the writable image bytes and `control`.
+struct Export {
+    std::uint16_t shelf = 0;
+    std::uint8_t slot = 0;
+    bool writable = false;       // rw exports: served through the copy path, writes accepted
+    std::uint8_t* image = nullptr; // base of the image in memory
+    std::uint64_t sectors = 0;   // served capacity in 512-byte sectors
+    char serial[20];             // IDENTIFY words 10-19: image identity (hash prefix), space padded
+    char firmware[8];            // IDENTIFY words 23-26, space padded
+    char model[40];              // IDENTIFY words 27-46, space padded
+    ExportControl control;
+};
+
+// Fixed-capacity table of published exports. Slots are atomic pointers; the per-frame path
+// does acquire loads only.
+class ExportTable {
+  public:
+    static constexpr std::uint16_t kMaxCapacity = 255;
+    // `slots` is caller storage for `capacity` pointers (from the arena).
+    ExportTable(std::atomic<Export*>* slots, std::uint16_t capacity);
+    std::uint16_t capacity() const { return capacity_; }
+    // Control thread only. Returns false if the table is full or shelf.slot is taken.
+    bool publish(Export* e, std::uint16_t* index_out);
+    // Control thread only. After it returns, the HAL waits for every engine to pass a
+    // quiescent point before it unmaps the image.
+    Export* retire(std::uint16_t index);
+    Export* at(std::uint16_t index) const { return slots_[index].load(std::memory_order_acquire); }
+    // Per-frame lookup of an exact shelf.slot; nullptr if not exported.
+    Export* find(std::uint16_t shelf, std::uint8_t slot, std::uint16_t* index_out) const;
+
+  private:
+    std::atomic<Export*>* slots_;
+    std::uint16_t capacity_;
+};
+
+// ---- configuration -------------------------------------------------------------------------
+struct PortInfo {
+    Mac mac;                // replies are sent from this MAC
+    std::uint16_t mtu = 1500; // the verified MTU: sector count and reply size follow from it
+};
+
+struct TargetOptions {
+    std::uint16_t buffer_count = 64;      // Query Config: Buffer Count (>= 64, Linux's window)
+    std::uint16_t firmware_version = 0x4000 | 1;
+    std::uint16_t vlan = 0;               // 0: untagged frames only; else only this 802.1Q VID
+    bool remote_admin = false;            // let clients set config / edit mask / reserve
+    const Mac* allow = nullptr;           // static allow-list (vblade -m); empty = everyone
+    std::uint16_t allow_count = 0;
+    std::uint64_t advert_interval_ns = 1'000'000'000; // 0: no periodic adverts
+    // Broadcast config queries: at most `cfg_burst` replies per source MAC per window.
+    std::uint64_t cfg_rate_window_ns = 100'000'000;
+    std::uint16_t cfg_burst = 8;
+};
+
+// Everything shared between engines.
+struct Target {
+    ExportTable* exports;
+    TargetOptions options;
+};
+
+// ---- results -----------------------------------------------------------------------------
+enum class Verdict : std::uint8_t {
+    reply,   // at least one reply; call Engine::next_reply until it returns false
+    drop,    // dropped and counted by reason
+    silent,  // no reply by the spec (R set, config test mismatch, not our shelf.slot, ...)
+    forward, // Role::worker only: this frame must be handled by the owner (Engine::route)
+};
+
+enum class DropReason : std::uint8_t {
+    runt,          // shorter than Ethernet + AoE header
+    not_aoe,       // EtherType (after VLAN tags) is not 0x88A2
+    wrong_vlan,    // tagged when we serve untagged, or a VID we do not serve
+    foreign_dst,   // destination neither our MAC nor broadcast
+    group_src,     // multicast/broadcast source MAC (reflection/amplification)
+    not_allowed,   // source not in the static allow-list
+    masked,        // source not in the export's non-empty Mac Mask List
+    truncated,     // argument shorter than the command needs
+    broadcast_ata, // broadcast shelf/slot on a non-config command
+    vendor,        // vendor command 0xF0-0xFF
+    rate_limited,  // broadcast config query over the per-source budget
+    no_buffer,     // the HAL had no reply buffer (counted by the HAL via count_no_buffer)
+    count_
+};
+
+enum class SilentReason : std::uint8_t {
+    response,      // R flag set (our own loopback, another target's advert)
+    not_ours,      // shelf.slot not exported here
+    config_mismatch, // Query Config test / prefix test did not match
+    count_
+};
+
+// What the HAL transmits for one reply: `header_len` bytes at the caller's buffer, then
+// `data_len` bytes at `data` (sector data inside an image, or nullptr).
+struct Reply {
+    std::uint16_t header_len = 0;
+    const std::uint8_t* data = nullptr;
+    std::uint32_t data_len = 0;
+    std::uint16_t export_index = 0;
+    bool zero_copy_ok = false; // false for writable exports: the HAL must copy `data`
+    bool needs_flush = false;  // FLUSH on a writable export: sync the image, then send
+};
+
+// Largest header_len a reply can have: Ethernet + VLAN + AoE + the largest inline payload
+// (config string, mask or reserve list, IDENTIFY data).
+inline constexpr std::size_t kMaxInlineReply = kEthHeaderLen + kVlanTagLen + cfg::kArgEnd +
+                                               cfg::kMaxString;
+
+// ---- counters ----------------------------------------------------------------------------
+// One writer (the owning lcore), read by the telemetry thread: relaxed atomics, no RMW.
+struct Counter {
+    std::atomic<std::uint64_t> v{0};
+    void add(std::uint64_t n = 1) { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    std::uint64_t get() const { return v.load(std::memory_order_relaxed); }
+};
+
+struct ExportCounters {
+    Counter reads, writes, identify, flushes, other_ata;
+    Counter read_bytes, write_bytes;
+    Counter ata_errors;        // ATA status ERR replies (ABRT, IDNF)
+    Counter retransmits_seen;  // same LBA asked again by the same client (Linux retransmit)
+};
+
+struct EngineCounters {
+    Counter frames_in;
+    Counter replies, reply_bytes;
+    Counter dropped[static_cast<int>(DropReason::count_)];
+    Counter silent[static_cast<int>(SilentReason::count_)];
+    Counter aoe_errors[7];     // replies sent with the E flag, by AoE error code
+    Counter config_cmds, mask_cmds, reserve_cmds;
+    Counter adverts;
+    Counter forwarded;         // workers: frames routed to the owner
+};
+
+// ---- the engine --------------------------------------------------------------------------
+enum class Role : std::uint8_t { owner, worker };
+
+// Scratch state the engine keeps between accept() and next_reply() for one frame.
+struct FrameState {
+    const std::uint8_t* frame = nullptr;
+    std::uint32_t len = 0;
+    std::uint32_t aoe = 0;          // offset of the AoE header (14, or 18 when tagged)
+    std::uint16_t tci = 0;          // VLAN TCI to echo (PCP and VID)
+    bool tagged = false;
+    std::uint16_t next_export = 0;  // cursor for broadcast queries that match several exports
+    std::uint16_t replies = 0;
+};
+
+struct EngineStorage; // per-engine arrays carved from the arena (rate limiter, retransmit memo)
+
+class Engine {
+  public:
+    // Bytes of arena storage one engine needs; pass a block of that size to the constructor.
+    static std::size_t storage_bytes(const TargetOptions& opts);
+    Engine(const Target& target, const PortInfo& port, Role role, void* storage);
+
+    // Validate one frame. On Verdict::reply, call next_reply() until it returns false.
+    Verdict accept(const std::uint8_t* frame, std::uint32_t len, std::uint64_t now_ns,
+                   FrameState& st);
+    // Build the next reply for `st` into `out` (at least kMaxInlineReply bytes).
+    bool next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap, Reply& reply);
+
+    // Periodic work (adverts). Owner only; returns an advert frame for export `cursor` and
+    // advances it, or false when nothing is due. Call after each poll with the time.
+    bool tick(std::uint64_t now_ns, std::uint16_t& cursor, std::uint8_t* out,
+              std::uint32_t out_cap, Reply& reply);
+
+    // Which engine must handle this frame: owner-only commands return Role::owner.
+    // Cheap (reads a few header bytes); used by the HAL's software dispatcher.
+    static Role route(const std::uint8_t* frame, std::uint32_t len);
+
+    // The HAL could not get a buffer for a reply it was given: count it as dropped.
+    void count_no_buffer() { counters_.dropped[static_cast<int>(DropReason::no_buffer)].add(); }
+    // Marks a quiescent point (after each burst) for export reclamation.
+    void quiescent(std::uint64_t epoch) { quiescent_epoch_.store(epoch, std::memory_order_release); }
+    std::uint64_t quiescent_epoch() const { return quiescent_epoch_.load(std::memory_order_acquire); }
+
+    const EngineCounters& counters() const { return counters_; }
+    const ExportCounters& export_counters(std::uint16_t index) const;
+    const PortInfo& port() const { return port_; }
+
+  private:
+    const Target& target_;
+    PortInfo port_;
+    Role role_;
+    EngineStorage* storage_;
+    EngineCounters counters_;
+    std::atomic<std::uint64_t> quiescent_epoch_{0};
+};
+
+} // namespace aoe
