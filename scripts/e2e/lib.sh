@@ -1,0 +1,317 @@
+# shellcheck shell=bash
+# scripts/e2e/lib.sh: reusable pieces of the QEMU end-to-end boot harness. Source it from bash.
+#
+# What it sets up (all inside a private network namespace, unique per run):
+#   br0 (bridge, STP off, forward delay 0, IPv4 10.77.0.1/24 + ULA fd99::1/64)
+#   tapN (persistent taps made inside the namespace, enslaved to br0), one per QEMU client
+#   dnsmasq (DHCP + TFTP, --no-daemon, the fast flags of docs/testing.md)
+#   the AoE target on br0: vblade, or any program with vblade's `SHELF SLOT IFACE FILE` syntax
+#   N QEMU clients booting with -boot n; each serial console goes through an unbuffered reader
+#   that stamps every line with seconds since the run started, into client<N>.log
+# Everything is torn down by the EXIT/INT/TERM trap on every exit path. The work directory
+# (serial logs, dnsmasq and target logs) is removed after a passing run and kept after a
+# failing one (its path is printed).
+#
+# Functions return non-zero on failure; callers use `|| e2e_fail "..."`.
+
+E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_REPO=$(cd "$E2E_LIB_DIR/../.." && pwd)
+
+E2E_NS="" E2E_DIR="" E2E_T0="" E2E_OK=0 E2E_CONSOLE=${E2E_CONSOLE:-0}
+E2E_PIDS=()          # every background process we started, killed in reverse order on cleanup
+E2E_CLIENT_PIDS=()   # one per QEMU client (the `timeout` wrapping it)
+E2E_CLIENT_START=()  # seconds since E2E_T0 when each client was started
+E2E_BR=br0
+E2E_V4=10.77.0.1
+E2E_MTU=1500
+
+e2e_log() { echo "e2e: $*" >&2; }
+e2e_fail() { echo "e2e: FAIL: $*" >&2; exit 1; }
+e2e_now() { awk -v t0="$E2E_T0" -v t="$(date +%s.%N)" 'BEGIN{printf "%.1f", t - t0}'; }
+
+# e2e_require_root_tools: fail loudly when the machine cannot run the test.
+e2e_require_tools() {
+    local t
+    [ "$(id -u)" -eq 0 ] || e2e_fail "needs root (network namespaces, taps)"
+    for t in ip dnsmasq qemu-system-x86_64 perl timeout xorriso "$@"; do
+        command -v "$t" >/dev/null 2>&1 || e2e_fail "missing tool '$t' (run scripts/setup)"
+    done
+}
+
+# e2e_init NAME: work dir, namespace name, cleanup trap. Call once, first.
+e2e_init() {
+    local name=$1
+    E2E_T0=$(date +%s.%N)
+    E2E_NS="aoeb-${name}-$$"
+    E2E_DIR=$(mktemp -d "${E2E_WORKROOT:-/tmp}/aoeboot-e2e-${name}-XXXXXX")
+    chmod 755 "$E2E_DIR"   # dnsmasq's TFTP server runs as nobody
+    trap e2e_cleanup EXIT
+    trap 'e2e_log "interrupted"; exit 130' INT TERM HUP
+}
+
+e2e_cleanup() {
+    local rc=$? i pid
+    trap - EXIT INT TERM HUP
+    set +e   # a cleanup step that fails (a process already gone) must not stop the others
+    # Reverse order: clients first, then target and dnsmasq, then the readers.
+    for ((i = ${#E2E_PIDS[@]} - 1; i >= 0; i--)); do
+        pid=${E2E_PIDS[i]}
+        kill -TERM "$pid" 2>/dev/null
+    done
+    for pid in "${E2E_PIDS[@]}"; do
+        timeout 5 tail --pid="$pid" -f /dev/null 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+    done
+    if [ -n "$E2E_NS" ] && ip netns list 2>/dev/null | grep -qw "^$E2E_NS"; then
+        for pid in $(ip netns pids "$E2E_NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+        ip netns exec "$E2E_NS" sh -c 'for d in /sys/class/net/tap*; do [ -e "$d" ] && ip link del "${d##*/}"; done; ip link del br0' 2>/dev/null
+        ip netns del "$E2E_NS" 2>/dev/null
+    fi
+    wait 2>/dev/null
+    if [ "$rc" -eq 0 ] && [ "$E2E_OK" = 1 ] && [ "${E2E_KEEP:-0}" != 1 ]; then
+        rm -rf "$E2E_DIR"
+    elif [ -n "$E2E_DIR" ]; then
+        echo "e2e: logs kept in $E2E_DIR" >&2
+        for f in "$E2E_DIR"/client*.log; do [ -e "$f" ] && echo "e2e:   serial log $f" >&2; done
+    fi
+    exit "$rc"
+}
+
+# e2e_bg NAME CMD...: start CMD in the namespace, in the background, stdout+stderr to NAME.log.
+# `ip netns exec` execs CMD, so the recorded pid is the daemon itself (docs/testing.md).
+e2e_bg() {
+    local name=$1; shift
+    ip netns exec "$E2E_NS" "$@" </dev/null >"$E2E_DIR/$name.log" 2>&1 &
+    E2E_PIDS+=($!)
+    echo "$!" >"$E2E_DIR/$name.pid"
+}
+
+# e2e_net_up [MTU]: namespace, bridge with IPv4 + IPv6 ULA. The bridge gets a fixed MAC: left
+# alone it takes its first port's MAC when a tap joins, and a target that read the bridge's MAC
+# at start-up (vblade) then answers from an address the bridge no longer delivers locally.
+e2e_net_up() {
+    E2E_MTU=${1:-1500}
+    ip netns add "$E2E_NS" || return 1
+    local nsx=(ip netns exec "$E2E_NS")
+    "${nsx[@]}" ip link set lo up &&
+        "${nsx[@]}" ip link add "$E2E_BR" type bridge stp_state 0 forward_delay 0 &&
+        "${nsx[@]}" ip link set "$E2E_BR" mtu "$E2E_MTU" &&
+        "${nsx[@]}" ip link set "$E2E_BR" address 02:ae:0b:00:00:01 &&
+        "${nsx[@]}" ip addr add "$E2E_V4/24" dev "$E2E_BR" &&
+        "${nsx[@]}" ip -6 addr add fd99::1/64 dev "$E2E_BR" nodad &&
+        "${nsx[@]}" ip link set "$E2E_BR" up
+}
+
+# e2e_add_tap IDX: persistent tap made inside the namespace, in the bridge, at the run's MTU.
+e2e_add_tap() {
+    local tap=tap$1 nsx=(ip netns exec "$E2E_NS")
+    "${nsx[@]}" ip tuntap add dev "$tap" mode tap &&
+        "${nsx[@]}" ip link set "$tap" mtu "$E2E_MTU" &&
+        "${nsx[@]}" ip link set "$tap" master "$E2E_BR" &&
+        "${nsx[@]}" ip link set "$tap" up &&
+        "${nsx[@]}" ip link set "$E2E_BR" mtu "$E2E_MTU"
+}
+
+# e2e_tftp_prepare: TFTP root with Debian's pxelinux.0 and ldlinux.c32 (stage-pxe checks them).
+e2e_tftp_prepare() {
+    E2E_TFTP=$E2E_DIR/tftp
+    mkdir -p "$E2E_TFTP"
+    cp /usr/lib/PXELINUX/pxelinux.0 /usr/lib/syslinux/modules/bios/ldlinux.c32 "$E2E_TFTP/" ||
+        e2e_fail "pxelinux.0 / ldlinux.c32 missing (apt-get install pxelinux syslinux-common)"
+}
+
+# e2e_stage_pxe STAGE_PXE ISO: the real tool writes kernel, initrd and pxelinux.cfg.
+e2e_stage_pxe() {
+    local tool=$1 iso=$2
+    [ -n "$tool" ] || e2e_fail "stage-pxe path not given (STAGE_PXE); the e2e test needs the real tool"
+    [ -x "$tool" ] || e2e_fail "stage-pxe not found or not executable: $tool (build it: cmake --build ... --target stage-pxe)"
+    e2e_tftp_prepare
+    # shellcheck disable=SC2086 # extra arguments are word-split on purpose
+    timeout 60 "$tool" "$iso" --tftp-root "$E2E_TFTP" ${STAGE_PXE_ARGS---default} >"$E2E_DIR/stage-pxe.log" 2>&1 ||
+        { cat "$E2E_DIR/stage-pxe.log" >&2; e2e_fail "stage-pxe failed"; }
+    chmod -R a+rX "$E2E_TFTP"
+    [ -f "$E2E_TFTP/pxelinux.cfg/default" ] || e2e_fail "stage-pxe wrote no pxelinux.cfg/default"
+    e2e_log "staged with $tool: $(grep -ci '^ *append' "$E2E_TFTP/pxelinux.cfg/default") append line(s)"
+}
+
+# e2e_stage_fallback ISO: NOT stage-pxe. A plain copy step for bring-up runs before stage-pxe
+# existed; never used by the ctest tests (they pass the real tool). Writes the same append line
+# stage-pxe writes by default (decisions.md, "stage-pxe").
+e2e_stage_fallback() {
+    local iso=$1
+    e2e_log "WARNING: FALLBACK STAGING (copy step, not stage-pxe): for bring-up only"
+    e2e_tftp_prepare
+    mkdir -p "$E2E_TFTP/boot" "$E2E_TFTP/pxelinux.cfg"
+    xorriso -osirrox on -indev "$iso" \
+        -extract /boot/x86_64/loader/linux "$E2E_TFTP/boot/linux" \
+        -extract /boot/x86_64/loader/initrd "$E2E_TFTP/boot/initrd" >"$E2E_DIR/fallback-stage.log" 2>&1 ||
+        e2e_fail "fallback staging: xorriso extract failed"
+    cat >"$E2E_TFTP/pxelinux.cfg/default" <<'EOF'
+DEFAULT Live-Boot
+LABEL Live-Boot
+    kernel boot/linux
+    append initrd=boot/initrd rd.kiwi.live.pxe rd.neednet=1 ip=dhcp root=live:AOEINTERFACE=e0.1
+EOF
+    chmod -R a+rX "$E2E_TFTP"
+}
+
+# e2e_kernel_args ARGS: add kernel arguments to every append line of the staged pxelinux config
+# (used by the no-discover variant to pass aoeboot.nodiscover=1). The staged file is ours, a
+# per-run copy in the run's TFTP root.
+e2e_kernel_args() {
+    sed -i -E "s|^([[:space:]]*[Aa][Pp][Pp][Ee][Nn][Dd][[:space:]].*)$|\\1 $*|" "$E2E_TFTP/pxelinux.cfg/default"
+    grep -qi "append.* $*" "$E2E_TFTP/pxelinux.cfg/default" || e2e_fail "could not add kernel args '$*'"
+}
+
+# e2e_stage_sanboot EXPORT: iPXE script as the DHCP boot file; iPXE boots the ISO off the export.
+e2e_stage_sanboot() {
+    e2e_tftp_prepare
+    printf '#!ipxe\ndhcp\nsanboot aoe:%s\n' "$1" >"$E2E_TFTP/boot.ipxe"
+    chmod -R a+rX "$E2E_TFTP"
+}
+
+# e2e_dnsmasq BOOTFILE: DHCP + TFTP on br0 with the flags that take a boot from 37 s to 12 s.
+e2e_dnsmasq() {
+    local bootfile=${1:-pxelinux.0}
+    e2e_bg dnsmasq dnsmasq --no-daemon --conf-file=/dev/null --port=0 --user=root \
+        --interface="$E2E_BR" --bind-interfaces \
+        --dhcp-range=10.77.0.100,10.77.0.199,255.255.255.0,1h \
+        --dhcp-leasefile="$E2E_DIR/dnsmasq.leases" --dhcp-boot="$bootfile" \
+        --enable-tftp --tftp-root="$E2E_TFTP" \
+        --no-ping --dhcp-option=175,b0:01:01 \
+        --enable-ra --dhcp-range=::,constructor:"$E2E_BR",ra-only
+    local i
+    for i in $(seq 50); do
+        grep -q 'TFTP root is' "$E2E_DIR/dnsmasq.log" 2>/dev/null && return 0
+        kill -0 "${E2E_PIDS[-1]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$E2E_DIR/dnsmasq.log" >&2
+    e2e_fail "dnsmasq did not start"
+}
+
+# e2e_target TARGET ISO [SHELF SLOT]: serve ISO on br0. TARGET is `vblade` or the path of a
+# program with vblade's command line (aoe-target). Extra arguments: E2E_TARGET_ARGS.
+e2e_target() {
+    local target=$1 iso=$2 shelf=${3:-0} slot=${4:-1}
+    case "$target" in
+        vblade)
+            command -v vblade >/dev/null || e2e_fail "vblade not installed (apt-get install vblade)"
+            # -b 64: at least the Linux driver's window (decisions.md); -r: the cached ISO is read-only.
+            # shellcheck disable=SC2086
+            e2e_bg target vblade -r -b 64 ${E2E_TARGET_ARGS:-} "$shelf" "$slot" "$E2E_BR" "$iso"
+            E2E_TARGET_NAME=vblade ;;
+        *)
+            [ -n "$target" ] || e2e_fail "aoe-target path not given; this test needs the real aoe-target"
+            [ -x "$target" ] || e2e_fail "aoe-target not found or not executable: $target (build it)"
+            # shellcheck disable=SC2086
+            e2e_bg target "$target" ${E2E_TARGET_ARGS:-} "$shelf" "$slot" "$E2E_BR" "$iso"
+            E2E_TARGET_NAME=$(basename "$target") ;;
+    esac
+    # Bounded start-up check: the target must still be alive after a second (clients only look
+    # for it several seconds later, after DHCP, TFTP and the kernel).
+    sleep 1
+    kill -0 "${E2E_PIDS[-1]}" 2>/dev/null || { cat "$E2E_DIR/target.log" >&2; e2e_fail "$E2E_TARGET_NAME exited at start-up"; }
+    e2e_log "target $E2E_TARGET_NAME serving e$shelf.$slot on $E2E_BR ($(stat -c %s "$iso") bytes)"
+}
+
+# e2e_boot_clients N TIMEOUT: start N QEMU clients at once, each under `timeout`.
+# E2E_QEMU_DEVICE_EXTRA is appended to the virtio-net device (e.g. ",host_mtu=9000").
+e2e_boot_clients() {
+    local n=$1 tmo=$2 i mac fifo
+    for i in $(seq 1 "$n"); do e2e_add_tap "$i" || e2e_fail "tap$i"; done
+    for i in $(seq 1 "$n"); do
+        mac=$(printf '52:54:00:ae:%02x:%02x' $(($$ % 256)) "$i")
+        fifo=$E2E_DIR/client$i.fifo
+        mkfifo "$fifo"
+        # Unbuffered reader: every line gets the time since the run started (and, for the demo,
+        # is echoed to the terminal).
+        E2E_T0=$E2E_T0 E2E_CONSOLE=$E2E_CONSOLE E2E_TAG="client $i" perl -MTime::HiRes=time -e '
+            $| = 1; my $t0 = $ENV{E2E_T0}; my $con = $ENV{E2E_CONSOLE} eq "1";
+            open(my $log, ">", $ARGV[0]) or die; select((select($log), $| = 1)[0]);
+            while (my $l = <STDIN>) {
+                $l =~ s/\r//g; $l =~ s/\e\[[0-9;?]*[A-Za-z]//g;
+                my $s = sprintf("[%8.3f] %s", time - $t0, $l);
+                print $log $s; print STDERR "[$ENV{E2E_TAG}] $s" if $con;
+            }' "$E2E_DIR/client$i.log" <"$fifo" &
+        E2E_PIDS+=($!)
+        E2E_CLIENT_START[i]=$(e2e_now)
+        ip netns exec "$E2E_NS" timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -machine pc -smp 1 -m 512 \
+            -nographic -serial stdio -monitor none -no-reboot -boot n \
+            -netdev tap,id=n0,ifname=tap$i,script=no,downscript=no \
+            -device "virtio-net-pci,netdev=n0,mac=$mac,bootindex=1${E2E_QEMU_DEVICE_EXTRA:-}" \
+            </dev/null >"$fifo" 2>"$E2E_DIR/client$i.qemu.err" &
+        E2E_PIDS+=($!)
+        E2E_CLIENT_PIDS[i]=$!
+    done
+    e2e_log "started $n QEMU client(s) (timeout ${tmo}s each)"
+}
+
+# e2e_wait_clients: wait for every client to power off (or hit its timeout).
+e2e_wait_clients() {
+    local i rc
+    for i in "${!E2E_CLIENT_PIDS[@]}"; do
+        rc=0
+        wait "${E2E_CLIENT_PIDS[i]}" || rc=$?
+        [ "$rc" = 124 ] && e2e_log "client $i: QEMU timed out"
+        echo "$rc" >"$E2E_DIR/client$i.rc"
+    done
+    sleep 0.3   # let the readers drain
+}
+
+# e2e_check_results FIXTURE_ENV: every client must print the OK line with the right marker and
+# checksum. Prints `client N: OK in 12.7 s`. Optional checks from the environment:
+#   E2E_MIN_PAYLOAD   minimum AoE payload bytes the guest driver settled on (jumbo test)
+#   E2E_NODISCOVER=1  the guest ran without discover writes (found_after is asserted ≤ 5 s)
+e2e_check_results() {
+    local env=$1 i line marker sum t start boot bad=0 payload found
+    # shellcheck disable=SC1090
+    . "$env"
+    E2E_BOOT_TIMES=()
+    for i in "${!E2E_CLIENT_PIDS[@]}"; do
+        line=$(grep -m1 'AOEBOOT-RESULT:' "$E2E_DIR/client$i.log" || true)
+        start=${E2E_CLIENT_START[i]}
+        if [ -z "$line" ]; then
+            echo "client $i: FAIL (no result line; QEMU exit $(cat "$E2E_DIR/client$i.rc" 2>/dev/null))"
+            tail -n 15 "$E2E_DIR/client$i.log" | sed "s/^/  client $i| /" >&2
+            bad=1; continue
+        fi
+        t=$(echo "$line" | sed -E 's/^\[ *([0-9.]+)\].*/\1/')
+        boot=$(awk -v a="$t" -v b="$start" 'BEGIN{printf "%.1f", a - b}')
+        marker=$(echo "$line" | sed -nE 's/.* marker=([^ ]*).*/\1/p')
+        sum=$(echo "$line" | sed -nE 's/.* sha256=([^ ]*).*/\1/p')
+        payload=$(echo "$line" | sed -nE 's/.* payload=([0-9]*).*/\1/p')
+        found=$(echo "$line" | sed -nE 's/.* found_after=([0-9.]*).*/\1/p')
+        if ! echo "$line" | grep -q 'AOEBOOT-RESULT: OK '; then
+            echo "client $i: FAIL after $boot s: ${line#*AOEBOOT-RESULT: }"; bad=1; continue
+        fi
+        if [ "$marker" != "$FIXTURE_MARKER" ] || [ "$sum" != "$FIXTURE_PAYLOAD_SHA256" ]; then
+            echo "client $i: FAIL: marker/sha256 differ from the fixture ($marker $sum)"; bad=1; continue
+        fi
+        if [ -n "${E2E_MIN_PAYLOAD:-}" ] && [ "${payload:-0}" -lt "$E2E_MIN_PAYLOAD" ]; then
+            echo "client $i: FAIL: AoE payload $payload bytes < $E2E_MIN_PAYLOAD (jumbo frames not in use)"; bad=1; continue
+        fi
+        if [ "${E2E_NODISCOVER:-0}" = 1 ]; then
+            echo "$line" | grep -q ' nodiscover=1' || { echo "client $i: FAIL: guest did not run in no-discover mode"; bad=1; continue; }
+            awk -v f="$found" 'BEGIN{exit !(f != "" && f <= 5.0)}' ||
+                { echo "client $i: FAIL: export found ${found}s after link-up (> 5 s) without discover"; bad=1; continue; }
+        fi
+        E2E_BOOT_TIMES[i]=$boot
+        echo "client $i: OK in $boot s (target $E2E_TARGET_NAME, found ${found}s after link-up, payload $payload bytes)"
+    done
+    return $bad
+}
+
+# e2e_assert_overlap: the clients' boots ran at the same time, from console timestamps:
+# the latest first console line comes before the earliest result line.
+e2e_assert_overlap() {
+    local i first last maxfirst=0 minlast=999999
+    for i in "${!E2E_CLIENT_PIDS[@]}"; do
+        first=$(grep -m1 -oE '^\[ *[0-9.]+\]' "$E2E_DIR/client$i.log" | tr -d '[] ')
+        last=$(grep -m1 'AOEBOOT-RESULT:' "$E2E_DIR/client$i.log" | grep -oE '^\[ *[0-9.]+\]' | tr -d '[] ')
+        [ -n "$first" ] && [ -n "$last" ] || return 1
+        maxfirst=$(awk -v a="$maxfirst" -v b="$first" 'BEGIN{print (b > a) ? b : a}')
+        minlast=$(awk -v a="$minlast" -v b="$last" 'BEGIN{print (b < a) ? b : a}')
+    done
+    echo "overlap: last client started its console at ${maxfirst}s, first client finished at ${minlast}s"
+    awk -v a="$maxfirst" -v b="$minlast" 'BEGIN{exit !(a < b)}'
+}
