@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "mac_list.hpp"
 #include "wire.hpp"
 
 namespace aoe {
@@ -31,18 +32,10 @@ namespace aoe {
 inline constexpr std::uint16_t kMaxMaskEntries = 32;     // vblade's Nmasks
 inline constexpr std::uint16_t kMaxReserveEntries = 240; // fits a reply in a 1500-byte MTU
 
-// A list of MACs that one writer (the owner engine) edits and many readers scan.
-// Entries are MACs packed into the low 48 bits of a u64; a sequence counter (odd while an
-// edit is in progress) lets readers retry until they saw a consistent list.
-template <std::uint16_t Capacity> struct MacList {
-    std::atomic<std::uint32_t> seq{0};
-    std::atomic<std::uint16_t> count{0};
-    std::atomic<std::uint64_t> entries[Capacity]{};
-};
-
 // Per-export r11 control state; written only by the owner engine.
 struct ExportControl {
-    std::uint16_t config_len = 0;  // read only by the owner: config replies go to it
+    // Owner-only (not atomic): Query Config frames and adverts are handled by the owner.
+    std::uint16_t config_len = 0;
     char config[cfg::kMaxString]{}; // the config string belongs to the clients; starts empty
     MacList<kMaxMaskEntries> mask;
     MacList<kMaxReserveEntries> reserve;
@@ -56,9 +49,11 @@ struct Export {
     bool writable = false;       // rw exports: served through the copy path, writes accepted
     std::uint8_t* image = nullptr; // base of the image in memory
     std::uint64_t sectors = 0;   // served capacity in 512-byte sectors
-    char serial[20];             // IDENTIFY words 10-19: image identity (hash prefix), space padded
-    char firmware[8];            // IDENTIFY words 23-26, space padded
-    char model[40];              // IDENTIFY words 27-46, space padded
+    // IDENTIFY strings in reading order (the engine byte-swaps them into ATA order); a NUL
+    // ends the string early and the rest is sent as spaces.
+    char serial[20]{};           // words 10-19: image identity (hash prefix)
+    char firmware[8]{};          // words 23-26
+    char model[40]{};            // words 27-46
     ExportControl control;
 };
 
@@ -88,19 +83,25 @@ class ExportTable {
 struct PortInfo {
     Mac mac;                // replies are sent from this MAC
     std::uint16_t mtu = 1500; // the verified MTU: sector count and reply size follow from it
+                              // (at least 1060, so a full config string and IDENTIFY fit)
 };
 
 struct TargetOptions {
-    std::uint16_t buffer_count = 64;      // Query Config: Buffer Count (>= 64, Linux's window)
+    std::uint16_t buffer_count = 64;      // Query Config: Buffer Count; values below 64 are
+                                          // raised to 64 (Linux's window, aoe-protocol.md §4)
     std::uint16_t firmware_version = 0x4000 | 1;
-    std::uint16_t vlan = 0;               // 0: untagged frames only; else only this 802.1Q VID
+    // 0: untagged (or priority-tagged, VID 0) frames only; else only this 802.1Q VID (the
+    // innermost tag; an outer 802.1ad tag is accepted and echoed).
+    std::uint16_t vlan = 0;
     bool remote_admin = false;            // let clients set config / edit mask / reserve
     const Mac* allow = nullptr;           // static allow-list (vblade -m); empty = everyone
     std::uint16_t allow_count = 0;
-    std::uint64_t advert_interval_ns = 1'000'000'000; // 0: no periodic adverts
+    std::uint64_t advert_interval_ns = 1'000'000'000; // 0: no periodic adverts; else >= 100 ms
     // Broadcast config queries: at most `cfg_burst` replies per source MAC per window.
     std::uint64_t cfg_rate_window_ns = 100'000'000;
     std::uint16_t cfg_burst = 8;
+    std::uint16_t cfg_rate_sources = 64;  // rate-limiter table entries per engine (power of 2)
+    std::uint16_t retransmit_memo = 1024; // retransmit memo entries per engine (power of 2)
 };
 
 // Everything shared between engines.
@@ -151,10 +152,15 @@ struct Reply {
     bool needs_flush = false;  // FLUSH on a writable export: sync the image, then send
 };
 
-// Largest header_len a reply can have: Ethernet + VLAN + AoE + the largest inline payload
-// (config string, mask or reserve list, IDENTIFY data).
-inline constexpr std::size_t kMaxInlineReply = kEthHeaderLen + kVlanTagLen + cfg::kArgEnd +
-                                               cfg::kMaxString;
+// Largest header_len a reply can have: Ethernet + two VLAN tags (802.1ad + 802.1Q) + the
+// largest inline AoE payload: a full reserve list (12 + 240 * 6 = 1452), a config string
+// (18 + 1024), IDENTIFY (22 + 512) or a mask list (14 + 32 * 8).
+inline constexpr std::size_t kMaxInlineAoe = rsv::kArgEnd + 6u * kMaxReserveEntries;
+static_assert(kMaxInlineAoe >= cfg::kArgEnd + cfg::kMaxString);
+static_assert(kMaxInlineAoe >= ata::kArgEnd + ata::kSectorSize);
+static_assert(kMaxInlineAoe >= mask::kArgEnd + mask::kDirectiveLen * kMaxMaskEntries);
+static_assert(kMaxInlineAoe <= 1500, "a full reserve list must fit a 1500-byte MTU");
+inline constexpr std::size_t kMaxInlineReply = kEthHeaderLen + 2 * kVlanTagLen + kMaxInlineAoe;
 
 // ---- counters ----------------------------------------------------------------------------
 // One writer (the owning lcore), read by the telemetry thread: relaxed atomics, no RMW.
@@ -171,9 +177,12 @@ struct ExportCounters {
     Counter retransmits_seen;  // same LBA asked again by the same client (Linux retransmit)
 };
 
+// Every frame counts once in frames_in and exactly once in one of: replied, dropped[],
+// silent[], forwarded (dropped[no_buffer] is counted by the HAL on top, after the fact).
 struct EngineCounters {
     Counter frames_in;
-    Counter replies, reply_bytes;
+    Counter replied;           // frames that got one or more replies
+    Counter replies, reply_bytes; // reply frames built (a broadcast query may get several)
     Counter dropped[static_cast<int>(DropReason::count_)];
     Counter silent[static_cast<int>(SilentReason::count_)];
     Counter aoe_errors[7];     // replies sent with the E flag, by AoE error code
@@ -186,21 +195,29 @@ struct EngineCounters {
 enum class Role : std::uint8_t { owner, worker };
 
 // Scratch state the engine keeps between accept() and next_reply() for one frame.
+// The frame must stay valid and unchanged until the last next_reply().
 struct FrameState {
     const std::uint8_t* frame = nullptr;
     std::uint32_t len = 0;
-    std::uint32_t aoe = 0;          // offset of the AoE header (14, or 18 when tagged)
-    std::uint16_t tci = 0;          // VLAN TCI to echo (PCP and VID)
+    std::uint32_t aoe = 0;          // offset of the AoE header (14, 18 or 22 with tags)
+    std::uint16_t tci = 0;          // innermost VLAN TCI (PCP and VID); tags are echoed verbatim
     bool tagged = false;
-    std::uint16_t next_export = 0;  // cursor for broadcast queries that match several exports
-    std::uint16_t replies = 0;
+    std::uint16_t next_export = 0;  // index of the next export to answer for
+    std::uint16_t replies = 0;      // replies built so far for this frame
+    // Filled in by accept() for next_reply():
+    Mac src{};                      // the requester (replies go back to it)
+    std::uint8_t command = 0;
+    std::uint8_t pending_error = 0; // AoE error answered for every matching export (1, 5)
+    bool broadcast = false;         // shelf 0xFFFF or slot 0xFF (Query Config only)
+    bool done = true;
 };
 
 struct EngineStorage; // per-engine arrays carved from the arena (rate limiter, retransmit memo)
 
 class Engine {
   public:
-    // Bytes of arena storage one engine needs; pass a block of that size to the constructor.
+    // Bytes of arena storage one engine needs; pass a block of that size (any alignment) to
+    // the constructor. The block must outlive the engine.
     static std::size_t storage_bytes(const TargetOptions& opts);
     Engine(const Target& target, const PortInfo& port, Role role, void* storage);
 
@@ -210,8 +227,11 @@ class Engine {
     // Build the next reply for `st` into `out` (at least kMaxInlineReply bytes).
     bool next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap, Reply& reply);
 
-    // Periodic work (adverts). Owner only; returns an advert frame for export `cursor` and
-    // advances it, or false when nothing is due. Call after each poll with the time.
+    // Periodic work (adverts). Owner only (adverts carry the owner-only config string).
+    // Every advert_interval_ns a round starts: each call returns one advert (a Query Config
+    // response, R set, tag 0, to broadcast or to each allow-list MAC) for export `cursor`
+    // and advances the cursor; false when the round is over (cursor back to 0) or nothing
+    // is due. Call after each poll: `while (e.tick(now, cur, buf, cap, r)) send(...)`.
     bool tick(std::uint64_t now_ns, std::uint16_t& cursor, std::uint8_t* out,
               std::uint32_t out_cap, Reply& reply);
 
@@ -230,6 +250,10 @@ class Engine {
     const PortInfo& port() const { return port_; }
 
   private:
+    bool evaluate(const Export& e, const FrameState& st, int& why) const;
+    bool find_match(FrameState& st, std::uint32_t from, int& why) const;
+    bool rate_ok(const Mac& src, std::uint64_t now_ns);
+
     const Target& target_;
     PortInfo port_;
     Role role_;

@@ -1,0 +1,131 @@
+// Command 0, Issue ATA Command: the ATA emulation (aoe-protocol.md §1.2, §3).
+// ATA-level failures go in the ATA status/error registers with the AoE E flag clear: Linux
+// drops E-flagged replies and would retry for 180 s; status ERR fails the I/O at once.
+#include "detail.hpp"
+
+namespace aoe::detail {
+
+namespace {
+
+constexpr std::uint8_t kStatusOk = ata::kStatusDrdy;                    // exactly 0x40
+constexpr std::uint8_t kStatusFail = ata::kStatusDrdy | ata::kStatusErr; // 0x41
+
+bool is_ext(std::uint8_t op) { return op == ata::kCmdReadSectorsExt || op == ata::kCmdWriteSectorsExt; }
+
+// Same client, same export, same LBA again soon: a retransmit (Linux gives it a new tag,
+// so the tag cannot tell). Direct-mapped: a later request may evict an entry; this is a
+// statistic, not a protocol decision.
+void note_lba(MemoEntry* memo, std::uint32_t mask, const Mac& src, std::uint16_t index,
+              std::uint64_t lba, ExportCounters& ec) {
+    const std::uint64_t who = mac_key(src) | (std::uint64_t{index} << 48) | kValid;
+    const std::uint64_t h = (who ^ (lba * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+    MemoEntry& m = memo[(h >> 32) & mask];
+    if (m.who == who && m.lba == lba) {
+        ec.retransmits_seen.add();
+        return;
+    }
+    m.who = who;
+    m.lba = lba;
+}
+
+} // namespace
+
+void ata(const Ctx& c, const Request& rq, Export& e, std::uint16_t index, ExportCounters& ec,
+         MemoEntry* memo, std::uint32_t memo_mask, ReplyBody& out, Reply& reply) {
+    const std::uint8_t* a = rq.a;
+    std::uint8_t* o = out.a;
+    // Echo the 12-byte ATA arg (AFlags, LBA, reserved); registers are overwritten below.
+    for (std::size_t i = hdr::kLen; i < ata::kArgEnd; ++i) o[i] = a[i];
+    out.len = ata::kArgEnd;
+
+    const std::uint8_t aflags = a[ata::kAFlags];
+    const std::uint8_t scnt = a[ata::kSectorCount];
+    const std::uint8_t op = a[ata::kCmdStatus];
+
+    // Reserve/Release (r11 §3.5): while the list is non-empty, ATA from other MACs gets
+    // E + Error 6; IDENTIFY is exempt, as in vblade, so a client can still discover it.
+    if (op != ata::kCmdIdentify && !e.control.reserve.empty() && !e.control.reserve.contains(rq.src)) {
+        out.error(AoeError::target_reserved);
+        return;
+    }
+
+    std::uint8_t status = kStatusOk;
+    std::uint8_t error = 0;
+    std::uint8_t count = scnt;
+    auto fail = [&](std::uint8_t err) {
+        status = kStatusFail;
+        error = err;
+        ec.ata_errors.add();
+    };
+    // Largest count whose reply (or request) fits the port MTU: (MTU - 22) / 512.
+    const std::uint8_t max_scnt = sectors_for_mtu(c.port.mtu);
+
+    switch (op) {
+    case ata::kCmdIdentify:
+        ec.identify.add();
+        // Answered with 512 bytes whatever the count (Linux sends 1; sancheck pads the frame)
+        // and whatever trails the arg.
+        if (out.cap < ata::kArgEnd + ata::kSectorSize) {
+            fail(ata::kErrorAbrt);
+            break;
+        }
+        identify(e, o + ata::kData);
+        out.len = ata::kArgEnd + ata::kSectorSize;
+        count = 0; // vblade: no sectors left to transfer
+        break;
+
+    case ata::kCmdReadSectors:
+    case ata::kCmdReadSectorsExt:
+    case ata::kCmdWriteSectors:
+    case ata::kCmdWriteSectorsExt: {
+        const bool write = op == ata::kCmdWriteSectors || op == ata::kCmdWriteSectorsExt;
+        // The opcode decides the addressing (ATA: 0x20/0x30 are 28-bit commands); Linux
+        // sets AFlags E exactly for 0x24/0x34 and puts 0xE0 in lba3 for LBA28.
+        const std::uint64_t lba = load_lba48(a + ata::kLba) & (is_ext(op) ? 0xFFFFFFFFFFFFull : ata::kLba28Mask);
+        if (write) ec.writes.add(); else ec.reads.add();
+        if (write != ((aflags & ata::kAFlagWrite) != 0)) { fail(ata::kErrorAbrt); break; }
+        if (write && !e.writable) { fail(ata::kErrorAbrt); break; } // never modified
+        if (scnt == 0 || scnt > max_scnt) { fail(ata::kErrorAbrt); break; }
+        if (lba + scnt > e.sectors) { fail(ata::kErrorIdnf); break; }
+        const std::uint32_t bytes = std::uint32_t{scnt} * ata::kSectorSize;
+        if (write) {
+            if (rq.n - ata::kData < bytes) { fail(ata::kErrorAbrt); break; } // never pad
+            note_lba(memo, memo_mask, rq.src, index, lba, ec);
+            // The image memory is the writable mapping: the write is this copy.
+            __builtin_memcpy(e.image + lba * ata::kSectorSize, a + ata::kData, bytes);
+            ec.write_bytes.add(bytes);
+        } else {
+            note_lba(memo, memo_mask, rq.src, index, lba, ec);
+            // No copy: the HAL sends these bytes straight from the image. Writable exports
+            // take the copy path (a write may be changing them).
+            reply.data = e.image + lba * ata::kSectorSize;
+            reply.data_len = bytes;
+            reply.zero_copy_ok = !e.writable;
+            ec.read_bytes.add(bytes);
+        }
+        count = 0;
+        break;
+    }
+
+    case ata::kCmdFlushCache:
+    case ata::kCmdFlushCacheExt:
+        ec.flushes.add();
+        reply.needs_flush = e.writable; // the HAL syncs the mapping before it sends this
+        break;
+
+    case ata::kCmdCheckPowerMode:
+        ec.other_ata.add();
+        count = 0xFF; // active or idle
+        break;
+
+    default: // SMART, NOP, everything else: ABRT like vblade and ggaoed
+        ec.other_ata.add();
+        fail(ata::kErrorAbrt);
+        break;
+    }
+    o[ata::kErrFeature] = error;
+    o[ata::kSectorCount] = count;
+    o[ata::kCmdStatus] = status;
+}
+
+} // namespace aoe::detail

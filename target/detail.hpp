@@ -1,0 +1,97 @@
+// Internal to the core (like vblade's dat.h + fns.h): the engine's private storage and the
+// per-command handlers that engine.cpp dispatches to. Not part of the HAL contract.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "arena.hpp"
+#include "engine.hpp"
+
+namespace aoe {
+
+namespace detail {
+
+// Broadcast Query Config rate limiter, one direct-mapped entry per source-MAC hash.
+struct RateEntry {
+    std::uint64_t mac = 0;          // mac_key | kValid
+    std::uint64_t window_start = 0;
+    std::uint32_t count = 0;
+};
+
+// Retransmit memo: (client, export, LBA) of recent reads and writes, direct-mapped.
+struct MemoEntry {
+    std::uint64_t who = 0; // mac_key | export index << 48 | kValid
+    std::uint64_t lba = 0;
+};
+
+inline constexpr std::uint64_t kValid = std::uint64_t{1} << 63;
+inline constexpr std::uint64_t kMinAdvertIntervalNs = 100'000'000; // rate limit for adverts
+inline constexpr std::uint16_t kMinBufferCount = 64;
+
+// A request as the handlers see it: AoE header onward.
+struct Request {
+    const std::uint8_t* a; // AoE header (Ver/Flags byte)
+    std::uint32_t n;       // bytes from `a` to the end of the frame (incl. Ethernet padding)
+    Mac src;
+};
+
+// The reply under construction: AoE header onward, in the caller's buffer. The engine has
+// written the common header; handlers write from hdr::kLen on and must write every byte
+// up to `len` (never leave stale buffer bytes).
+struct ReplyBody {
+    std::uint8_t* a;
+    std::uint32_t cap;          // bytes allowed from `a`: min(port MTU, buffer)
+    std::uint32_t len = hdr::kLen;
+    void error(AoeError e) {
+        a[hdr::kVerFlags] = static_cast<std::uint8_t>(a[hdr::kVerFlags] | kFlagError);
+        a[hdr::kError] = static_cast<std::uint8_t>(e);
+    }
+};
+
+// Read-only view of what a handler may consult.
+struct Ctx {
+    const TargetOptions& opts;
+    const PortInfo& port;
+};
+
+// ata.cpp
+void ata(const Ctx& c, const Request& rq, Export& e, std::uint16_t index, ExportCounters& ec,
+         MemoEntry* memo, std::uint32_t memo_mask, ReplyBody& out, Reply& reply);
+// identify.cpp: the 512 bytes of IDENTIFY DEVICE data for `e`.
+void identify(const Export& e, std::uint8_t* out);
+// config.cpp
+bool config_matches(const Export& e, const Request& rq); // test / prefix test (else true)
+void config(const Ctx& c, const Request& rq, Export& e, ReplyBody& out);
+void config_body(const Ctx& c, const Export& e, std::uint8_t ccmd, ReplyBody& out);
+// mask.cpp
+void mask(const Ctx& c, const Request& rq, Export& e, ReplyBody& out);
+// reserve.cpp
+void reserve(const Ctx& c, const Request& rq, Export& e, ReplyBody& out);
+
+// Writes Ethernet (+ tags copied verbatim from `tags`) and the common AoE reply header for
+// export `e`; returns the offset of the AoE header in `out`.
+std::uint32_t write_headers(std::uint8_t* out, const Mac& dst, const Mac& src,
+                            const std::uint8_t* tags, std::uint32_t tag_len, const Export& e,
+                            std::uint8_t command, const std::uint8_t* tag);
+// Zero-pads a data-less reply to the 60-byte Ethernet minimum; returns the final length.
+std::uint32_t pad_reply(std::uint8_t* out, std::uint32_t len);
+
+inline std::uint32_t min_u32(std::uint32_t a, std::uint32_t b) { return a < b ? a : b; }
+
+} // namespace detail
+
+// Per-engine state carved from the caller's storage block.
+struct EngineStorage {
+    ExportCounters exports[ExportTable::kMaxCapacity];
+    detail::RateEntry* rate = nullptr;
+    std::uint32_t rate_mask = 0;
+    detail::MemoEntry* memo = nullptr;
+    std::uint32_t memo_mask = 0;
+    // advert round (owner only)
+    std::uint64_t advert_due = 0;
+    std::uint16_t advert_dest = 0;
+    bool advert_active = false;
+};
+
+} // namespace aoe

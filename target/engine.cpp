@@ -1,0 +1,306 @@
+// Frame parsing, validation and dispatch (AoE r11 §2; aoe-protocol.md §3 for bad input).
+// The order of the checks decides which counter a bad frame lands in; see accept().
+#include "detail.hpp"
+
+namespace aoe {
+
+namespace {
+
+std::uint32_t pow2_at_least(std::uint32_t n) {
+    std::uint32_t p = 1;
+    while (p < n && p < (1u << 20)) p <<= 1;
+    return p;
+}
+
+// Minimum bytes from the AoE header on that each command needs (its fixed argument);
+// aoe-protocol.md §3 "truncated argument": ATA < 36, Config < 32, Mask < 28, Reserve < 26
+// frame bytes.
+std::uint32_t arg_end(std::uint8_t command) {
+    switch (command) {
+    case static_cast<std::uint8_t>(Command::ata): return ata::kArgEnd;
+    case static_cast<std::uint8_t>(Command::query_config): return cfg::kArgEnd;
+    case static_cast<std::uint8_t>(Command::mac_mask): return mask::kArgEnd;
+    default: return rsv::kArgEnd;
+    }
+}
+
+// Why a frame got no reply from any export, most specific first.
+enum Why : int { kNotOurs = 0, kMasked = 1, kMismatch = 2 };
+
+} // namespace
+
+namespace detail {
+
+std::uint32_t write_headers(std::uint8_t* out, const Mac& dst, const Mac& src,
+                            const std::uint8_t* tags, std::uint32_t tag_len, const Export& e,
+                            std::uint8_t command, const std::uint8_t* tag) {
+    store_mac(out, dst);
+    store_mac(out + 6, src);
+    // The request's tags (TPID + TCI each) go back unchanged: same VLAN, same PCP.
+    for (std::uint32_t i = 0; i < tag_len; ++i) out[12 + i] = tags[i];
+    store_be16(out + 12 + tag_len, kEtherTypeAoe);
+    std::uint8_t* a = out + kEthHeaderLen + tag_len;
+    a[hdr::kVerFlags] = static_cast<std::uint8_t>((kVersion << 4) | kFlagResponse);
+    a[hdr::kError] = 0;
+    // Always our real shelf.slot, even for a broadcast request (Linux drops 0xFFFF/0xFF).
+    store_be16(a + hdr::kMajor, e.shelf);
+    a[hdr::kMinor] = e.slot;
+    a[hdr::kCommand] = command;
+    if (tag)
+        for (int i = 0; i < 4; ++i) a[hdr::kTag + i] = tag[i];
+    else
+        store_be32(a + hdr::kTag, 0);
+    return static_cast<std::uint32_t>(kEthHeaderLen + tag_len);
+}
+
+std::uint32_t pad_reply(std::uint8_t* out, std::uint32_t len) {
+    // AoE r11 replies are Ethernet frames: never send stale buffer bytes as padding.
+    for (; len < kMinFrameLen; ++len) out[len] = 0;
+    return len;
+}
+
+} // namespace detail
+
+std::size_t Engine::storage_bytes(const TargetOptions& opts) {
+    ArenaSize s;
+    s.add<EngineStorage>();
+    s.add<detail::RateEntry>(pow2_at_least(opts.cfg_rate_sources ? opts.cfg_rate_sources : 1));
+    s.add<detail::MemoEntry>(pow2_at_least(opts.retransmit_memo ? opts.retransmit_memo : 1));
+    return s.bytes;
+}
+
+Engine::Engine(const Target& target, const PortInfo& port, Role role, void* storage)
+    : target_(target), port_(port), role_(role), storage_(nullptr) {
+    const TargetOptions& o = target.options;
+    Arena arena(storage, storage_bytes(o));
+    storage_ = arena.make<EngineStorage>();
+    const std::uint32_t nrate = pow2_at_least(o.cfg_rate_sources ? o.cfg_rate_sources : 1);
+    const std::uint32_t nmemo = pow2_at_least(o.retransmit_memo ? o.retransmit_memo : 1);
+    storage_->rate = arena.make_array<detail::RateEntry>(nrate);
+    storage_->rate_mask = nrate - 1;
+    storage_->memo = arena.make_array<detail::MemoEntry>(nmemo);
+    storage_->memo_mask = nmemo - 1;
+}
+
+const ExportCounters& Engine::export_counters(std::uint16_t index) const {
+    return storage_->exports[index < ExportTable::kMaxCapacity ? index : 0];
+}
+
+Role Engine::route(const std::uint8_t* frame, std::uint32_t len) {
+    std::uint32_t off = 12;
+    for (int tags = 0; tags < 2 && off + 2 <= len; ++tags) {
+        const std::uint16_t t = load_be16(frame + off);
+        if (t != kEtherTypeVlan && t != kEtherTypeQinQ) break;
+        off += kVlanTagLen;
+    }
+    const std::uint32_t cmd = off + 2 + hdr::kCommand;
+    if (cmd >= len || load_be16(frame + off) != kEtherTypeAoe) return Role::worker; // any engine drops it
+    // Config, Mac Mask and Reserve change (or read owner-only) control state.
+    return frame[cmd] == static_cast<std::uint8_t>(Command::ata) ? Role::worker : Role::owner;
+}
+
+bool Engine::rate_ok(const Mac& src, std::uint64_t now_ns) {
+    const TargetOptions& o = target_.options;
+    const std::uint64_t k = mac_key(src) | detail::kValid;
+    detail::RateEntry& r = storage_->rate[(k * 0x9E3779B97F4A7C15ull >> 40) & storage_->rate_mask];
+    if (r.mac != k || now_ns - r.window_start >= o.cfg_rate_window_ns || now_ns < r.window_start) {
+        r.mac = k;
+        r.window_start = now_ns;
+        r.count = 0;
+    }
+    if (r.count >= o.cfg_burst) return false;
+    ++r.count;
+    return true;
+}
+
+// Would export `e` answer this frame? Side-effect free, so accept() can decide the verdict
+// before any state changes.
+bool Engine::evaluate(const Export& e, const FrameState& st, int& why) const {
+    // r11 Mac Mask List: with a non-empty list, frames from other MACs are ignored
+    // (vblade tests it before dispatch, so it covers config queries too).
+    if (!e.control.mask.empty() && !e.control.mask.contains(st.src)) {
+        if (why < kMasked) why = kMasked;
+        return false;
+    }
+    if (st.pending_error == 0 && st.command == static_cast<std::uint8_t>(Command::query_config)) {
+        const detail::Request rq{st.frame + st.aoe, st.len - st.aoe, st.src};
+        if (!detail::config_matches(e, rq)) {
+            why = kMismatch;
+            return false;
+        }
+    }
+    return true;
+}
+
+bool Engine::find_match(FrameState& st, std::uint32_t from, int& why) const {
+    const ExportTable& t = *target_.exports;
+    const std::uint8_t* a = st.frame + st.aoe;
+    const std::uint16_t shelf = load_be16(a + hdr::kMajor);
+    const std::uint8_t slot = a[hdr::kMinor];
+    if (!st.broadcast) {
+        std::uint16_t idx = 0;
+        const Export* e = from == 0 ? t.find(shelf, slot, &idx) : nullptr;
+        if (!e || !evaluate(*e, st, why)) return false;
+        st.next_export = idx;
+        return true;
+    }
+    // AoE r11 §1.6: 0xFFFF matches every shelf and 0xFF every slot, independently.
+    for (std::uint32_t i = from; i < t.capacity(); ++i) {
+        const Export* e = t.at(static_cast<std::uint16_t>(i));
+        if (!e) continue;
+        if (shelf != kShelfBroadcast && e->shelf != shelf) continue;
+        if (slot != kSlotBroadcast && e->slot != slot) continue;
+        if (!evaluate(*e, st, why)) continue;
+        st.next_export = static_cast<std::uint16_t>(i);
+        return true;
+    }
+    return false;
+}
+
+Verdict Engine::accept(const std::uint8_t* frame, std::uint32_t len, std::uint64_t now_ns,
+                       FrameState& st) {
+    counters_.frames_in.add();
+    st = FrameState{};
+    st.frame = frame;
+    st.len = len;
+    auto drop = [this](DropReason r) {
+        counters_.dropped[static_cast<int>(r)].add();
+        return Verdict::drop;
+    };
+    auto silent = [this](SilentReason r) {
+        counters_.silent[static_cast<int>(r)].add();
+        return Verdict::silent;
+    };
+    const TargetOptions& o = target_.options;
+
+    // ---- Ethernet: EtherType 0x88A2, optionally behind an 802.1ad and/or 802.1Q tag ----
+    if (len < kEthHeaderLen) return drop(DropReason::runt);
+    std::uint32_t off = 12;
+    std::uint16_t type = load_be16(frame + off);
+    for (int tags = 0; tags < 2 && (type == kEtherTypeVlan || type == kEtherTypeQinQ); ++tags) {
+        if (len < off + kVlanTagLen + 2) return drop(DropReason::runt);
+        st.tci = load_be16(frame + off + 2);
+        st.tagged = true;
+        off += kVlanTagLen;
+        type = load_be16(frame + off);
+    }
+    if (type != kEtherTypeAoe) return drop(DropReason::not_aoe);
+    st.aoe = off + 2;
+    if (len < st.aoe + hdr::kLen) return drop(DropReason::runt);
+    // Service VLAN: the innermost VID; VID 0 (priority tag) counts as untagged.
+    const std::uint16_t vid = st.tagged ? static_cast<std::uint16_t>(st.tci & 0x0FFF) : 0;
+    if (vid != o.vlan) return drop(DropReason::wrong_vlan);
+
+    const std::uint8_t* a = frame + st.aoe;
+    const std::uint32_t n = len - st.aoe;
+    st.command = a[hdr::kCommand];
+    if (role_ == Role::worker && st.command != static_cast<std::uint8_t>(Command::ata)) {
+        counters_.forwarded.add();
+        return Verdict::forward;
+    }
+
+    // ---- addressing and sanity (aoe-protocol.md §3, first action of each row) ----
+    const Mac dst = load_mac(frame);
+    st.src = load_mac(frame + 6);
+    if (!(dst == port_.mac) && !dst.is_broadcast()) return drop(DropReason::foreign_dst);
+    if (st.src.is_group()) return drop(DropReason::group_src); // no reflection/amplification
+    if (a[hdr::kVerFlags] & kFlagResponse) return silent(SilentReason::response);
+    if (o.allow_count) {
+        bool ok = false;
+        for (std::uint16_t i = 0; i < o.allow_count && !ok; ++i) ok = o.allow[i] == st.src;
+        if (!ok) return drop(DropReason::not_allowed);
+    }
+    if (st.command >= kVendorCommandMin) return drop(DropReason::vendor);
+    st.broadcast = load_be16(a + hdr::kMajor) == kShelfBroadcast || a[hdr::kMinor] == kSlotBroadcast;
+    const bool is_config = st.command == static_cast<std::uint8_t>(Command::query_config);
+    if (st.broadcast && !is_config) return drop(DropReason::broadcast_ata);
+
+    if ((a[hdr::kVerFlags] >> 4) != kVersion) {
+        st.pending_error = static_cast<std::uint8_t>(AoeError::unsupported_version);
+    } else if (st.command > static_cast<std::uint8_t>(Command::reserve_release)) {
+        st.pending_error = static_cast<std::uint8_t>(AoeError::unrecognized_command);
+    } else if (n < arg_end(st.command)) {
+        return drop(DropReason::truncated);
+    }
+    // Discovery floods: a per-source budget for config queries sent to everyone.
+    if (is_config && (st.broadcast || dst.is_broadcast()) && !rate_ok(st.src, now_ns))
+        return drop(DropReason::rate_limited);
+
+    int why = kNotOurs;
+    if (!find_match(st, 0, why)) {
+        if (why == kMismatch) return silent(SilentReason::config_mismatch);
+        if (why == kMasked) return drop(DropReason::masked);
+        return silent(SilentReason::not_ours);
+    }
+    st.done = false;
+    counters_.replied.add();
+    return Verdict::reply;
+}
+
+bool Engine::next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap, Reply& reply) {
+    if (st.done) return false;
+    if (out_cap < kMaxInlineReply) {
+        st.done = true;
+        count_no_buffer();
+        return false;
+    }
+    const ExportTable& t = *target_.exports;
+    Export* e = t.at(st.next_export);
+    int why = kNotOurs;
+    while (!e) { // retired since accept(): move on to the next match, if any
+        if (!st.broadcast || !find_match(st, st.next_export + 1u, why)) {
+            st.done = true;
+            return false;
+        }
+        e = t.at(st.next_export);
+    }
+    const std::uint16_t index = st.next_export;
+    const std::uint8_t* a = st.frame + st.aoe;
+    // The tags sit between the source MAC (ends at 12) and the AoE EtherType (st.aoe - 2).
+    const std::uint32_t l2 = detail::write_headers(out, st.src, port_.mac, st.frame + 12,
+                                                   st.aoe - 2 - 12, *e, st.command,
+                                                   a + hdr::kTag);
+    reply = Reply{};
+    reply.export_index = index;
+    detail::ReplyBody body{out + l2, detail::min_u32(out_cap - l2, port_.mtu)};
+    const detail::Request rq{a, st.len - st.aoe, st.src};
+    const detail::Ctx c{target_.options, port_};
+
+    if (st.pending_error) {
+        body.error(static_cast<AoeError>(st.pending_error));
+    } else {
+        switch (static_cast<Command>(st.command)) {
+        case Command::ata:
+            detail::ata(c, rq, *e, index, storage_->exports[index], storage_->memo,
+                        storage_->memo_mask, body, reply);
+            break;
+        case Command::query_config:
+            counters_.config_cmds.add();
+            detail::config(c, rq, *e, body);
+            break;
+        case Command::mac_mask:
+            counters_.mask_cmds.add();
+            detail::mask(c, rq, *e, body);
+            break;
+        case Command::reserve_release:
+            counters_.reserve_cmds.add();
+            detail::reserve(c, rq, *e, body);
+            break;
+        }
+    }
+    std::uint32_t hlen = l2 + body.len;
+    if (reply.data_len == 0) hlen = detail::pad_reply(out, hlen);
+    reply.header_len = static_cast<std::uint16_t>(hlen);
+    if (out[l2 + hdr::kVerFlags] & kFlagError) {
+        const std::uint8_t code = out[l2 + hdr::kError];
+        if (code < 7) counters_.aoe_errors[code].add();
+    }
+    counters_.replies.add();
+    counters_.reply_bytes.add(reply.header_len + reply.data_len);
+    ++st.replies;
+
+    st.done = !st.broadcast || !find_match(st, index + 1u, why);
+    return true;
+}
+
+} // namespace aoe
