@@ -1,0 +1,97 @@
+// stage-pxe: from image.iso to a bootable PXE entry, without mounting and without root.
+// See pxe/README.md and docs/ for the behaviour; this file is only the command line.
+#include "aoe_address.hpp"
+#include "aoeboot_version.hpp"
+#include "discovery.hpp"
+#include "errors.hpp"
+#include "stager.hpp"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+namespace {
+
+constexpr const char* kDescription =
+    "Stage a live ISO for PXE boot over AoE: copy its kernel and initrd into a TFTP root and add\n"
+    "a managed entry to pxelinux.cfg/default (and optionally GRUB / iPXE configs), then print the\n"
+    "aoe-target command that serves the ISO. Idempotent, atomic, no mount, no root.\n\n"
+    "Exit status: 0 ok, 1 failure (bad ISO, kernel/initrd not found, TFTP root not writable,\n"
+    "label conflict, --check mismatch), 2 bad usage.";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace aoe::pxe;
+    Options o;
+    std::string aoe_text, remove_name;
+    bool no_kiwi_net = false, list = false, check = false, do_inspect = false, version = false;
+
+    CLI::App app{kDescription, "stage-pxe"};
+    app.set_version_flag("--version", std::string("stage-pxe ") + AOEBOOT_VERSION);
+    app.add_option("iso", o.iso, "the live ISO image to stage (KIWI, Fedora, casper, Debian live, Arch, "
+                                 "or anything whose isolinux/GRUB config names a kernel)");
+    app.add_option("--tftp-root", o.tftp_root, "TFTP root directory")->capture_default_str();
+    app.add_option("--name", o.name, "stage side by side: files in boot/NAME/, LABEL NAME "
+                                     "(default: boot/linux, boot/initrd, LABEL Live-Boot)");
+    app.add_option("--aoe", aoe_text, "AoE export as eS.L or S.L (default e0.1; with --name the "
+                                      "lowest free slot on shelf 0)");
+    app.add_option("--append", o.append, "extra kernel arguments");
+    app.add_flag("--no-kiwi-net", no_kiwi_net, "leave out 'rd.kiwi.live.pxe rd.neednet=1 ip=dhcp' "
+                                               "(gives the KIWI documentation's line to the letter)");
+    app.add_option("--arch", o.arch, "KIWI architecture directory (x86_64, aarch64, ...; default: "
+                                     "this host's)");
+    app.add_flag("--default", o.make_default, "make this entry the default boot choice");
+    app.add_flag("--adopt", o.adopt, "take over an existing LABEL of the same name that stage-pxe "
+                                     "did not write (it is commented out, restored on --remove)");
+    app.add_flag("--dry-run,-n", o.dry_run, "print the diff that would be applied; write nothing");
+    app.add_flag("--grub", o.grub, "also manage a GRUB (UEFI PXE) entry");
+    app.add_option("--grub-cfg", o.grub_cfg, "GRUB config, relative to the TFTP root")->capture_default_str();
+    app.add_flag("--ipxe", o.ipxe, "also manage an iPXE script entry");
+    app.add_option("--ipxe-script", o.ipxe_script, "iPXE script, relative to the TFTP root")->capture_default_str();
+    app.add_option("--http", o.http_base, "base URL of the TFTP root over HTTP; entries then load "
+                                          "kernel and initrd by HTTP (lpxelinux.0, iPXE, GRUB)");
+    app.add_option("--export-dir", o.export_dir, "also write the matching aoe-target export file "
+                                                 "(NAME.conf, 'S.L=/path.iso') into this directory");
+    app.add_option("--iface", o.iface, "interface name shown in the printed vbladed-style command")
+        ->capture_default_str();
+    app.add_flag("--install-bootloader", o.install_bootloader,
+                 "copy pxelinux.0 and ldlinux.c32 from Debian's pxelinux/syslinux-common packages "
+                 "into the TFTP root if they are missing there");
+    app.add_option("--remove", remove_name, "take the entry NAME out (files, config blocks, manifest)");
+    app.add_flag("--list", list, "show what is staged");
+    app.add_flag("--check", check, "verify staged files against their ISOs (exit 1 on mismatch)");
+    app.add_flag("--inspect", do_inspect, "show what the ISO holds and what would be staged; write nothing");
+    app.add_flag("--quiet,-q", o.quiet, "no progress output");
+    (void)version;
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e); // --help, --version
+        std::cerr << "stage-pxe: " << e.what() << "\nRun 'stage-pxe --help' for usage.\n";
+        return 2;
+    }
+
+    try {
+        int modes = (list ? 1 : 0) + (check ? 1 : 0) + (do_inspect ? 1 : 0) + (!remove_name.empty() ? 1 : 0);
+        if (modes > 1) throw UsageError("--list, --check, --inspect and --remove exclude each other");
+        if (!aoe_text.empty()) {
+            std::string why;
+            o.aoe = parse_aoe_address(aoe_text, &why);
+            if (!o.aoe) throw UsageError("--aoe: " + why);
+        }
+        o.kiwi_net = !no_kiwi_net;
+        if (list) return list_images(o, std::cout);
+        if (check) return check_images(o, std::cout);
+        if (!remove_name.empty()) return remove_image(o, remove_name, std::cout, std::cerr);
+        if (o.iso.empty()) throw UsageError("no ISO given (stage-pxe [options] image.iso)");
+        if (do_inspect) return inspect(o, std::cout);
+        return stage(o, std::cout, std::cerr);
+    } catch (const UsageError& e) {
+        std::cerr << "stage-pxe: " << e.what() << "\nRun 'stage-pxe --help' for usage.\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "stage-pxe: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,46 @@
+// The manifest (<tftp-root>/stage-pxe.manifest.json): what each staged image came from and what
+// was written, so a re-run can skip unchanged work, --check can spot drift, and shelf.slot
+// numbers stay unique.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace aoe::pxe {
+
+struct StagedFile {
+    std::string path;   // relative to the TFTP root
+    std::string source; // path inside the ISO (after symlinks)
+    std::uint64_t size = 0;
+    std::string sha256;
+};
+
+struct ManifestEntry {
+    std::string label;
+    std::string iso;    // absolute path
+    std::uint64_t iso_size = 0;
+    std::int64_t iso_mtime_ns = 0;
+    std::string volume_id;
+    std::string layout;
+    std::string aoe;    // "e0.1"
+    std::string args;   // kernel arguments written
+    StagedFile kernel;
+    StagedFile initrd;
+    std::vector<std::string> configs; // "pxelinux", "grub", "ipxe"
+    std::string export_file;          // absolute, if --export-dir was used
+};
+
+struct Manifest {
+    std::map<std::string, ManifestEntry> images; // by label
+};
+
+inline constexpr const char* kManifestName = "stage-pxe.manifest.json";
+
+// Throws Failure if the file exists but cannot be parsed.
+Manifest load_manifest(const std::filesystem::path& file);
+std::string dump_manifest(const Manifest& m);
+
+} // namespace aoe::pxe

@@ -1,0 +1,49 @@
+// The stage-pxe actions (stage, remove, list, check, inspect) on a TFTP root. Everything that
+// touches the file system lives here; the text work is in the pure modules it calls.
+#pragma once
+
+#include "aoe_address.hpp"
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+namespace aoe::pxe {
+
+struct Options {
+    std::filesystem::path iso;
+    std::filesystem::path tftp_root = "/srv/tftpboot";
+    std::string name;                 // empty: the seed's single image (boot/linux, Live-Boot)
+    std::optional<AoeAddress> aoe;
+    std::string append;
+    bool kiwi_net = true;
+    std::string arch;                 // empty: host
+    bool make_default = false;
+    bool adopt = false;
+    bool dry_run = false;
+    bool grub = false;
+    bool ipxe = false;
+    std::string grub_cfg = "boot/grub/grub.cfg"; // relative to the TFTP root (grub-mknetdir)
+    std::string ipxe_script = "boot.ipxe";
+    std::filesystem::path export_dir;
+    std::string iface = "IFACE";
+    std::string http_base;            // e.g. http://10.0.0.1/tftp : kernel/initrd over HTTP
+    bool install_bootloader = false;
+    bool quiet = false;
+};
+
+inline constexpr const char* kDefaultLabel = "Live-Boot";
+
+// Each returns the exit code (0 ok, 1 failure found by --check); errors are thrown as
+// Failure / UsageError. Normal output goes to `out`, warnings to `err` (prefixed).
+int stage(const Options& o, std::ostream& out, std::ostream& err);
+int remove_image(const Options& o, const std::string& label, std::ostream& out, std::ostream& err);
+int list_images(const Options& o, std::ostream& out);
+int check_images(const Options& o, std::ostream& out);
+int inspect(const Options& o, std::ostream& out);
+
+// Usage check of --name: letters, digits, '.', '_', '-'; not starting with '.' or '-'.
+bool valid_name(const std::string& name);
+
+} // namespace aoe::pxe
