@@ -41,6 +41,7 @@ e2e_require_tools() {
 # e2e_init NAME: work dir, namespace name, cleanup trap. Call once, first.
 e2e_init() {
     local name=$1
+    E2E_NAME=$name
     E2E_T0=$(date +%s.%N)
     E2E_NS="aoeb-${name}-$$"
     E2E_DIR=$(mktemp -d "${E2E_WORKROOT:-/tmp}/aoeboot-e2e-${name}-XXXXXX")
@@ -297,6 +298,9 @@ e2e_check_results() {
         fi
         E2E_BOOT_TIMES[i]=$boot
         echo "client $i: OK in $boot s (target $E2E_TARGET_NAME, found ${found}s after link-up, payload $payload bytes)"
+        # One line per boot for the CI log's side-by-side table (scripts/test prints the file).
+        [ -z "${E2E_TIMES_FILE:-}" ] || printf '%-14s client %s: OK in %5s s  target %-12s MTU %s\n' \
+            "${E2E_NAME:-boot}" "$i" "$boot" "$E2E_TARGET_NAME" "$E2E_MTU" >>"$E2E_TIMES_FILE"
     done
     return $bad
 }
