@@ -38,9 +38,24 @@ e2e_require_tools() {
     done
 }
 
+# e2e_reap_stale: a run killed with SIGKILL (e.g. a ctest timeout) cannot run its trap; its
+# namespace is named aoeb-NAME-PID, so remove those whose harness PID is gone, with whatever
+# still runs inside them. Only our own naming pattern is touched.
+e2e_reap_stale() {
+    local ns owner pid
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^aoeb-.+-[0-9]+$'); do
+        owner=${ns##*-}
+        [ -d "/proc/$owner" ] && continue
+        e2e_log "removing stale namespace $ns (harness pid $owner is gone)"
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+        ip netns del "$ns" 2>/dev/null
+    done
+}
+
 # e2e_init NAME: work dir, namespace name, cleanup trap. Call once, first.
 e2e_init() {
     local name=$1
+    e2e_reap_stale
     E2E_NAME=$name
     E2E_T0=$(date +%s.%N)
     E2E_NS="aoeb-${name}-$$"
