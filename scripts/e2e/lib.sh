@@ -223,11 +223,19 @@ e2e_target() {
             e2e_bg target "$target" ${E2E_TARGET_ARGS:-} "$shelf" "$slot" "$E2E_BR" "$iso"
             E2E_TARGET_NAME=$(basename "$target") ;;
     esac
-    # Bounded start-up check: the target must still be alive after a second (clients only look
-    # for it several seconds later, after DHCP, TFTP and the kernel).
-    sleep 1
-    kill -0 "${E2E_PIDS[-1]}" 2>/dev/null || { cat "$E2E_DIR/target.log" >&2; e2e_fail "$E2E_TARGET_NAME exited at start-up"; }
-    e2e_log "target $E2E_TARGET_NAME serving e$shelf.$slot on $E2E_BR ($(stat -c %s "$iso") bytes)"
+    # Bounded start-up wait for the target's readiness line (vblade: "pid N: e0.1, ...",
+    # aoe-target: "aoe-target: ready ..."); it must be alive in any case. Clients look for it
+    # only several seconds later (after DHCP, TFTP and the kernel), so a slow line is a warning.
+    local i pid=${E2E_PIDS[-1]} t=$(date +%s.%N)
+    for i in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || { cat "$E2E_DIR/target.log" >&2; e2e_fail "$E2E_TARGET_NAME exited at start-up"; }
+        grep -qE "${E2E_TARGET_READY:-ready|^pid [0-9]+: e[0-9]+\.[0-9]+}" "$E2E_DIR/target.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    grep -qE "${E2E_TARGET_READY:-ready|^pid [0-9]+: e[0-9]+\.[0-9]+}" "$E2E_DIR/target.log" 2>/dev/null ||
+        e2e_log "warning: no readiness line from $E2E_TARGET_NAME after 10 s; going on"
+    E2E_TARGET_START_S=$(awk -v t0="$t" -v t="$(date +%s.%N)" 'BEGIN{printf "%.2f", t - t0}')
+    e2e_log "target $E2E_TARGET_NAME serving e$shelf.$slot on $E2E_BR ($(stat -c %s "$iso") bytes), ready in ${E2E_TARGET_START_S} s"
 }
 
 # e2e_boot_clients N TIMEOUT: start N QEMU clients at once, each under `timeout`.
