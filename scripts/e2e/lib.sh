@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # E2E_* variables are this library's interface
 # scripts/e2e/lib.sh: reusable pieces of the QEMU end-to-end boot harness. Source it from bash.
 #
 # What it sets up (all inside a private network namespace, unique per run):
@@ -226,7 +226,8 @@ e2e_target() {
     # Bounded start-up wait for the target's readiness line (vblade: "pid N: e0.1, ...",
     # aoe-target: "aoe-target: ready ..."); it must be alive in any case. Clients look for it
     # only several seconds later (after DHCP, TFTP and the kernel), so a slow line is a warning.
-    local i pid=${E2E_PIDS[-1]} t=$(date +%s.%N)
+    local i pid=${E2E_PIDS[-1]} t
+    t=$(date +%s.%N)
     for i in $(seq 100); do
         kill -0 "$pid" 2>/dev/null || { cat "$E2E_DIR/target.log" >&2; e2e_fail "$E2E_TARGET_NAME exited at start-up"; }
         grep -qE "${E2E_TARGET_READY:-ready|^pid [0-9]+: e[0-9]+\.[0-9]+}" "$E2E_DIR/target.log" 2>/dev/null && break
