@@ -1,0 +1,157 @@
+// aoe-target: serve disk images over AoE r11 with DPDK poll-mode drivers.
+// `aoe-target 0 1 eth1 image.iso` works like `vbladed 0 1 eth1 image.iso`.
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_ring.h>
+#include <rte_version.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "aoeboot_version.hpp"
+#include "hal/dpdk/datapath.hpp"
+#include "hal/dpdk/eal.hpp"
+#include "hal/dpdk/setup.hpp"
+#include "hal/dpdk/stats.hpp"
+#include "hal/options.hpp"
+
+using namespace aoehal;
+
+namespace {
+
+Runtime* g_rt = nullptr;
+volatile std::sig_atomic_t g_usr1 = 0;
+
+void on_stop(int) {
+    if (g_rt) g_rt->force_quit.store(true);
+}
+void on_usr1(int) { g_usr1 = 1; }
+
+void install_signals() {
+    struct sigaction sa{};
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, nullptr);
+}
+
+// The control thread (not an lcore): FLUSH syncs for writable exports and the SIGUSR1
+// summary. It may block; the lcores never wait for it.
+void control_loop(Runtime& rt) {
+    while (!rt.force_quit.load()) {
+        bool busy = false;
+        for (auto* l : rt.lcores) {
+            rte_mbuf* objs[32];
+            unsigned n = l->flush_req->pop_burst(objs, 32);
+            for (unsigned i = 0; i < n; ++i) {
+                rte_mbuf* m = objs[i];
+                std::uint16_t idx = static_cast<std::uint16_t>(m->hash.usr >> 16);
+                if (Image* img = rt.image_by_index[idx]; img && !img->sync())
+                    std::fprintf(stderr, "aoe-target: msync %s failed\n", img->path().c_str());
+                m->hash.usr &= 0xFFFF;
+                if (!l->flush_done->push(m)) rte_pktmbuf_free(m);
+            }
+            busy |= n != 0;
+        }
+        if (g_usr1) {
+            g_usr1 = 0;
+            std::fprintf(stderr, "aoe-target: %s\n", summary_line(rt).c_str());
+        }
+        if (!busy) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+}
+
+int launch_worker(void* arg) { return lcore_main(arg); }
+
+} // namespace
+
+int main(int argc, char** argv) {
+    ParseResult pr = parse_options(argc, argv);
+    if (!pr.options) {
+        std::fprintf(stderr, "aoe-target: %s\nTry 'aoe-target --help'.\n", pr.error.c_str());
+        return 2;
+    }
+    Runtime rt;
+    rt.opt = *pr.options;
+    if (rt.opt.help) {
+        std::fputs(usage_text("aoe-target").c_str(), stdout);
+        return 0;
+    }
+    if (rt.opt.version) {
+        std::printf("aoe-target %s (%s)\n", AOEBOOT_VERSION, rte_version());
+        return 0;
+    }
+
+    std::string err;
+    std::vector<KernelIface> ifaces;
+    bool jumbo = rt.opt.mtu > 1500;
+    for (auto& name : rt.opt.ifaces) {
+        KernelIface k;
+        if (!kernel_iface(name, k, err)) {
+            std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
+            return 1;
+        }
+        std::uint32_t want = rt.opt.mtu ? std::min(rt.opt.mtu, k.mtu) : k.mtu;
+        if (want > 1500) jumbo = true;
+        ifaces.push_back(k);
+    }
+    if (!rt.opt.ifaces.empty() && !rt.opt.mtu) {
+        // jumbo decided per interface above
+    } else if (rt.opt.mtu && !ifaces.empty()) {
+        jumbo = false;
+        for (auto& k : ifaces) jumbo |= std::min(rt.opt.mtu, k.mtu) > 1500;
+    }
+    if (!open_images(rt, err)) {
+        std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
+        return 1;
+    }
+
+    std::uint16_t nports_guess = static_cast<std::uint16_t>(ifaces.empty() ? 2 : ifaces.size() + (rt.opt.user_eal ? 2 : 0));
+    PoolPlan plan = plan_pools(rt.opt, nports_guess, jumbo);
+    bool jumbo_vdev = false;
+    auto eal = eal_arguments(rt.opt, ifaces, plan.memory_mb(), jumbo_vdev);
+    if (!eal_start(eal, err)) {
+        std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
+        return 1;
+    }
+    g_rt = &rt;
+    install_signals();
+
+    int rc = 1;
+    if (!create_pools(rt, plan, err) || !setup_ports(rt, plan, ifaces, err) ||
+        !setup_exports_and_engines(rt, plan, err)) {
+        std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
+        stop_ports(rt);
+        rte_eal_cleanup();
+        return 1;
+    }
+    register_telemetry(rt);
+    for (auto& ex : rt.exports) {
+        std::string label = "e" + std::to_string(ex.exp->shelf) + "." + std::to_string(ex.exp->slot);
+        std::fprintf(stderr, "aoe-target: serving %s: %s, %llu sectors, %s, serial %s\n", label.c_str(),
+                     ex.image->path().c_str(), static_cast<unsigned long long>(ex.exp->sectors),
+                     ex.exp->writable ? "read-write" : "read-only", ex.image->identity().c_str());
+        ex.image->start_prefetch(label, 256ull << 20);
+    }
+
+    std::thread control([&] { control_loop(rt); });
+    for (std::uint16_t q = 1; q < rt.nq; ++q) rte_eal_remote_launch(launch_worker, rt.lcores[q], rt.lcores[q]->lcore_id);
+    std::fprintf(stderr, "aoe-target: ready (%u queue%s, %zu port%s, %zu export%s)\n", rt.nq, rt.nq > 1 ? "s" : "",
+                 rt.ports.size(), rt.ports.size() > 1 ? "s" : "", rt.exports.size(), rt.exports.size() > 1 ? "s" : "");
+    lcore_main(rt.lcores[0]);
+    rte_eal_mp_wait_lcore();
+    rt.force_quit.store(true);
+    control.join();
+    for (auto& ex : rt.exports) ex.image->stop_prefetch();
+
+    std::fprintf(stderr, "aoe-target: stopping: %s\n", summary_line(rt).c_str());
+    print_stats(rt, stderr);
+    stop_ports(rt);
+    rc = 0;
+    rte_eal_cleanup();
+    return rc;
+}

@@ -1,0 +1,314 @@
+#include "hal/dpdk/datapath.hpp"
+
+#include <sys/prctl.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <cstring>
+
+namespace aoehal {
+namespace {
+
+__extension__ typedef unsigned __int128 u128;
+
+// One lcore's loop. A plain class resolved at build time: no virtual call per frame.
+class Loop {
+  public:
+    explicit Loop(LcoreCtx& l) : l_(l), rt_(*l.rt) {
+        nports_ = static_cast<std::uint16_t>(rt_.ports.size());
+        ns_mult_ = static_cast<std::uint64_t>((u128{1000000000} << 32) / rt_.tsc_hz);
+        drain_tsc_ = rt_.tsc_hz / 10000; // 100 us TX drain, as in l2fwd
+        idle_after_tsc_ = rt_.tsc_hz / 5000; // back off after 200 us without a frame
+        max_sleep_ns_ = std::uint64_t{rt_.opt.idle_sleep_us} * 1000;
+        dispatch_ = rt_.software_dispatch && rt_.nq > 1;
+    }
+
+    void run() {
+        std::uint64_t last_drain = rte_rdtsc();
+        std::uint64_t idle_since = 0;
+        std::uint64_t sleep_ns = 0;
+        std::uint64_t epoch = 0;
+        while (!rt_.force_quit.load(std::memory_order_relaxed)) {
+            std::uint64_t tsc = rte_rdtsc();
+            now_ns_ = static_cast<std::uint64_t>((u128{tsc} * ns_mult_) >> 32);
+            unsigned got = 0;
+
+            for (std::uint16_t p = 0; p < nports_; ++p) {
+                rte_mbuf* pkts[kBurst];
+                std::uint16_t n = rte_eth_rx_burst(rt_.ports[p].port_id, l_.queue, pkts, kBurst);
+                if (n == 0) continue;
+                got += n;
+                l_.stats[p].rx_frames.add(n);
+                for (std::uint16_t i = 0; i < n; ++i) {
+                    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+                    if (l_.queue == 0 && dispatch_) dispatch(p, pkts[i]);
+                    else handle(p, pkts[i]);
+                }
+            }
+            got += drain_rings();
+            if (l_.queue == 0) adverts();
+            got += drain_flush_done();
+
+            if (got || tsc - last_drain > drain_tsc_) {
+                for (std::uint16_t p = 0; p < nports_; ++p)
+                    rte_eth_tx_buffer_flush(rt_.ports[p].port_id, l_.queue, l_.txb[p]);
+                last_drain = tsc;
+            }
+            for (std::uint16_t p = 0; p < nports_; ++p) l_.engine[p]->quiescent(++epoch);
+
+            // Idle back-off (decisions.md: sleep at most 1 ms between empty polls; return to
+            // full-rate polling on the first frame).
+            if (got) {
+                idle_since = 0;
+                sleep_ns = 0;
+            } else if (idle_since == 0) {
+                idle_since = tsc;
+            } else if (max_sleep_ns_ && tsc - idle_since > idle_after_tsc_) {
+                sleep_ns = sleep_ns ? sleep_ns * 2 : 16000;
+                if (sleep_ns > max_sleep_ns_) sleep_ns = max_sleep_ns_;
+                timespec ts{0, static_cast<long>(sleep_ns)};
+                nanosleep(&ts, nullptr);
+                l_.idle_sleeps.store(l_.idle_sleeps.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+            }
+        }
+        for (std::uint16_t p = 0; p < nports_; ++p)
+            rte_eth_tx_buffer_flush(rt_.ports[p].port_id, l_.queue, l_.txb[p]);
+        if (spare_) rte_pktmbuf_free(spare_);
+        spare_ = nullptr;
+    }
+
+  private:
+    // Queue 0 without flow steering: owner-only frames stay here; ATA and the rest go to the
+    // lcore chosen by a hash of the source MAC, so one client's frames keep their order.
+    void dispatch(std::uint16_t p, rte_mbuf* m) {
+        const auto* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
+        std::uint32_t len = rte_pktmbuf_data_len(m);
+        if (len < aoe::kEthHeaderLen || aoe::Engine::route(f, len) == aoe::Role::owner) {
+            handle(p, m);
+            return;
+        }
+        std::uint32_t h = 0;
+        for (int i = 6; i < 12; ++i) h = h * 31 + f[i];
+        std::uint16_t w = static_cast<std::uint16_t>(h % rt_.nq);
+        if (w == 0) {
+            handle(p, m);
+            return;
+        }
+        m->port = rt_.ports[p].port_id;
+        m->hash.usr = p; // our port index
+        if (!rt_.lcores[w]->from_dispatcher->push(m)) {
+            l_.stats[p].dispatch_full.add();
+            rte_pktmbuf_free(m);
+            return;
+        }
+        l_.stats[p].dispatched_out.add();
+    }
+
+    unsigned drain_rings() {
+        unsigned got = 0;
+        rte_mbuf* objs[kBurst];
+        if (l_.from_dispatcher) {
+            unsigned n = l_.from_dispatcher->pop_burst(objs, kBurst);
+            got += n;
+            for (unsigned i = 0; i < n; ++i) {
+                rte_mbuf* m = objs[i];
+                auto p = static_cast<std::uint16_t>(m->hash.usr);
+                l_.stats[p].rx_dispatched.add();
+                handle(p, m);
+            }
+        }
+        if (l_.queue == 0) {
+            for (std::uint16_t w = 1; w < rt_.lcores.size(); ++w) {
+                LcoreCtx::Ring* r = rt_.lcores[w]->to_owner;
+                if (!r) continue;
+                unsigned n = r->pop_burst(objs, kBurst);
+                got += n;
+                for (unsigned i = 0; i < n; ++i) {
+                    rte_mbuf* m = objs[i];
+                    handle(static_cast<std::uint16_t>(m->hash.usr), m);
+                }
+            }
+        }
+        return got;
+    }
+
+    // Replies to FLUSH that the control thread has synced: send them now.
+    unsigned drain_flush_done() {
+        rte_mbuf* objs[kBurst];
+        unsigned n = l_.flush_done->pop_burst(objs, kBurst);
+        for (unsigned i = 0; i < n; ++i) {
+            rte_mbuf* m = objs[i];
+            transmit(static_cast<std::uint16_t>(m->hash.usr), m);
+        }
+        return n;
+    }
+
+    void adverts() {
+        if (now_ns_ < next_tick_ns_) return;
+        next_tick_ns_ = now_ns_ + 1000000; // the engine keeps the real schedule; look each ms
+        for (std::uint16_t p = 0; p < nports_; ++p) {
+            for (int guard = 0; guard < 1024; ++guard) {
+                rte_mbuf* h = spare();
+                aoe::Reply r;
+                if (!h) {
+                    if (!l_.engine[p]->tick(now_ns_, l_.advert_cursor[p], l_.scratch, sizeof l_.scratch, r)) break;
+                    l_.engine[p]->count_no_buffer();
+                    continue;
+                }
+                if (!l_.engine[p]->tick(now_ns_, l_.advert_cursor[p], rte_pktmbuf_mtod(h, std::uint8_t*),
+                                        rte_pktmbuf_tailroom(h), r))
+                    break;
+                spare_ = nullptr;
+                finish(p, h, r);
+            }
+        }
+    }
+
+    // A header mbuf kept across frames so that "no more replies" costs no alloc/free pair.
+    rte_mbuf* spare() {
+        if (!spare_) spare_ = rte_pktmbuf_alloc(rt_.hdr_pool);
+        return spare_;
+    }
+
+    void handle(std::uint16_t p, rte_mbuf* m) {
+        if (m->nb_segs != 1) { // the engine parses contiguous frames; pools are sized for the MTU
+            l_.stats[p].rx_segmented.add();
+            rte_pktmbuf_free(m);
+            return;
+        }
+        aoe::Engine& e = *l_.engine[p];
+        aoe::FrameState st;
+        const auto* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
+        aoe::Verdict v = e.accept(f, rte_pktmbuf_data_len(m), now_ns_, st);
+        if (v == aoe::Verdict::forward && l_.to_owner) {
+            m->hash.usr = p;
+            if (!l_.to_owner->push(m)) {
+                l_.stats[p].forward_full.add();
+                rte_pktmbuf_free(m);
+            }
+            return;
+        }
+        if (v == aoe::Verdict::reply) {
+            for (int guard = 0; guard < 1024; ++guard) {
+                rte_mbuf* h = spare();
+                aoe::Reply r;
+                if (!h) {
+                    // Let the engine finish its reply into scratch memory, then count the drop.
+                    if (!e.next_reply(st, l_.scratch, sizeof l_.scratch, r)) break;
+                    e.count_no_buffer();
+                    continue;
+                }
+                if (!e.next_reply(st, rte_pktmbuf_mtod(h, std::uint8_t*), rte_pktmbuf_tailroom(h), r)) break;
+                spare_ = nullptr;
+                finish(p, h, r);
+            }
+        }
+        rte_pktmbuf_free(m); // after the replies: the engine read (and wrote from) the frame
+    }
+
+    // Turns an engine reply in header mbuf `h` into a frame: zero-copy chain, copy, or inline.
+    void finish(std::uint16_t p, rte_mbuf* h, const aoe::Reply& r) {
+        QueueStats& s = l_.stats[p];
+        h->data_len = r.header_len;
+        h->pkt_len = r.header_len;
+        if (r.data_len) {
+            bool done = false;
+            if (r.zero_copy_ok && rt_.ports[p].zero_copy) {
+                rte_mbuf* x = rte_pktmbuf_alloc(rt_.ext_pool);
+                if (x) {
+                    auto* data = const_cast<std::uint8_t*>(r.data);
+                    rte_iova_t iova = rt_.iova_base[r.export_index];
+                    if (iova != RTE_BAD_IOVA) iova += static_cast<rte_iova_t>(data - rt_.image_base[r.export_index]);
+                    rte_mbuf_ext_refcnt_update(&l_.shinfo, 1);
+                    rte_pktmbuf_attach_extbuf(x, data, iova, static_cast<std::uint16_t>(r.data_len), &l_.shinfo);
+                    x->data_len = static_cast<std::uint16_t>(r.data_len);
+                    x->pkt_len = r.data_len;
+                    h->next = x;
+                    h->nb_segs = 2;
+                    h->pkt_len = r.header_len + r.data_len;
+                    s.tx_zero_copy.add();
+                    done = true;
+                }
+            }
+            if (!done) {
+                if (rte_pktmbuf_tailroom(h) >= r.data_len) {
+                    std::memcpy(rte_pktmbuf_mtod_offset(h, std::uint8_t*, r.header_len), r.data, r.data_len);
+                    h->data_len = static_cast<std::uint16_t>(r.header_len + r.data_len);
+                    h->pkt_len = h->data_len;
+                } else {
+                    rte_mbuf* big = rte_pktmbuf_alloc(rt_.pkt_pool);
+                    if (!big || rte_pktmbuf_tailroom(big) < r.header_len + r.data_len) {
+                        if (big) rte_pktmbuf_free(big);
+                        rte_pktmbuf_free(h);
+                        l_.engine[p]->count_no_buffer();
+                        return;
+                    }
+                    auto* d = rte_pktmbuf_mtod(big, std::uint8_t*);
+                    std::memcpy(d, rte_pktmbuf_mtod(h, std::uint8_t*), r.header_len);
+                    std::memcpy(d + r.header_len, r.data, r.data_len);
+                    big->data_len = static_cast<std::uint16_t>(r.header_len + r.data_len);
+                    big->pkt_len = big->data_len;
+                    rte_pktmbuf_free(h);
+                    h = big;
+                }
+                s.tx_copy.add();
+            }
+        } else if (h->data_len < aoe::kMinFrameLen) {
+            // Response hygiene: zero the padding up to 60 bytes.
+            std::memset(rte_pktmbuf_mtod_offset(h, std::uint8_t*, h->data_len), 0, aoe::kMinFrameLen - h->data_len);
+            h->data_len = aoe::kMinFrameLen;
+            h->pkt_len = aoe::kMinFrameLen;
+        }
+        if (r.needs_flush) {
+            // FLUSH on a writable export: the control thread runs msync and gives the reply
+            // back on flush_done; this lcore never blocks.
+            h->hash.usr = static_cast<std::uint32_t>(p) | (static_cast<std::uint32_t>(r.export_index) << 16);
+            if (!l_.flush_req->push(h)) {
+                s.flush_full.add();
+                rte_pktmbuf_free(h);
+                return;
+            }
+            s.flushes.add();
+            return;
+        }
+        transmit(p, h);
+    }
+
+    void transmit(std::uint16_t p, rte_mbuf* h) {
+        QueueStats& s = l_.stats[p];
+        s.tx_frames.add();
+        s.tx_bytes.add(h->pkt_len);
+        rte_eth_tx_buffer(rt_.ports[p].port_id, l_.queue, l_.txb[p], h);
+    }
+
+    LcoreCtx& l_;
+    Runtime& rt_;
+    std::uint16_t nports_ = 0;
+    bool dispatch_ = false;
+    std::uint64_t ns_mult_ = 0, drain_tsc_ = 0, idle_after_tsc_ = 0, max_sleep_ns_ = 0;
+    std::uint64_t now_ns_ = 0, next_tick_ns_ = 0;
+    rte_mbuf* spare_ = nullptr;
+};
+
+} // namespace
+
+int lcore_main(void* arg) {
+    auto* l = static_cast<LcoreCtx*>(arg);
+    // Idle sleeps must wake on time: the default 50 us timer slack would add to first-reply
+    // latency after idling.
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    Loop loop(*l);
+    l->running.store(true);
+    if (aoe_probe_thread_arm) aoe_probe_thread_arm(1);
+    loop.run();
+    if (aoe_probe_thread_arm) aoe_probe_thread_arm(0);
+    l->running.store(false);
+    return 0;
+}
+
+} // namespace aoehal

@@ -1,0 +1,36 @@
+// EAL start-up in the vbladed-compatible form (decisions.md): without user EAL args,
+// `--no-huge -m SIZE --no-shconf --file-prefix aoe-PID --no-pci` when no hugepages are
+// reserved, `--in-memory --no-pci` otherwise, one lcore per queue, and one net_af_packet
+// vdev per kernel interface.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hal/options.hpp"
+
+namespace aoehal {
+
+struct KernelIface {
+    std::string name;
+    unsigned index = 0;
+    std::uint32_t mtu = 0;
+};
+
+// Looks up a kernel interface; false with a message when it does not exist.
+bool kernel_iface(const std::string& name, KernelIface& out, std::string& error);
+std::uint32_t kernel_iface_mtu(unsigned ifindex);
+std::uint64_t hugepages_reserved();
+
+// af_packet ring geometry: jumbo needs bigger frames (testing.md).
+inline constexpr std::uint32_t kAfPacketJumboFrame = 16384;
+inline constexpr std::uint32_t kAfPacketFrame = 2048;
+
+// Builds the EAL argv (argv[0] included). `memory_mb` sizes -m for --no-huge.
+std::vector<std::string> eal_arguments(const Options& o, const std::vector<KernelIface>& ifaces,
+                                       std::uint32_t memory_mb, bool& jumbo_ports);
+// rte_eal_init with a clear message on failure (e.g. no hugepages: use --no-huge).
+bool eal_start(const std::vector<std::string>& args, std::string& error);
+
+} // namespace aoehal

@@ -1,0 +1,114 @@
+// The state of a running aoe-target: ports, pools, rings, per-lcore contexts, engines.
+// Everything here is created once at start-up (Runtime::start) and torn down once at exit;
+// the lcore loop (datapath.cpp) only reads pointers from it.
+#pragma once
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hal/image.hpp"
+#include "hal/options.hpp"
+#include "target/arena.hpp"
+#include "target/engine.hpp"
+#include "target/spsc_ring.hpp"
+
+namespace aoehal {
+
+inline constexpr std::uint16_t kMaxPorts = 8;
+inline constexpr std::uint16_t kMaxLcores = 64;
+inline constexpr std::uint16_t kBurst = 32;
+
+// HAL counters of one (lcore, port): what happened around the engine. Single writer (the lcore),
+// read by telemetry with relaxed loads.
+struct QueueStats {
+    aoe::Counter rx_frames;      // frames taken from this port's RX queue by this lcore
+    aoe::Counter rx_dispatched;  // frames received from queue 0's dispatcher (workers)
+    aoe::Counter dispatched_out; // frames this lcore (queue 0) handed to a worker
+    aoe::Counter dispatch_full;  // dropped: the worker's ring was full
+    aoe::Counter forward_full;   // dropped: the owner's ring was full
+    aoe::Counter rx_segmented;   // dropped: a received frame spread over several mbufs
+    aoe::Counter tx_frames, tx_bytes;
+    aoe::Counter tx_zero_copy;   // replies sent as header + external buffer in the image
+    aoe::Counter tx_copy;        // replies whose sector data was copied into the mbuf
+    aoe::Counter tx_dropped;     // the PMD refused them (TX queue full)
+    aoe::Counter flushes;        // FLUSH replies that waited for msync on the control thread
+    aoe::Counter flush_full;     // dropped: the flush ring was full
+};
+
+struct PortState {
+    std::uint16_t port_id = 0;
+    std::string label;          // "net_af_packet0 (veth0)" for messages
+    std::string driver;
+    std::string kernel_iface;   // af_packet: the kernel interface
+    aoe::PortInfo info;         // MAC and verified MTU
+    bool multi_seg = false;     // PMD offers RTE_ETH_TX_OFFLOAD_MULTI_SEGS
+    bool zero_copy = false;     // multi_seg && !--copy && driver not af_xdp
+    bool flow_steering = false; // rte_flow spreads AoE over the queues (untested here)
+};
+
+struct LcoreCtx;
+
+struct ExportSlot {
+    std::unique_ptr<Image> image;
+    aoe::Export* exp = nullptr;  // in the arena
+    std::uint16_t index = 0;     // in the ExportTable
+    rte_iova_t iova_base = RTE_BAD_IOVA;
+};
+
+struct Runtime {
+    Options opt;
+    std::vector<PortState> ports;
+    std::uint16_t nq = 1;               // queues (= lcores)
+    bool software_dispatch = false;     // nq > 1 and some port lacks flow steering
+
+    rte_mempool* pkt_pool = nullptr;    // RX and large copy replies
+    rte_mempool* hdr_pool = nullptr;    // reply headers (and small copy replies)
+    rte_mempool* ext_pool = nullptr;    // mbufs without data room, attached into images
+    std::uint32_t pkt_data_room = 0;
+
+    void* arena = nullptr;              // one block: export table, exports, engines
+    aoe::ExportTable* table = nullptr;
+    aoe::Target target{};
+    std::vector<aoe::Mac> allow;        // backing store of target.options.allow
+    std::vector<ExportSlot> exports;    // by ExportTable index
+    std::array<rte_iova_t, aoe::ExportTable::kMaxCapacity> iova_base{};
+    std::array<std::uint8_t*, aoe::ExportTable::kMaxCapacity> image_base{};
+    std::array<Image*, aoe::ExportTable::kMaxCapacity> image_by_index{};
+
+    std::vector<LcoreCtx*> lcores;      // by queue
+    std::atomic<bool> force_quit{false};
+    std::uint64_t tsc_hz = 0;
+};
+
+// Per-lcore state, in the l2fwd shape: the queue it polls on every port, its TX buffers,
+// its engines (one per port), its rings.
+struct alignas(64) LcoreCtx {
+    Runtime* rt = nullptr;
+    unsigned lcore_id = 0;
+    std::uint16_t queue = 0;
+    std::array<aoe::Engine*, kMaxPorts> engine{};
+    std::array<rte_eth_dev_tx_buffer*, kMaxPorts> txb{};
+    std::array<QueueStats, kMaxPorts> stats{};
+    // Lock-free SPSC rings from the core (target/spsc_ring.hpp), carved from the arena.
+    using Ring = aoe::SpscRing<rte_mbuf*>;
+    Ring* from_dispatcher = nullptr; // queue 0 -> this worker (software dispatch)
+    Ring* to_owner = nullptr;        // this worker -> queue 0 (Verdict::forward)
+    Ring* flush_req = nullptr;       // this lcore -> control thread (FLUSH on rw exports)
+    Ring* flush_done = nullptr;      // control thread -> this lcore (replies to send)
+    rte_mbuf_ext_shared_info shinfo{};   // never freed: external buffers point into images
+    std::uint16_t advert_cursor[kMaxPorts]{};
+    std::atomic<std::uint64_t> idle_sleeps{0};
+    std::atomic<bool> running{false};
+    alignas(64) std::uint8_t scratch[aoe::kMaxInlineReply + 64]; // reply sink when out of mbufs
+};
+
+} // namespace aoehal

@@ -1,0 +1,204 @@
+#include "hal/dpdk/stats.hpp"
+
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include <cstdio>
+#include <map>
+
+namespace aoehal {
+namespace {
+
+const char* const kDropNames[] = {"runt", "not_aoe", "wrong_vlan", "foreign_dst", "group_src", "not_allowed",
+                                  "masked", "truncated", "broadcast_ata", "vendor", "rate_limited", "no_buffer"};
+static_assert(sizeof kDropNames / sizeof kDropNames[0] == static_cast<int>(aoe::DropReason::count_));
+const char* const kSilentNames[] = {"response", "not_ours", "config_mismatch"};
+static_assert(sizeof kSilentNames / sizeof kSilentNames[0] == static_cast<int>(aoe::SilentReason::count_));
+
+const Runtime* g_rt = nullptr;
+
+void add(NamedValues& v, const std::string& k, std::uint64_t x) {
+    for (auto& [name, val] : v)
+        if (name == k) {
+            val += x;
+            return;
+        }
+    v.emplace_back(k, x);
+}
+
+void engine_values(NamedValues& v, const aoe::Engine& e) {
+    const auto& c = e.counters();
+    add(v, "frames_in", c.frames_in.get());
+    add(v, "replies", c.replies.get());
+    add(v, "reply_bytes", c.reply_bytes.get());
+    std::uint64_t dropped = 0, silent = 0;
+    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i) dropped += c.dropped[i].get();
+    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i) silent += c.silent[i].get();
+    add(v, "dropped", dropped);
+    add(v, "silent", silent);
+    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
+        add(v, std::string("drop_") + kDropNames[i], c.dropped[i].get());
+    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
+        add(v, std::string("silent_") + kSilentNames[i], c.silent[i].get());
+    for (int i = 1; i < 7; ++i) add(v, "aoe_error_" + std::to_string(i), c.aoe_errors[i].get());
+    add(v, "config_cmds", c.config_cmds.get());
+    add(v, "mask_cmds", c.mask_cmds.get());
+    add(v, "reserve_cmds", c.reserve_cmds.get());
+    add(v, "adverts", c.adverts.get());
+    add(v, "forwarded", c.forwarded.get());
+}
+
+void hal_values(NamedValues& v, const QueueStats& s) {
+    add(v, "rx_frames", s.rx_frames.get());
+    add(v, "rx_dispatched", s.rx_dispatched.get());
+    add(v, "dispatched_out", s.dispatched_out.get());
+    add(v, "tx_frames", s.tx_frames.get());
+    add(v, "tx_bytes", s.tx_bytes.get());
+    add(v, "tx_zero_copy", s.tx_zero_copy.get());
+    add(v, "tx_copy", s.tx_copy.get());
+    add(v, "drop_tx_full", s.tx_dropped.get());
+    add(v, "drop_dispatch_full", s.dispatch_full.get());
+    add(v, "drop_forward_full", s.forward_full.get());
+    add(v, "drop_rx_segmented", s.rx_segmented.get());
+    add(v, "drop_flush_full", s.flush_full.get());
+    add(v, "flushes", s.flushes.get());
+}
+
+void export_values(NamedValues& v, const aoe::ExportCounters& c) {
+    add(v, "reads", c.reads.get());
+    add(v, "writes", c.writes.get());
+    add(v, "identify", c.identify.get());
+    add(v, "flushes", c.flushes.get());
+    add(v, "other_ata", c.other_ata.get());
+    add(v, "read_bytes", c.read_bytes.get());
+    add(v, "write_bytes", c.write_bytes.get());
+    add(v, "ata_errors", c.ata_errors.get());
+    add(v, "retransmits_seen", c.retransmits_seen.get());
+}
+
+int tel_stats(const char*, const char*, rte_tel_data* d) {
+    if (!g_rt) return -1;
+    StatsSnapshot s = collect_stats(*g_rt);
+    rte_tel_data_start_dict(d);
+    for (auto& [k, v] : s.total) rte_tel_data_add_dict_u64(d, k.c_str(), v);
+    // Per queue: one array per counter, indexed by queue.
+    const char* per_q[] = {"frames_in", "replies", "reply_bytes", "dropped", "tx_zero_copy", "tx_copy", "idle_sleeps"};
+    for (const char* key : per_q) {
+        rte_tel_data* a = rte_tel_data_alloc();
+        rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+        for (auto& q : s.per_queue)
+            for (auto& [k, v] : q)
+                if (k == key) rte_tel_data_add_array_u64(a, v);
+        rte_tel_data_add_dict_container(d, (std::string("queue_") + key).c_str(), a, 0);
+    }
+    return 0;
+}
+
+int tel_exports(const char*, const char*, rte_tel_data* d) {
+    if (!g_rt) return -1;
+    StatsSnapshot s = collect_stats(*g_rt);
+    rte_tel_data_start_dict(d);
+    rte_tel_data* names = rte_tel_data_alloc();
+    rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
+    for (auto& n : s.export_names) rte_tel_data_add_array_string(names, n.c_str());
+    rte_tel_data_add_dict_container(d, "export", names, 0);
+    if (s.per_export.empty()) return 0;
+    for (std::size_t k = 0; k < s.per_export[0].size(); ++k) {
+        rte_tel_data* a = rte_tel_data_alloc();
+        rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+        for (auto& e : s.per_export) rte_tel_data_add_array_u64(a, e[k].second);
+        rte_tel_data_add_dict_container(d, s.per_export[0][k].first.c_str(), a, 0);
+    }
+    return 0;
+}
+
+} // namespace
+
+StatsSnapshot collect_stats(const Runtime& rt) {
+    StatsSnapshot s;
+    for (auto* l : rt.lcores) {
+        NamedValues q;
+        for (std::size_t p = 0; p < rt.ports.size(); ++p) {
+            engine_values(q, *l->engine[p]);
+            hal_values(q, l->stats[p]);
+        }
+        add(q, "idle_sleeps", l->idle_sleeps.load(std::memory_order_relaxed));
+        for (auto& [k, v] : q) add(s.total, k, v);
+        s.per_queue.push_back(std::move(q));
+    }
+    std::uint64_t imissed = 0, ierrors = 0;
+    for (auto& ps : rt.ports) {
+        rte_eth_stats es{};
+        if (rte_eth_stats_get(ps.port_id, &es) == 0) {
+            imissed += es.imissed;
+            ierrors += es.ierrors;
+        }
+    }
+    add(s.total, "imissed", imissed);
+    add(s.total, "ierrors", ierrors);
+    add(s.total, "queues", rt.nq);
+    add(s.total, "ports", rt.ports.size());
+    for (auto& ex : rt.exports) {
+        NamedValues v;
+        add(v, "shelf", ex.exp->shelf);
+        add(v, "slot", ex.exp->slot);
+        add(v, "sectors", ex.exp->sectors);
+        add(v, "writable", ex.exp->writable);
+        for (auto* l : rt.lcores)
+            for (std::size_t p = 0; p < rt.ports.size(); ++p) export_values(v, l->engine[p]->export_counters(ex.index));
+        s.per_export.push_back(std::move(v));
+        s.export_names.push_back("e" + std::to_string(ex.exp->shelf) + "." + std::to_string(ex.exp->slot));
+    }
+    return s;
+}
+
+void register_telemetry(Runtime& rt) {
+    g_rt = &rt;
+    rte_telemetry_register_cmd("/aoe/stats", tel_stats, "aoe-target totals and per-queue counters");
+    rte_telemetry_register_cmd("/aoe/exports", tel_exports, "aoe-target per-export counters");
+}
+
+static std::uint64_t get(const NamedValues& v, const char* k) {
+    for (auto& [name, val] : v)
+        if (name == k) return val;
+    return 0;
+}
+
+std::string summary_line(const Runtime& rt) {
+    StatsSnapshot s = collect_stats(rt);
+    std::uint64_t reads = 0, rbytes = 0, writes = 0;
+    for (auto& e : s.per_export) {
+        reads += get(e, "reads");
+        rbytes += get(e, "read_bytes");
+        writes += get(e, "writes");
+    }
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "frames in %llu, replies %llu, dropped %llu, silent %llu, reads %llu (%llu MiB), writes %llu, "
+                  "zero-copy %llu, copy %llu, tx dropped %llu, imissed %llu, idle sleeps %llu",
+                  (unsigned long long)get(s.total, "frames_in"), (unsigned long long)get(s.total, "replies"),
+                  (unsigned long long)get(s.total, "dropped"), (unsigned long long)get(s.total, "silent"),
+                  (unsigned long long)reads, (unsigned long long)(rbytes >> 20), (unsigned long long)writes,
+                  (unsigned long long)get(s.total, "tx_zero_copy"), (unsigned long long)get(s.total, "tx_copy"),
+                  (unsigned long long)get(s.total, "drop_tx_full"), (unsigned long long)get(s.total, "imissed"),
+                  (unsigned long long)get(s.total, "idle_sleeps"));
+    return buf;
+}
+
+void print_stats(const Runtime& rt, FILE* out) {
+    StatsSnapshot s = collect_stats(rt);
+    for (auto& [k, v] : s.total)
+        if (v) std::fprintf(out, "aoe-target: stat %s=%llu\n", k.c_str(), (unsigned long long)v);
+    for (std::size_t q = 0; q < s.per_queue.size(); ++q)
+        std::fprintf(out, "aoe-target: stat queue%zu frames_in=%llu replies=%llu tx_zero_copy=%llu tx_copy=%llu\n", q,
+                     (unsigned long long)get(s.per_queue[q], "frames_in"), (unsigned long long)get(s.per_queue[q], "replies"),
+                     (unsigned long long)get(s.per_queue[q], "tx_zero_copy"),
+                     (unsigned long long)get(s.per_queue[q], "tx_copy"));
+    for (std::size_t i = 0; i < s.per_export.size(); ++i) {
+        std::fprintf(out, "aoe-target: stat export %s", s.export_names[i].c_str());
+        for (auto& [k, v] : s.per_export[i]) std::fprintf(out, " %s=%llu", k.c_str(), (unsigned long long)v);
+        std::fprintf(out, "\n");
+    }
+}
+
+} // namespace aoehal

@@ -1,0 +1,86 @@
+// The test client's request frames, checked field by field against aoe-protocol.md §1
+// (offsets written out by hand, not produced by the target's code).
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "hal/client/aoe_client.hpp"
+
+using namespace aoeclient;
+
+static const aoe::Mac kSrc{{0x52, 0x54, 0, 0, 0, 1}};
+static const aoe::Mac kDst{{0x52, 0x54, 0, 0, 0, 2}};
+
+TEST_CASE("broadcast config query: 60 bytes, all-zero arg, tag echoed") {
+    std::uint8_t f[64];
+    std::size_t n = build_config_query(f, kSrc, aoe::kBroadcastMac, 0xFFFF, 0xFF, 0x12345678);
+    CHECK(n == 60);
+    for (int i = 0; i < 6; ++i) CHECK(f[i] == 0xFF);
+    CHECK(f[12] == 0x88);
+    CHECK(f[13] == 0xA2);
+    CHECK(f[14] == 0x10); // Ver 1, no flags
+    CHECK(f[16] == 0xFF);
+    CHECK(f[17] == 0xFF);
+    CHECK(f[18] == 0xFF);
+    CHECK(f[19] == 1); // Query Config
+    CHECK(f[20] == 0x12);
+    CHECK(f[23] == 0x78);
+    for (int i = 24; i < 60; ++i) CHECK(f[i] == 0);
+}
+
+TEST_CASE("LBA48 read: AFlags E, 0x24, little-endian LBA") {
+    std::uint8_t f[64];
+    std::size_t n = build_ata(f, kSrc, kDst, 7, 3, 1, 0x24, 0x0000123456789AULL, 17, true);
+    CHECK(n == 60);
+    CHECK(f[19] == 0);    // ATA
+    CHECK(f[24] == 0x40); // E
+    CHECK(f[26] == 17);
+    CHECK(f[27] == 0x24);
+    CHECK(f[28] == 0x9A);
+    CHECK(f[29] == 0x78);
+    CHECK(f[30] == 0x56);
+    CHECK(f[31] == 0x34);
+    CHECK(f[32] == 0x12);
+    CHECK(f[33] == 0x00);
+}
+
+TEST_CASE("LBA28 write: W flag, lba3 | 0xE0, data follows at 36") {
+    std::uint8_t f[600], data[512];
+    for (int i = 0; i < 512; ++i) data[i] = static_cast<std::uint8_t>(i);
+    std::size_t n = build_ata(f, kSrc, kDst, 0, 1, 1, 0x30, 0x0ABCDEF, 1, false, data, 512);
+    CHECK(n == 36 + 512);
+    CHECK(f[24] == 0x01);
+    CHECK(f[28] == 0xEF);
+    CHECK(f[29] == 0xCD);
+    CHECK(f[30] == 0xAB);
+    CHECK(f[31] == 0xE0);
+    CHECK(f[36 + 100] == 100);
+}
+
+TEST_CASE("response parsing and IDENTIFY strings") {
+    std::uint8_t f[36 + 512] = {};
+    f[12] = 0x88;
+    f[13] = 0xA2;
+    f[14] = 0x18; // Ver 1, R
+    f[17] = 5;
+    f[18] = 2;
+    f[20] = 0xAB;
+    f[27] = 0x40;
+    std::uint8_t* id = f + 36;
+    // model "AB" in words 27..: first character in the high byte
+    id[54] = 'B';
+    id[55] = 'A';
+    id[83 * 2 + 1] = 0x04; // word 83 bit 10
+    id[100 * 2] = 0x10;    // 16 sectors
+    Response r = parse_response(f, sizeof f);
+    CHECK(r.ok);
+    CHECK_FALSE(r.error);
+    CHECK(r.shelf == 5);
+    CHECK(r.slot == 2);
+    CHECK(r.tag == 0xAB000000u);
+    CHECK(r.ata_status == 0x40);
+    CHECK(r.data_len == 512);
+    IdentifyInfo info = parse_identify(r.data);
+    CHECK(info.model == "AB");
+    CHECK(info.lba48);
+    CHECK(info.sectors == 16);
+}

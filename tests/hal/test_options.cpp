@@ -1,0 +1,81 @@
+// aoe-target option parsing: the vbladed form, --export, EAL splitting, refused addresses.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "hal/options.hpp"
+
+using namespace aoehal;
+
+static ParseResult parse(std::vector<const char*> args) {
+    args.insert(args.begin(), "aoe-target");
+    return parse_options(static_cast<int>(args.size()), args.data());
+}
+
+TEST_CASE("vbladed form: SHELF SLOT IFACE FILE") {
+    auto r = parse({"0", "1", "eth1", "image.iso"});
+    REQUIRE(r.options);
+    CHECK(r.options->exports.size() == 1);
+    CHECK(r.options->exports[0].shelf == 0);
+    CHECK(r.options->exports[0].slot == 1);
+    CHECK(r.options->exports[0].path == "image.iso");
+    CHECK_FALSE(r.options->exports[0].writable);
+    CHECK(r.options->ifaces == std::vector<std::string>{"eth1"});
+    CHECK_FALSE(r.options->user_eal);
+}
+
+TEST_CASE("--export is repeatable, rw suffix") {
+    auto r = parse({"--iface", "veth0", "--export", "1.2=a.img", "--export", "e3.4=b.img,rw", "--queues", "2"});
+    REQUIRE(r.options);
+    REQUIRE(r.options->exports.size() == 2);
+    CHECK(r.options->exports[1].shelf == 3);
+    CHECK(r.options->exports[1].slot == 4);
+    CHECK(r.options->exports[1].path == "b.img");
+    CHECK(r.options->exports[1].writable);
+    CHECK(r.options->queues == 2);
+}
+
+TEST_CASE("shelf 0x0FFF / 0xFFFF and slot 0xFF are refused at parsing") {
+    CHECK_FALSE(parse({"4095", "1", "eth0", "f"}).options);
+    CHECK(parse({"4095", "1", "eth0", "f"}).error.find("0x0FFF") != std::string::npos);
+    CHECK_FALSE(parse({"65535", "1", "eth0", "f"}).options);
+    CHECK_FALSE(parse({"0", "255", "eth0", "f"}).options);
+    CHECK_FALSE(parse({"--iface", "x", "--export", "0x0fff.1=f"}).options);
+    CHECK_FALSE(parse({"--iface", "x", "--export", "1.255=f"}).options);
+    CHECK(parse({"65534", "254", "eth0", "f"}).options);
+}
+
+TEST_CASE("DPDK convention: [EAL args] -- [options]") {
+    auto r = parse({"-l", "0", "--vdev=net_memif0", "--", "--export", "0.1=f"});
+    REQUIRE(r.options);
+    CHECK(r.options->user_eal);
+    CHECK(r.options->eal_args == std::vector<std::string>{"-l", "0", "--vdev=net_memif0"});
+    CHECK(r.options->exports.size() == 1);
+}
+
+TEST_CASE("--eal takes the rest of the line") {
+    auto r = parse({"--export", "0.1=f", "--eal", "-l", "0", "--no-huge"});
+    REQUIRE(r.options);
+    CHECK(r.options->eal_args == std::vector<std::string>{"-l", "0", "--no-huge"});
+}
+
+TEST_CASE("usage errors") {
+    CHECK_FALSE(parse({}).options);
+    CHECK_FALSE(parse({"0", "1", "eth0"}).options);
+    CHECK_FALSE(parse({"--bogus"}).options);
+    CHECK_FALSE(parse({"--iface", "a", "--export", "0.1=f", "--export", "0.1=g"}).options);
+    CHECK_FALSE(parse({"--iface", "a", "--export", "0.1=f", "--mac-allow", "01:00:5e:00:00:01"}).options);
+    CHECK_FALSE(parse({"--iface", "a", "--export", "0.1=f", "--vlan", "4095"}).options);
+    auto many = parse({"--iface", "a", "--max-exports", "1", "--export", "0.1=f", "--export", "0.2=g"});
+    CHECK_FALSE(many.options);
+    CHECK(parse({"--help"}).options->help);
+    CHECK(parse({"--version"}).options->version);
+}
+
+TEST_CASE("--mac-allow list") {
+    auto r = parse({"--iface", "a", "--export", "0.1=f", "--mac-allow", "52:54:00:00:00:01,52:54:00:00:00:02"});
+    REQUIRE(r.options);
+    REQUIRE(r.options->mac_allow.size() == 2);
+    CHECK(format_mac(r.options->mac_allow[1]) == "52:54:00:00:00:02");
+}
