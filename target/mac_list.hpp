@@ -28,7 +28,9 @@ inline Mac key_mac(std::uint64_t k) {
 
 // Readers use a sequence counter (odd while an edit is in progress) and retry until they saw
 // a consistent list; the writer never waits. All fields are atomics, so a concurrent read is
-// never a data race, only (rarely) a retry.
+// never a data race, only (rarely) a retry. No standalone fences (ThreadSanitizer cannot
+// model them): the writer's entry stores are release, so they cannot pass the odd `seq`
+// store; the reader's entry loads are acquire, so its second `seq` load cannot pass them.
 template <std::uint16_t Capacity> struct MacList {
     std::atomic<std::uint32_t> seq{0};
     std::atomic<std::uint16_t> count{0};
@@ -45,12 +47,11 @@ template <std::uint16_t Capacity> struct MacList {
         for (;;) {
             const std::uint32_t s1 = seq.load(std::memory_order_acquire);
             if (s1 & 1u) continue; // the owner is mid-edit (a few stores): retry
-            std::uint16_t n = count.load(std::memory_order_relaxed);
+            std::uint16_t n = count.load(std::memory_order_acquire);
             if (n > Capacity) n = Capacity;
             bool found = false;
             for (std::uint16_t i = 0; i < n && !found; ++i)
-                found = entries[i].load(std::memory_order_relaxed) == k;
-            std::atomic_thread_fence(std::memory_order_acquire);
+                found = entries[i].load(std::memory_order_acquire) == k;
             if (seq.load(std::memory_order_relaxed) == s1) return found;
         }
     }
@@ -60,10 +61,9 @@ template <std::uint16_t Capacity> struct MacList {
         for (;;) {
             const std::uint32_t s1 = seq.load(std::memory_order_acquire);
             if (s1 & 1u) continue;
-            std::uint16_t n = count.load(std::memory_order_relaxed);
+            std::uint16_t n = count.load(std::memory_order_acquire);
             if (n > Capacity) n = Capacity;
-            for (std::uint16_t i = 0; i < n; ++i) out[i] = entries[i].load(std::memory_order_relaxed);
-            std::atomic_thread_fence(std::memory_order_acquire);
+            for (std::uint16_t i = 0; i < n; ++i) out[i] = entries[i].load(std::memory_order_acquire);
             if (seq.load(std::memory_order_relaxed) == s1) return n;
         }
     }
@@ -77,8 +77,8 @@ template <std::uint16_t Capacity> struct MacList {
             if (entries[i].load(std::memory_order_relaxed) == k) return true;
         if (n >= Capacity) return false;
         begin_write();
-        entries[n].store(k, std::memory_order_relaxed);
-        count.store(static_cast<std::uint16_t>(n + 1), std::memory_order_relaxed);
+        entries[n].store(k, std::memory_order_release);
+        count.store(static_cast<std::uint16_t>(n + 1), std::memory_order_release);
         end_write();
         return true;
     }
@@ -91,8 +91,8 @@ template <std::uint16_t Capacity> struct MacList {
             begin_write();
             for (std::uint16_t j = i; j + 1 < n; ++j)
                 entries[j].store(entries[j + 1].load(std::memory_order_relaxed),
-                                 std::memory_order_relaxed);
-            count.store(static_cast<std::uint16_t>(n - 1), std::memory_order_relaxed);
+                                 std::memory_order_release);
+            count.store(static_cast<std::uint16_t>(n - 1), std::memory_order_release);
             end_write();
             return;
         }
@@ -104,16 +104,13 @@ template <std::uint16_t Capacity> struct MacList {
         if (n > Capacity) n = Capacity;
         begin_write();
         for (std::uint16_t i = 0; i < n; ++i)
-            entries[i].store(mac_key(load_mac(macs + 6u * i)), std::memory_order_relaxed);
-        count.store(n, std::memory_order_relaxed);
+            entries[i].store(mac_key(load_mac(macs + 6u * i)), std::memory_order_release);
+        count.store(n, std::memory_order_release);
         end_write();
     }
 
   private:
-    void begin_write() {
-        seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_release);
-    }
+    void begin_write() { seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
     void end_write() {
         seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
