@@ -8,27 +8,27 @@
 namespace aoe::iso {
 
 enum class ErrorKind {
-    Missing,       // path does not exist
-    NotAFile,      // directory, device, fifo...
-    Empty,         // zero bytes
-    TooSmall,      // shorter than the 16 system-area blocks + the PVD (17 * 2048 bytes)
-    NotIso,        // no "CD001" Primary Volume Descriptor at block 16
-    Truncated,     // file shorter than the volume size recorded in the PVD
-    NotFound,      // a path inside the ISO does not exist
-    WrongType,     // a path inside the ISO is not what was asked for (dir vs file)
-    BadSymlink,    // dangling or too deep Rock Ridge symlink
-    ReadFailed,    // libisofs could not read data (damaged image, I/O error)
-    SizeMismatch,  // a streamed file did not have the size the directory record says
-    Library,       // any other libisofs failure
-    Thread,        // libisofs used from a second thread
+    Missing,      // path does not exist
+    NotAFile,     // directory, device, fifo...
+    Empty,        // zero bytes
+    TooSmall,     // shorter than the 16 system-area blocks + the PVD (17 * 2048 bytes)
+    NotIso,       // no "CD001" Primary Volume Descriptor at block 16
+    Truncated,    // file shorter than the volume size recorded in the PVD
+    NotFound,     // a path inside the ISO does not exist
+    WrongType,    // a path inside the ISO is not what was asked for (dir vs file)
+    BadSymlink,   // dangling or too deep Rock Ridge symlink
+    ReadFailed,   // libisofs could not read data (damaged image, I/O error)
+    SizeMismatch, // a streamed file did not have the size the directory record says
+    Library,      // any other libisofs failure
+    Thread,       // libisofs used from a second thread
 };
 
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
     ErrorKind kind() const noexcept { return kind_; }
 
-private:
+  private:
     ErrorKind kind_;
 };
 

@@ -16,14 +16,26 @@ namespace aoe::iso {
 
 namespace {
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+std::string q(const std::filesystem::path& p) {
+    return "'" + p.string() + "'";
+}
 
 // unique_ptr deleters for what libisofs hands us to own.
-struct ReadOptsFree { void operator()(IsoReadOpts* p) const { iso_read_opts_free(p); } };
-struct SourceUnref { void operator()(IsoDataSource* p) const { iso_data_source_unref(p); } };
-struct FeaturesFree { void operator()(IsoReadImageFeatures* p) const { iso_read_image_features_destroy(p); } };
-struct DirIterFree { void operator()(IsoDirIter* p) const { iso_dir_iter_free(p); } };
-struct CFree { void operator()(void* p) const { std::free(p); } };
+struct ReadOptsFree {
+    void operator()(IsoReadOpts* p) const { iso_read_opts_free(p); }
+};
+struct SourceUnref {
+    void operator()(IsoDataSource* p) const { iso_data_source_unref(p); }
+};
+struct FeaturesFree {
+    void operator()(IsoReadImageFeatures* p) const { iso_read_image_features_destroy(p); }
+};
+struct DirIterFree {
+    void operator()(IsoDirIter* p) const { iso_dir_iter_free(p); }
+};
+struct CFree {
+    void operator()(void* p) const { std::free(p); }
+};
 
 void check(int rc, const std::string& what) {
     if (rc < 0) {
@@ -31,17 +43,24 @@ void check(int rc, const std::string& what) {
         std::string msg = what + ": " + libisofs_message(rc);
         if (!detail.empty() && detail.find(iso_error_to_msg(rc)) == std::string::npos)
             msg += " [" + detail + "]";
-        throw Error(rc == static_cast<int>(ISO_FILE_READ_ERROR) ? ErrorKind::ReadFailed : ErrorKind::Library, msg);
+        throw Error(rc == static_cast<int>(ISO_FILE_READ_ERROR) ? ErrorKind::ReadFailed
+                                                                : ErrorKind::Library,
+                    msg);
     }
 }
 
 NodeType type_of(IsoNode* n) {
     switch (iso_node_get_type(n)) {
-    case LIBISO_DIR: return NodeType::Directory;
-    case LIBISO_FILE: return NodeType::File;
-    case LIBISO_SYMLINK: return NodeType::Symlink;
-    case LIBISO_BOOT: return NodeType::BootCatalog;
-    default: return NodeType::Special;
+    case LIBISO_DIR:
+        return NodeType::Directory;
+    case LIBISO_FILE:
+        return NodeType::File;
+    case LIBISO_SYMLINK:
+        return NodeType::Symlink;
+    case LIBISO_BOOT:
+        return NodeType::BootCatalog;
+    default:
+        return NodeType::Special;
     }
 }
 
@@ -63,8 +82,7 @@ std::vector<std::string> split_path(std::string_view path) {
 }
 
 bool iequal(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) ==
                       std::tolower(static_cast<unsigned char>(y));
            });
@@ -133,7 +151,9 @@ Image& Image::operator=(Image&& o) noexcept {
     return *this;
 }
 
-Image::~Image() { release(); }
+Image::~Image() {
+    release();
+}
 
 void Image::release() noexcept {
     // The image must go before the session (iso_finish after the last unref).
@@ -153,14 +173,20 @@ void* Image::node_at(std::string_view path, bool follow) const {
         // ECMA-119/Joliet names may differ in case from what configs say.
         n = reinterpret_cast<IsoNode*>(iso_image_get_root(image_));
         for (const auto& part : split_path(p)) {
-            if (!n || !ISO_NODE_IS_DIR(n)) { n = nullptr; break; }
+            if (!n || !ISO_NODE_IS_DIR(n)) {
+                n = nullptr;
+                break;
+            }
             IsoDirIter* it_raw = nullptr;
             check(iso_dir_get_children(ISO_DIR(n), &it_raw), "directory iteration");
             std::unique_ptr<IsoDirIter, DirIterFree> it(it_raw);
             IsoNode* c = nullptr;
             IsoNode* match = nullptr;
             while (iso_dir_iter_next(it.get(), &c) == 1)
-                if (iequal(iso_node_get_name(c), part)) { match = c; break; }
+                if (iequal(iso_node_get_name(c), part)) {
+                    match = c;
+                    break;
+                }
             n = match;
         }
         if (!n) return nullptr;
@@ -173,9 +199,9 @@ void* Image::node_at(std::string_view path, bool follow) const {
         rc = iso_tree_resolve_symlink(image_, ISO_SYMLINK(n), &res, &depth, 0);
         if (rc < 0) {
             Session::drain_messages();
-            throw Error(ErrorKind::BadSymlink,
-                        q(file_) + ": " + p + " -> " + iso_symlink_get_dest(ISO_SYMLINK(n)) +
-                            ": " + libisofs_message(rc));
+            throw Error(ErrorKind::BadSymlink, q(file_) + ": " + p + " -> " +
+                                                   iso_symlink_get_dest(ISO_SYMLINK(n)) + ": " +
+                                                   libisofs_message(rc));
         }
         n = res;
     }
@@ -203,9 +229,11 @@ bool Image::is_directory(std::string_view path) const {
 
 std::vector<DirEntry> Image::list_dir(std::string_view path) const {
     auto* n = static_cast<IsoNode*>(node_at(path, true));
-    if (!n) throw Error(ErrorKind::NotFound, q(file_) + ": no " + std::string(path) + " in the image");
+    if (!n)
+        throw Error(ErrorKind::NotFound, q(file_) + ": no " + std::string(path) + " in the image");
     if (!ISO_NODE_IS_DIR(n))
-        throw Error(ErrorKind::WrongType, q(file_) + ": " + std::string(path) + " is not a directory");
+        throw Error(ErrorKind::WrongType,
+                    q(file_) + ": " + std::string(path) + " is not a directory");
     std::string base(path.empty() ? "/" : path);
     while (base.size() > 1 && base.back() == '/') base.pop_back();
     IsoDirIter* it_raw = nullptr;
@@ -217,7 +245,8 @@ std::vector<DirEntry> Image::list_dir(std::string_view path) const {
         DirEntry e;
         e.path = join(base, iso_node_get_name(c));
         e.type = type_of(c);
-        if (e.type == NodeType::File) e.size = static_cast<std::uint64_t>(iso_file_get_size(ISO_FILE(c)));
+        if (e.type == NodeType::File)
+            e.size = static_cast<std::uint64_t>(iso_file_get_size(ISO_FILE(c)));
         if (e.type == NodeType::Symlink) e.symlink_target = iso_symlink_get_dest(ISO_SYMLINK(c));
         out.push_back(std::move(e));
     }
@@ -275,12 +304,13 @@ BootCatalog Image::boot_catalog() const {
         BootImage bi;
         bi.platform_id = el_torito_get_boot_platform_id(boots[i]);
         unsigned char media = 0;
-        enum eltorito_boot_media_type t{};
+        enum eltorito_boot_media_type t {};
         if (el_torito_get_boot_media_type(boots[i], &t) >= 0) media = static_cast<unsigned char>(t);
         bi.media_type = media;
         bi.bootable = el_torito_get_bootable(boots[i]) == 1;
         if (nodes && nodes[i]) {
-            std::unique_ptr<char, CFree> p(iso_tree_get_node_path(reinterpret_cast<IsoNode*>(nodes[i])));
+            std::unique_ptr<char, CFree> p(
+                iso_tree_get_node_path(reinterpret_cast<IsoNode*>(nodes[i])));
             if (p) bi.path = p.get();
         }
         bc.images.push_back(std::move(bi));
@@ -292,7 +322,8 @@ BootCatalog Image::boot_catalog() const {
 std::uint64_t Image::stream_file(std::string_view path, const ChunkSink& sink,
                                  std::size_t chunk_bytes) const {
     auto* n = static_cast<IsoNode*>(node_at(path, true));
-    if (!n) throw Error(ErrorKind::NotFound, q(file_) + ": no " + std::string(path) + " in the image");
+    if (!n)
+        throw Error(ErrorKind::NotFound, q(file_) + ": no " + std::string(path) + " in the image");
     if (!ISO_NODE_IS_FILE(n))
         throw Error(ErrorKind::WrongType, q(file_) + ": " + std::string(path) + " is not a file");
     // iso_stream_read takes an int count: keep chunks well below 2 GiB.
@@ -312,9 +343,8 @@ std::uint64_t Image::stream_file(std::string_view path, const ChunkSink& sink,
             Session::drain_messages();
             throw Error(ErrorKind::ReadFailed,
                         q(file_) + ": reading " + std::string(path) + " failed after " +
-                            std::to_string(total) + " of " + std::to_string(expected) +
-                            " bytes: " + libisofs_message(k) +
-                            " (is the ISO file truncated or damaged?)");
+                            std::to_string(total) + " of " + std::to_string(expected) + " bytes: " +
+                            libisofs_message(k) + " (is the ISO file truncated or damaged?)");
         }
         if (k == 0) break;
         total += static_cast<std::uint64_t>(k);
@@ -330,7 +360,8 @@ std::uint64_t Image::stream_file(std::string_view path, const ChunkSink& sink,
 
 std::string Image::read_text(std::string_view path, std::size_t max_bytes) const {
     auto fi = find_file(path);
-    if (!fi) throw Error(ErrorKind::NotFound, q(file_) + ": no " + std::string(path) + " in the image");
+    if (!fi)
+        throw Error(ErrorKind::NotFound, q(file_) + ": no " + std::string(path) + " in the image");
     if (fi->size > max_bytes)
         throw Error(ErrorKind::WrongType, q(file_) + ": " + std::string(path) + " is too large (" +
                                               std::to_string(fi->size) + " bytes)");

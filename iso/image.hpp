@@ -24,7 +24,7 @@ class Session;
 enum class NodeType { File, Directory, Symlink, Special, BootCatalog };
 
 struct DirEntry {
-    std::string path;           // absolute path inside the image
+    std::string path; // absolute path inside the image
     NodeType type = NodeType::File;
     std::uint64_t size = 0;     // files only
     std::string symlink_target; // symlinks only, as recorded (may be relative)
@@ -38,22 +38,22 @@ struct FileInfo {
 };
 
 struct BootImage {
-    int platform_id = 0;        // El Torito: 0x00 BIOS (x86), 0xEF EFI
-    int media_type = 0;         // 0 no emulation, 1-3 floppy, 4 hard disk
+    int platform_id = 0; // El Torito: 0x00 BIOS (x86), 0xEF EFI
+    int media_type = 0;  // 0 no emulation, 1-3 floppy, 4 hard disk
     bool bootable = false;
-    std::string path;           // empty if the image is hidden / not a file in the tree
+    std::string path; // empty if the image is hidden / not a file in the tree
 };
 
 struct BootCatalog {
     bool present = false;
-    std::string catalog_path;   // empty if hidden
+    std::string catalog_path; // empty if hidden
     std::vector<BootImage> images;
 };
 
 using ChunkSink = std::function<void(std::span<const std::byte>)>;
 
 class Image {
-public:
+  public:
     // Precheck (see precheck.hpp) then import with Rock Ridge and Joliet. Throws Error.
     static Image open(const std::filesystem::path& file);
 
@@ -90,7 +90,7 @@ public:
     // Small text files (boot configs). Throws Error if larger than max_bytes.
     std::string read_text(std::string_view path, std::size_t max_bytes = 1 << 20) const;
 
-private:
+  private:
     Image() = default;
     void* node_at(std::string_view path, bool follow) const; // IsoNode*, borrowed
     void release() noexcept;

@@ -13,7 +13,9 @@ namespace aoe::iso {
 
 namespace {
 
-std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+std::string quoted(const std::filesystem::path& p) {
+    return "'" + p.string() + "'";
+}
 
 // RAII for a plain file descriptor.
 struct Fd {
@@ -33,10 +35,9 @@ bool parse_pvd(const unsigned char* block, std::size_t size, PvdInfo& out) {
     if (size < kBlockSize) return false;
     if (block[0] != 1 || std::memcmp(block + 1, "CD001", 5) != 0 || block[6] != 1) return false;
     // 8.4.8 Volume Space Size: both-byte order 32-bit at BP 81-88; little-endian half first.
-    std::uint32_t blocks = static_cast<std::uint32_t>(block[80]) |
-                           static_cast<std::uint32_t>(block[81]) << 8 |
-                           static_cast<std::uint32_t>(block[82]) << 16 |
-                           static_cast<std::uint32_t>(block[83]) << 24;
+    std::uint32_t blocks =
+        static_cast<std::uint32_t>(block[80]) | static_cast<std::uint32_t>(block[81]) << 8 |
+        static_cast<std::uint32_t>(block[82]) << 16 | static_cast<std::uint32_t>(block[83]) << 24;
     out.volume_blocks = blocks;
     // 8.4.6 Volume Identifier: BP 41-72, d-characters padded with spaces.
     std::string id(reinterpret_cast<const char*>(block + 40), 32);
@@ -60,17 +61,17 @@ PvdInfo precheck_iso_file(const std::filesystem::path& file) {
     auto bytes = static_cast<std::uint64_t>(st.st_size);
     if (bytes == 0) throw Error(ErrorKind::Empty, quoted(file) + ": empty file, not an ISO image");
     if (bytes < kMinIsoBytes)
-        throw Error(ErrorKind::TooSmall,
-                    quoted(file) + ": too small to be an ISO image (" + std::to_string(bytes) +
-                        " bytes; an ISO 9660 volume has at least " + std::to_string(kMinIsoBytes) +
-                        ")");
+        throw Error(ErrorKind::TooSmall, quoted(file) + ": too small to be an ISO image (" +
+                                             std::to_string(bytes) +
+                                             " bytes; an ISO 9660 volume has at least " +
+                                             std::to_string(kMinIsoBytes) + ")");
 
     Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.fd < 0)
         throw Error(ErrorKind::ReadFailed, quoted(file) + ": cannot open: " + std::strerror(errno));
     std::array<unsigned char, kBlockSize> block{};
-    ssize_t got = ::pread(fd.fd, block.data(), block.size(),
-                          static_cast<off_t>(kPvdBlock * kBlockSize));
+    ssize_t got =
+        ::pread(fd.fd, block.data(), block.size(), static_cast<off_t>(kPvdBlock * kBlockSize));
     if (got != static_cast<ssize_t>(block.size()))
         throw Error(ErrorKind::ReadFailed, quoted(file) + ": cannot read the volume descriptor");
 

@@ -17,7 +17,7 @@ inline constexpr std::uint64_t kMinIsoBytes = (kPvdBlock + 1) * kBlockSize;
 struct PvdInfo {
     std::uint64_t file_bytes = 0;    // st_size of the file
     std::uint64_t volume_blocks = 0; // PVD "Volume Space Size" (ECMA-119 8.4.8)
-    std::string volume_id;           // PVD "Volume Identifier" (ECMA-119 8.4.6), trailing spaces cut
+    std::string volume_id; // PVD "Volume Identifier" (ECMA-119 8.4.6), trailing spaces cut
 };
 
 // Throws aoe::iso::Error (Missing, NotAFile, Empty, TooSmall, NotIso, Truncated, ReadFailed).

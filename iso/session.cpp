@@ -17,7 +17,8 @@ std::weak_ptr<Session> g_session; // NOLINT: process-wide by nature (libisofs is
 Session::Session() : owner_(std::this_thread::get_id()) {
     // Flag 1: leave the locale alone; the program owns it.
     int rc = iso_init_with_flag(1);
-    if (rc < 0) throw Error(ErrorKind::Library, "cannot initialise libisofs: " + libisofs_message(rc));
+    if (rc < 0)
+        throw Error(ErrorKind::Library, "cannot initialise libisofs: " + libisofs_message(rc));
     // Queue NOTE and worse for us to read; print nothing to stderr ourselves.
     static char queue[] = "NOTE";
     static char print[] = "NEVER";
@@ -25,7 +26,9 @@ Session::Session() : owner_(std::this_thread::get_id()) {
     iso_set_msgs_severities(queue, print, prefix);
 }
 
-Session::~Session() { iso_finish(); }
+Session::~Session() {
+    iso_finish();
+}
 
 std::shared_ptr<Session> Session::acquire() {
     std::lock_guard lock(g_mutex);
@@ -40,7 +43,8 @@ std::shared_ptr<Session> Session::acquire() {
 
 void Session::check_thread() const {
     if (std::this_thread::get_id() != owner_)
-        throw Error(ErrorKind::Thread, "libisofs used from a second thread (it is single-threaded)");
+        throw Error(ErrorKind::Thread,
+                    "libisofs used from a second thread (it is single-threaded)");
 }
 
 std::string Session::drain_messages() {

@@ -9,7 +9,7 @@
 namespace aoe::iso {
 
 class Session {
-public:
+  public:
     // Returns the live session or starts one. Throws Error(Library) if iso_init fails,
     // Error(Thread) if a session started on another thread is still alive.
     static std::shared_ptr<Session> acquire();
@@ -23,7 +23,7 @@ public:
     // the most severe one's text, for error reports.
     static std::string drain_messages();
 
-private:
+  private:
     Session();
     std::thread::id owner_;
 };

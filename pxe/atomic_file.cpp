@@ -16,7 +16,9 @@ namespace aoe::pxe {
 
 namespace {
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+std::string q(const std::filesystem::path& p) {
+    return "'" + p.string() + "'";
+}
 
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& p, int e) {
     std::string hint;
@@ -41,7 +43,8 @@ AtomicFile::AtomicFile(std::filesystem::path target, mode_t mode)
     : target_(std::move(target)), mode_(mode) {
     auto dir = target_.parent_path();
     if (dir.empty()) dir = ".";
-    std::string templ = (dir / ("." + target_.filename().string() + std::string(kTempTag) + "XXXXXX")).string();
+    std::string templ =
+        (dir / ("." + target_.filename().string() + std::string(kTempTag) + "XXXXXX")).string();
     std::vector<char> buf(templ.begin(), templ.end());
     buf.push_back('\0');
     fd_ = ::mkostemp(buf.data(), O_CLOEXEC);
@@ -79,7 +82,7 @@ void AtomicFile::commit() {
     }
     fd_ = -1;
     if (const char* hook = std::getenv("STAGE_PXE_TEST_STOP_BEFORE_RENAME");
-        hook && *hook && target_.string().find(hook) != std::string::npos) {
+        hook && *hook && target_.string().ends_with(hook)) {
         std::fprintf(stderr, "stage-pxe: test hook: stopped before renaming %s\n", temp_.c_str());
         std::fflush(stderr);
         std::raise(SIGSTOP);

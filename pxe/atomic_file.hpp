@@ -16,7 +16,7 @@ namespace aoe::pxe {
 inline constexpr std::string_view kTempTag = ".stage-pxe-tmp.";
 
 class AtomicFile {
-public:
+  public:
     // Creates the temp file next to `target`. Throws Failure (names the directory).
     explicit AtomicFile(std::filesystem::path target, mode_t mode = 0644);
     AtomicFile(const AtomicFile&) = delete;
@@ -24,14 +24,16 @@ public:
     ~AtomicFile(); // removes the temp file unless committed
 
     void write(std::span<const std::byte> data);
-    void write(std::string_view s) { write(std::as_bytes(std::span<const char>(s.data(), s.size()))); }
+    void write(std::string_view s) {
+        write(std::as_bytes(std::span<const char>(s.data(), s.size())));
+    }
     std::uint64_t bytes_written() const { return written_; }
-    // Makes the content the target's. Test hook: if $STAGE_PXE_TEST_STOP_BEFORE_RENAME is a
-    // substring of the target path, the process stops itself (SIGSTOP) after fsync and before
+    // Makes the content the target's. Test hook: if the target path ends with
+    // $STAGE_PXE_TEST_STOP_BEFORE_RENAME, the process stops itself (SIGSTOP) after fsync and before
     // rename, so a test can SIGKILL it at exactly that point.
     void commit();
 
-private:
+  private:
     std::filesystem::path target_;
     std::filesystem::path temp_;
     mode_t mode_;
@@ -40,7 +42,8 @@ private:
     bool committed_ = false;
 };
 
-void write_file_atomic(const std::filesystem::path& target, std::string_view content, mode_t mode = 0644);
+void write_file_atomic(const std::filesystem::path& target, std::string_view content,
+                       mode_t mode = 0644);
 
 // Reads a whole file; returns false if it does not exist. Throws Failure on other errors.
 bool read_file(const std::filesystem::path& p, std::string& out);

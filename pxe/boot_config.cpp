@@ -9,7 +9,9 @@ namespace aoe::pxe {
 
 namespace {
 
-bool is_url(std::string_view p) { return p.find("://") != std::string_view::npos; }
+bool is_url(std::string_view p) {
+    return p.find("://") != std::string_view::npos;
+}
 
 // Calls fn(line_start, line_without_newline) for every line outside managed blocks.
 template <class Fn> void each_foreign_line(std::string_view t, Fn fn) {
@@ -18,7 +20,8 @@ template <class Fn> void each_foreign_line(std::string_view t, Fn fn) {
     while (pos < t.size()) {
         auto nl = t.find('\n', pos);
         std::size_t next = nl == std::string_view::npos ? t.size() : nl + 1;
-        if (outside_blocks(blocks, pos)) fn(pos, t.substr(pos, (nl == std::string_view::npos ? t.size() : nl) - pos));
+        if (outside_blocks(blocks, pos))
+            fn(pos, t.substr(pos, (nl == std::string_view::npos ? t.size() : nl) - pos));
         pos = next;
     }
 }
@@ -42,9 +45,12 @@ std::string ipxe_path(std::string_view p) {
 
 const char* kind_name(ConfigKind k) {
     switch (k) {
-    case ConfigKind::Pxelinux: return "pxelinux";
-    case ConfigKind::Grub: return "grub";
-    case ConfigKind::Ipxe: return "ipxe";
+    case ConfigKind::Pxelinux:
+        return "pxelinux";
+    case ConfigKind::Grub:
+        return "grub";
+    case ConfigKind::Ipxe:
+        return "ipxe";
     }
     return "?";
 }
@@ -65,12 +71,11 @@ std::string render_entry(ConfigKind k, const EntrySpec& e) {
     switch (k) {
     case ConfigKind::Pxelinux:
         // The seed procedure's three lines (seed-procedure.md step 3).
-        return "LABEL " + e.label + "\n    kernel " + e.kernel + "\n    append initrd=" +
-               e.initrd + " " + e.args + "\n";
+        return "LABEL " + e.label + "\n    kernel " + e.kernel + "\n    append initrd=" + e.initrd +
+               " " + e.args + "\n";
     case ConfigKind::Grub:
         return "menuentry '" + e.label + "' --id " + e.label + " {\n    linux " +
-               grub_path(e.kernel) + " " + e.args + "\n    initrd " + grub_path(e.initrd) +
-               "\n}\n";
+               grub_path(e.kernel) + " " + e.args + "\n    initrd " + grub_path(e.initrd) + "\n}\n";
     case ConfigKind::Ipxe:
         // initrd=<name> lets an EFI-stub kernel find the initrd iPXE registered under that name.
         return ":" + e.label + "\nkernel " + ipxe_path(e.kernel) + " initrd=initrd " + e.args +
@@ -84,9 +89,11 @@ std::string default_label_of(ConfigKind k, std::string_view body) {
         auto [w, rest] = text::split_word(raw);
         if (k == ConfigKind::Pxelinux && text::iequals(w, "default"))
             return std::string(text::split_word(rest).first);
-        if (k == ConfigKind::Grub && w.substr(0, 12) == "set default=") {
-            std::string v(w.substr(12));
-            if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'')) v = v.substr(1, v.size() - 2);
+        auto line = text::trim(raw);
+        if (k == ConfigKind::Grub && line.substr(0, 12) == "set default=") {
+            std::string v(text::split_word(line.substr(12)).first);
+            if (v.size() >= 2 && (v.front() == '"' || v.front() == '\''))
+                v = v.substr(1, v.size() - 2);
             return v;
         }
         if (k == ConfigKind::Ipxe && w == "goto") return std::string(text::split_word(rest).first);
@@ -94,12 +101,19 @@ std::string default_label_of(ConfigKind k, std::string_view body) {
     return {};
 }
 
-std::string render_default(ConfigKind k, std::string_view label, std::string_view previous, bool fresh) {
+std::string render_default(ConfigKind k, std::string_view label, std::string_view previous,
+                           bool fresh) {
     std::string choose;
     switch (k) {
-    case ConfigKind::Pxelinux: choose = "DEFAULT " + std::string(label); break;
-    case ConfigKind::Grub: choose = "set default=\"" + std::string(label) + "\""; break;
-    case ConfigKind::Ipxe: choose = "goto " + std::string(label); break;
+    case ConfigKind::Pxelinux:
+        choose = "DEFAULT " + std::string(label);
+        break;
+    case ConfigKind::Grub:
+        choose = "set default=\"" + std::string(label) + "\"";
+        break;
+    case ConfigKind::Ipxe:
+        choose = "goto " + std::string(label);
+        break;
     }
     std::string out = choose + "\n";
     if (fresh) {
@@ -120,7 +134,8 @@ std::string render_default(ConfigKind k, std::string_view label, std::string_vie
 std::string fresh_file(ConfigKind k) {
     switch (k) {
     case ConfigKind::Pxelinux:
-        return "# pxelinux.cfg/default created by stage-pxe. Lines outside the stage-pxe blocks are yours.\n";
+        return "# pxelinux.cfg/default created by stage-pxe. Lines outside the stage-pxe blocks "
+               "are yours.\n";
     case ConfigKind::Grub:
         return "# grub.cfg created by stage-pxe. Lines outside the stage-pxe blocks are yours.\n";
     case ConfigKind::Ipxe:
@@ -150,7 +165,8 @@ std::vector<std::string> foreign_labels(ConfigKind k, std::string_view t) {
             auto r = text::trim(rest);
             if (!r.empty() && (r.front() == '\'' || r.front() == '"')) {
                 auto end = r.find(r.front(), 1);
-                out.emplace_back(r.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
+                out.emplace_back(
+                    r.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
             } else {
                 out.emplace_back(text::split_word(r).first);
             }
@@ -167,8 +183,9 @@ std::string disable_foreign_defaults(ConfigKind k, std::string_view t) {
     std::size_t copied = 0;
     each_foreign_line(t, [&](std::size_t pos, std::string_view raw) {
         auto w = text::split_word(raw).first;
-        bool hit = (k == ConfigKind::Pxelinux && (text::iequals(w, "default") || text::iequals(w, "ontimeout"))) ||
-                   (k == ConfigKind::Grub && w.substr(0, 12) == "set default=");
+        bool hit = (k == ConfigKind::Pxelinux &&
+                    (text::iequals(w, "default") || text::iequals(w, "ontimeout"))) ||
+                   (k == ConfigKind::Grub && text::trim(raw).substr(0, 12) == "set default=");
         if (!hit) return;
         out += t.substr(copied, pos - copied);
         out += kDisabledPrefix;
@@ -185,7 +202,8 @@ std::string restore_foreign_defaults(std::string_view t) {
         auto nl = t.find('\n', pos);
         std::size_t next = nl == std::string_view::npos ? t.size() : nl + 1;
         auto line = t.substr(pos, next - pos);
-        if (line.substr(0, kDisabledPrefix.size()) == kDisabledPrefix) line.remove_prefix(kDisabledPrefix.size());
+        if (line.substr(0, kDisabledPrefix.size()) == kDisabledPrefix)
+            line.remove_prefix(kDisabledPrefix.size());
         out += line;
         pos = next;
     }
@@ -198,9 +216,9 @@ std::string adopted_prefix(std::string_view label) {
 
 std::string adopt_foreign(ConfigKind k, std::string_view t, std::string_view label) {
     // Lines that belong to a pxelinux LABEL stanza (syslinux wiki, "LABEL" section).
-    static const char* stanza_kw[] = {"kernel", "linux", "append", "initrd", "ipappend", "menu",
-                                      "text", "endtext", "localboot", "com32", "config", "boot",
-                                      "bss", "pxe", "fdimage", "comboot"};
+    static const char* stanza_kw[] = {
+        "kernel",    "linux", "append", "initrd", "ipappend", "menu", "text",    "endtext",
+        "localboot", "com32", "config", "boot",   "bss",      "pxe",  "fdimage", "comboot"};
     std::vector<std::size_t> starts; // line starts to prefix
     bool in = false;
     int depth = 0;
@@ -208,14 +226,16 @@ std::string adopt_foreign(ConfigKind k, std::string_view t, std::string_view lab
         auto line = text::trim(raw);
         auto [w, rest] = text::split_word(line);
         if (k == ConfigKind::Pxelinux) {
-            if (text::iequals(w, "label")) in = text::trim(rest) == label;
+            if (text::iequals(w, "label"))
+                in = text::trim(rest) == label;
             else if (in) {
                 bool member = false;
                 for (const char* kw : stanza_kw) member = member || text::iequals(w, kw);
                 if (!member && !line.empty() && !(raw.size() && text::is_space(raw[0]))) in = false;
             }
         } else if (k == ConfigKind::Ipxe) {
-            if (!line.empty() && line.front() == ':') in = text::split_word(line.substr(1)).first == label;
+            if (!line.empty() && line.front() == ':')
+                in = text::split_word(line.substr(1)).first == label;
         } else {
             if (!in && w == "menuentry") {
                 auto ls = foreign_labels(ConfigKind::Grub, std::string(line) + "\n");

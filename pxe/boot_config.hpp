@@ -32,7 +32,8 @@ std::string render_entry(ConfigKind k, const EntrySpec& e);
 
 // The body of the @default block. `previous` is the old body (settings such as PROMPT/TIMEOUT
 // are kept; only the line that names the default changes). fresh: the file is being created.
-std::string render_default(ConfigKind k, std::string_view label, std::string_view previous, bool fresh);
+std::string render_default(ConfigKind k, std::string_view label, std::string_view previous,
+                           bool fresh);
 // Which label the @default block names ("" if none).
 std::string default_label_of(ConfigKind k, std::string_view body);
 

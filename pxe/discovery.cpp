@@ -37,9 +37,9 @@ const Pair kKnown[] = {
 
 const char* kKiwiArches[] = {"x86_64", "aarch64", "ppc64le", "s390x", "ix86", "riscv64"};
 
-const char* kIsolinuxCfgs[] = {"/isolinux/isolinux.cfg", "/boot/isolinux/isolinux.cfg",
-                               "/isolinux.cfg", "/syslinux/syslinux.cfg",
-                               "/boot/syslinux/syslinux.cfg", "/syslinux.cfg"};
+const char* kIsolinuxCfgs[] = {
+    "/isolinux/isolinux.cfg", "/boot/isolinux/isolinux.cfg", "/isolinux.cfg",
+    "/syslinux/syslinux.cfg", "/boot/syslinux/syslinux.cfg", "/syslinux.cfg"};
 const char* kGrubCfgs[] = {"/boot/grub2/grub.cfg", "/boot/grub/grub.cfg", "/EFI/BOOT/grub.cfg",
                            "/boot/grub/loopback.cfg"};
 
@@ -48,11 +48,32 @@ std::string dirname(const std::string& p) {
     return s == std::string::npos || s == 0 ? "/" : p.substr(0, s);
 }
 
+// Folds "." and ".." (libisofs looks up literal names only); ".." at the root stays at the root.
+std::string normalize(const std::string& p) {
+    std::vector<std::string> parts;
+    std::size_t i = 0;
+    while (i <= p.size()) {
+        auto j = p.find('/', i);
+        if (j == std::string::npos) j = p.size();
+        auto part = p.substr(i, j - i);
+        if (part == "..") {
+            if (!parts.empty()) parts.pop_back();
+        } else if (!part.empty() && part != ".") {
+            parts.push_back(part);
+        }
+        i = j + 1;
+    }
+    std::string out;
+    for (const auto& part : parts) out += "/" + part;
+    return out.empty() ? "/" : out;
+}
+
+// isolinux: relative paths are relative to isolinux.bin's directory, "::/x" is absolute.
 std::string resolve(const std::string& base_dir, std::string p) {
     if (p.empty()) return p;
-    if (p[0] == '/') return p;
-    if (p.rfind("::", 0) == 0) return "/" + p.substr(2);
-    return base_dir == "/" ? "/" + p : base_dir + "/" + p;
+    if (p.rfind("::", 0) == 0) return normalize(p.substr(2));
+    if (p[0] == '/') return normalize(p);
+    return normalize(base_dir + "/" + p);
 }
 
 // Debian live: /live/vmlinuz-<ver> with /live/initrd.img-<ver>.
@@ -143,13 +164,15 @@ BootFiles find_boot_files(const iso::Image& img, const std::string& arch) {
     for (const char* c : kGrubCfgs) {
         looked.push_back("linux/initrd lines of " + std::string(c));
         if (!img.find_file(c)) continue;
-        if (auto bf = from_entries(img, parse_grub_cfg(img.read_text(c)), "/", "grub " + std::string(c)))
+        if (auto bf =
+                from_entries(img, parse_grub_cfg(img.read_text(c)), "/", "grub " + std::string(c)))
             return *bf;
     }
 
     // Nothing: say what was looked for and what looks like a kernel or initrd.
-    static const std::regex cand(R"((^|/)(vmlinu[xz][^/]*|linux[^/]*|bzimage[^/]*|initrd[^/]*|initramfs[^/]*|[^/]*\.efi)$)",
-                                 std::regex::icase);
+    static const std::regex cand(
+        R"((^|/)(vmlinu[xz][^/]*|linux[^/]*|bzimage[^/]*|initrd[^/]*|initramfs[^/]*|[^/]*\.efi)$)",
+        std::regex::icase);
     std::vector<std::string> candidates;
     std::vector<std::string> other_arches;
     img.walk([&](const iso::DirEntry& e) {
@@ -157,7 +180,8 @@ BootFiles find_boot_files(const iso::Image& img, const std::string& arch) {
         if (std::regex_search(e.path, cand) && candidates.size() < 20) candidates.push_back(e.path);
     });
     for (const char* a : kKiwiArches)
-        if (a != arch && img.find_file("/boot/" + std::string(a) + "/loader/linux")) other_arches.push_back(a);
+        if (a != arch && img.find_file("/boot/" + std::string(a) + "/loader/linux"))
+            other_arches.push_back(a);
     std::string msg = "'" + img.file().string() + "': no kernel/initrd pair found. Looked for:";
     for (const auto& l : looked) msg += "\n  " + l;
     if (!other_arches.empty()) {

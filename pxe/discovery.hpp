@@ -13,8 +13,8 @@
 namespace aoe::pxe {
 
 struct BootFiles {
-    std::string layout;      // "kiwi x86_64", "fedora", "casper", "debian-live", "arch",
-                             // "isolinux /isolinux/isolinux.cfg", "grub /boot/grub/grub.cfg"
+    std::string layout; // "kiwi x86_64", "fedora", "casper", "debian-live", "arch",
+                        // "isolinux /isolinux/isolinux.cfg", "grub /boot/grub/grub.cfg"
     iso::FileInfo kernel;
     iso::FileInfo initrd;
     std::string iso_cmdline; // arguments the ISO's own config passes (informational)
@@ -22,7 +22,7 @@ struct BootFiles {
 };
 
 class NotFoundError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -15,7 +15,9 @@ std::string strip_device(std::string_view p) {
     return std::string(p);
 }
 
-bool unresolved(std::string_view p) { return p.find('$') != std::string_view::npos; }
+bool unresolved(std::string_view p) {
+    return p.find('$') != std::string_view::npos;
+}
 
 // Quoted or bare first argument of a menuentry line.
 std::string entry_title(std::string_view rest) {
@@ -23,7 +25,8 @@ std::string entry_title(std::string_view rest) {
     if (!rest.empty() && (rest.front() == '\'' || rest.front() == '"')) {
         char q = rest.front();
         auto end = rest.find(q, 1);
-        return std::string(rest.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
+        return std::string(
+            rest.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
     }
     return std::string(text::split_word(rest).first);
 }
@@ -52,7 +55,7 @@ std::vector<BootEntry> parse_grub_cfg(std::string_view input) {
             entry_depth = depth + 1;
         } else if (kw == "linux" || kw == "linuxefi" || kw == "linux16") {
             auto ws = text::words(rest);
-            if (!ws.empty() && !unresolved(ws[0])) {
+            if (!ws.empty() && !unresolved(strip_device(ws[0]))) {
                 if (!in_entry) flush(); // loose lines (loopback.cfg style) form their own entry
                 cur.kernel = strip_device(ws[0]);
                 std::string args;
@@ -67,8 +70,8 @@ std::vector<BootEntry> parse_grub_cfg(std::string_view input) {
             std::vector<std::string> paths;
             bool ok = !ws.empty();
             for (const auto& w : ws) {
-                if (unresolved(w)) ok = false;
                 paths.push_back(strip_device(w));
+                if (unresolved(paths.back())) ok = false;
             }
             if (ok) cur.initrds = paths;
         }

@@ -28,39 +28,51 @@ int main(int argc, char** argv) {
 
     CLI::App app{kDescription, "stage-pxe"};
     app.set_version_flag("--version", std::string("stage-pxe ") + AOEBOOT_VERSION);
-    app.add_option("iso", o.iso, "the live ISO image to stage (KIWI, Fedora, casper, Debian live, Arch, "
-                                 "or anything whose isolinux/GRUB config names a kernel)");
+    app.add_option("iso", o.iso,
+                   "the live ISO image to stage (KIWI, Fedora, casper, Debian live, Arch, "
+                   "or anything whose isolinux/GRUB config names a kernel)");
     app.add_option("--tftp-root", o.tftp_root, "TFTP root directory")->capture_default_str();
-    app.add_option("--name", o.name, "stage side by side: files in boot/NAME/, LABEL NAME "
-                                     "(default: boot/linux, boot/initrd, LABEL Live-Boot)");
-    app.add_option("--aoe", aoe_text, "AoE export as eS.L or S.L (default e0.1; with --name the "
-                                      "lowest free slot on shelf 0)");
+    app.add_option("--name", o.name,
+                   "stage side by side: files in boot/NAME/, LABEL NAME "
+                   "(default: boot/linux, boot/initrd, LABEL Live-Boot)");
+    app.add_option("--aoe", aoe_text,
+                   "AoE export as eS.L or S.L (default e0.1; with --name the "
+                   "lowest free slot on shelf 0)");
     app.add_option("--append", o.append, "extra kernel arguments");
-    app.add_flag("--no-kiwi-net", no_kiwi_net, "leave out 'rd.kiwi.live.pxe rd.neednet=1 ip=dhcp' "
-                                               "(gives the KIWI documentation's line to the letter)");
-    app.add_option("--arch", o.arch, "KIWI architecture directory (x86_64, aarch64, ...; default: "
-                                     "this host's)");
+    app.add_flag("--no-kiwi-net", no_kiwi_net,
+                 "leave out 'rd.kiwi.live.pxe rd.neednet=1 ip=dhcp' "
+                 "(gives the KIWI documentation's line to the letter)");
+    app.add_option("--arch", o.arch,
+                   "KIWI architecture directory (x86_64, aarch64, ...; default: "
+                   "this host's)");
     app.add_flag("--default", o.make_default, "make this entry the default boot choice");
-    app.add_flag("--adopt", o.adopt, "take over an existing LABEL of the same name that stage-pxe "
-                                     "did not write (it is commented out, restored on --remove)");
+    app.add_flag("--adopt", o.adopt,
+                 "take over an existing LABEL of the same name that stage-pxe "
+                 "did not write (it is commented out, restored on --remove)");
     app.add_flag("--dry-run,-n", o.dry_run, "print the diff that would be applied; write nothing");
     app.add_flag("--grub", o.grub, "also manage a GRUB (UEFI PXE) entry");
-    app.add_option("--grub-cfg", o.grub_cfg, "GRUB config, relative to the TFTP root")->capture_default_str();
+    app.add_option("--grub-cfg", o.grub_cfg, "GRUB config, relative to the TFTP root")
+        ->capture_default_str();
     app.add_flag("--ipxe", o.ipxe, "also manage an iPXE script entry");
-    app.add_option("--ipxe-script", o.ipxe_script, "iPXE script, relative to the TFTP root")->capture_default_str();
-    app.add_option("--http", o.http_base, "base URL of the TFTP root over HTTP; entries then load "
-                                          "kernel and initrd by HTTP (lpxelinux.0, iPXE, GRUB)");
-    app.add_option("--export-dir", o.export_dir, "also write the matching aoe-target export file "
-                                                 "(NAME.conf, 'S.L=/path.iso') into this directory");
+    app.add_option("--ipxe-script", o.ipxe_script, "iPXE script, relative to the TFTP root")
+        ->capture_default_str();
+    app.add_option("--http", o.http_base,
+                   "base URL of the TFTP root over HTTP; entries then load "
+                   "kernel and initrd by HTTP (lpxelinux.0, iPXE, GRUB)");
+    app.add_option("--export-dir", o.export_dir,
+                   "also write the matching aoe-target export file "
+                   "(NAME.conf, 'S.L=/path.iso') into this directory");
     app.add_option("--iface", o.iface, "interface name shown in the printed vbladed-style command")
         ->capture_default_str();
     app.add_flag("--install-bootloader", o.install_bootloader,
                  "copy pxelinux.0 and ldlinux.c32 from Debian's pxelinux/syslinux-common packages "
                  "into the TFTP root if they are missing there");
-    app.add_option("--remove", remove_name, "take the entry NAME out (files, config blocks, manifest)");
+    app.add_option("--remove", remove_name,
+                   "take the entry NAME out (files, config blocks, manifest)");
     app.add_flag("--list", list, "show what is staged");
     app.add_flag("--check", check, "verify staged files against their ISOs (exit 1 on mismatch)");
-    app.add_flag("--inspect", do_inspect, "show what the ISO holds and what would be staged; write nothing");
+    app.add_flag("--inspect", do_inspect,
+                 "show what the ISO holds and what would be staged; write nothing");
     app.add_flag("--quiet,-q", o.quiet, "no progress output");
     (void)version;
 
@@ -73,8 +85,10 @@ int main(int argc, char** argv) {
     }
 
     try {
-        int modes = (list ? 1 : 0) + (check ? 1 : 0) + (do_inspect ? 1 : 0) + (!remove_name.empty() ? 1 : 0);
-        if (modes > 1) throw UsageError("--list, --check, --inspect and --remove exclude each other");
+        int modes = (list ? 1 : 0) + (check ? 1 : 0) + (do_inspect ? 1 : 0) +
+                    (!remove_name.empty() ? 1 : 0);
+        if (modes > 1)
+            throw UsageError("--list, --check, --inspect and --remove exclude each other");
         if (!aoe_text.empty()) {
             std::string why;
             o.aoe = parse_aoe_address(aoe_text, &why);

@@ -14,7 +14,9 @@ constexpr std::string_view kEnd = "# END stage-pxe ";
 std::string begin_marker(std::string_view id) {
     return std::string(kBegin) + std::string(id) + " (managed; do not edit)";
 }
-std::string end_marker(std::string_view id) { return std::string(kEnd) + std::string(id); }
+std::string end_marker(std::string_view id) {
+    return std::string(kEnd) + std::string(id);
+}
 
 std::vector<ManagedBlock> parse_managed_blocks(std::string_view text) {
     std::vector<ManagedBlock> out;

@@ -17,7 +17,7 @@
 namespace aoe::pxe {
 
 class ConfigError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

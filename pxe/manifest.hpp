@@ -20,13 +20,13 @@ struct StagedFile {
 
 struct ManifestEntry {
     std::string label;
-    std::string iso;    // absolute path
+    std::string iso; // absolute path
     std::uint64_t iso_size = 0;
     std::int64_t iso_mtime_ns = 0;
     std::string volume_id;
     std::string layout;
-    std::string aoe;    // "e0.1"
-    std::string args;   // kernel arguments written
+    std::string aoe;  // "e0.1"
+    std::string args; // kernel arguments written
     StagedFile kernel;
     StagedFile initrd;
     std::vector<std::string> configs; // "pxelinux", "grub", "ipxe"

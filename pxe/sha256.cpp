@@ -30,7 +30,8 @@ void Sha256::update(std::span<const std::byte> data) {
 std::string Sha256::hex() {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned len = 0;
-    if (EVP_DigestFinal_ex(ctx_->md, md, &len) != 1) throw std::runtime_error("OpenSSL: SHA-256 final failed");
+    if (EVP_DigestFinal_ex(ctx_->md, md, &len) != 1)
+        throw std::runtime_error("OpenSSL: SHA-256 final failed");
     static const char* digits = "0123456789abcdef";
     std::string out;
     for (unsigned i = 0; i < len; ++i) {

@@ -10,7 +10,7 @@
 namespace aoe::pxe {
 
 class Sha256 {
-public:
+  public:
     Sha256();
     ~Sha256();
     Sha256(const Sha256&) = delete;
@@ -18,7 +18,7 @@ public:
     void update(std::span<const std::byte> data);
     std::string hex(); // finalises
 
-private:
+  private:
     struct Ctx;
     std::unique_ptr<Ctx> ctx_;
 };

@@ -28,11 +28,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) {
+    return "'" + p.string() + "'";
+}
 
 // flock on <root>/.stage-pxe.lock: serialises runs that stage into one TFTP root.
 class RootLock {
-public:
+  public:
     explicit RootLock(const fs::path& root) {
         auto p = root / ".stage-pxe.lock";
         fd_ = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -48,7 +50,7 @@ public:
     RootLock(const RootLock&) = delete;
     RootLock& operator=(const RootLock&) = delete;
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -59,7 +61,9 @@ void check_root_writable(const fs::path& root, bool create) {
             if (!root.parent_path().empty()) {
                 std::error_code ec;
                 fs::create_directories(root, ec);
-                if (ec) throw Failure("TFTP root " + q(root) + " does not exist and cannot be created: " + ec.message());
+                if (ec)
+                    throw Failure("TFTP root " + q(root) +
+                                  " does not exist and cannot be created: " + ec.message());
                 ::chmod(root.c_str(), 0755);
                 return;
             }
@@ -95,9 +99,12 @@ iso::Image open_iso(const fs::path& p) {
 
 fs::path config_rel(ConfigKind k, const Options& o) {
     switch (k) {
-    case ConfigKind::Pxelinux: return "pxelinux.cfg/default";
-    case ConfigKind::Grub: return o.grub_cfg;
-    case ConfigKind::Ipxe: return o.ipxe_script;
+    case ConfigKind::Pxelinux:
+        return "pxelinux.cfg/default";
+    case ConfigKind::Grub:
+        return o.grub_cfg;
+    case ConfigKind::Ipxe:
+        return o.ipxe_script;
     }
     return {};
 }
@@ -152,7 +159,10 @@ Extracted extract(const iso::Image& img, const iso::FileInfo& fi, const fs::path
         }
     };
     if (dry_run) {
-        img.stream_file(fi.path, [&](std::span<const std::byte> c) { h.update(c); tick(c.size()); });
+        img.stream_file(fi.path, [&](std::span<const std::byte> c) {
+            h.update(c);
+            tick(c.size());
+        });
         x.file.sha256 = h.hex();
         std::error_code ec;
         bool same = fs::exists(root / rel, ec) && fs::file_size(root / rel, ec) == fi.size &&
@@ -171,8 +181,9 @@ Extracted extract(const iso::Image& img, const iso::FileInfo& fi, const fs::path
     if (progress) err << "\n";
     x.file.sha256 = h.hex();
     if (n != fi.size || f.bytes_written() != fi.size)
-        throw Failure(q(img.file()) + ": " + fi.path + ": wrote " + std::to_string(f.bytes_written()) +
-                      " bytes, the ISO says " + std::to_string(fi.size));
+        throw Failure(q(img.file()) + ": " + fi.path + ": wrote " +
+                      std::to_string(f.bytes_written()) + " bytes, the ISO says " +
+                      std::to_string(fi.size));
     std::error_code ec;
     if (fs::is_regular_file(root / rel, ec) && fs::file_size(root / rel, ec) == fi.size &&
         sha256_file(root / rel) == x.file.sha256) {
@@ -187,7 +198,8 @@ Extracted extract(const iso::Image& img, const iso::FileInfo& fi, const fs::path
 // True if the staged file on disk still is what the manifest recorded.
 bool staged_matches(const fs::path& root, const StagedFile& f) {
     std::error_code ec;
-    if (!fs::is_regular_file(root / f.path, ec) || fs::file_size(root / f.path, ec) != f.size) return false;
+    if (!fs::is_regular_file(root / f.path, ec) || fs::file_size(root / f.path, ec) != f.size)
+        return false;
     return sha256_file(root / f.path) == f.sha256;
 }
 
@@ -203,8 +215,9 @@ void check_bootloader(const Options& o, std::ostream& out, std::ostream& err) {
         const char* debian_path;
         const char* package;
     };
-    static const Need needs[] = {{"pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0", "pxelinux"},
-                                 {"ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32", "syslinux-common"}};
+    static const Need needs[] = {
+        {"pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0", "pxelinux"},
+        {"ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32", "syslinux-common"}};
     for (const auto& n : needs) {
         std::error_code ec;
         if (fs::exists(o.tftp_root / n.name, ec)) continue;
@@ -215,9 +228,11 @@ void check_bootloader(const Options& o, std::ostream& out, std::ostream& err) {
             out << "  " << n.name << ": installed from " << n.debian_path << "\n";
             continue;
         }
-        err << "stage-pxe: warning: " << q(o.tftp_root / n.name) << " is missing; clients cannot boot "
-            << "without it. Get it with: apt-get install " << n.package << " && cp " << n.debian_path
-            << " " << o.tftp_root.string() << "/ (or run with --install-bootloader)\n";
+        err << "stage-pxe: warning: " << q(o.tftp_root / n.name)
+            << " is missing; clients cannot boot "
+            << "without it. Get it with: apt-get install " << n.package << " && cp "
+            << n.debian_path << " " << o.tftp_root.string()
+            << "/ (or run with --install-bootloader)\n";
     }
 }
 
@@ -231,7 +246,8 @@ bool valid_name(const std::string& name) {
 int stage(const Options& o, std::ostream& out, std::ostream& err) {
     const std::string label = o.name.empty() ? kDefaultLabel : o.name;
     if (!o.name.empty() && !valid_name(o.name))
-        throw UsageError("--name '" + o.name + "': use letters, digits, '.', '_' and '-' (at most 64)");
+        throw UsageError("--name '" + o.name +
+                         "': use letters, digits, '.', '_' and '-' (at most 64)");
     if (o.name == kDefaultLabel)
         throw UsageError("--name Live-Boot is the default entry's label; leave --name out for it");
 
@@ -268,7 +284,8 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     for (const auto& [l, e] : man.images)
         if (l != label && e.aoe == aoe.client_name() && e.iso != iso_abs.string())
             throw Failure("AoE address " + aoe.client_name() + " already serves " + q(e.iso) +
-                          " (entry '" + l + "'); two ISOs on one shelf.slot cannot work. Pick "
+                          " (entry '" + l +
+                          "'); two ISOs on one shelf.slot cannot work. Pick "
                           "another with --aoe");
 
     if (!o.dry_run) {
@@ -280,7 +297,8 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     // Kernel and initrd.
     const fs::path dir = o.name.empty() ? fs::path("boot") : fs::path("boot") / o.name;
     const bool iso_same = prev && prev->iso == iso_abs.string() && prev->iso_size == ident.size &&
-                          prev->iso_mtime_ns == ident.mtime_ns && prev->volume_id == img.volume_id();
+                          prev->iso_mtime_ns == ident.mtime_ns &&
+                          prev->volume_id == img.volume_id();
     Extracted kx, ix;
     auto stage_one = [&](const iso::FileInfo& fi, const fs::path& rel, const StagedFile* old) {
         if (iso_same && old && old->source == fi.resolved_path && old->path == rel.string() &&
@@ -295,7 +313,9 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     const std::string args = compose_args(o.kiwi_net, aoe.client_name(), o.append);
     std::string base = o.http_base;
     while (!base.empty() && base.back() == '/') base.pop_back();
-    auto url = [&](const fs::path& rel) { return base.empty() ? rel.string() : base + "/" + rel.string(); };
+    auto url = [&](const fs::path& rel) {
+        return base.empty() ? rel.string() : base + "/" + rel.string();
+    };
     EntrySpec spec{label, url(dir / "linux"), url(dir / "initrd"), args};
 
     std::set<std::string> kinds{"pxelinux"};
@@ -318,14 +338,16 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         auto foreign = foreign_labels(kind, t);
         if (std::find(foreign.begin(), foreign.end(), label) != foreign.end()) {
             if (!o.adopt)
-                throw Failure("label conflict: " + q(o.tftp_root / rel) + " already has an entry '" +
-                              label + "' that stage-pxe did not write; use --name for another "
+                throw Failure("label conflict: " + q(o.tftp_root / rel) +
+                              " already has an entry '" + label +
+                              "' that stage-pxe did not write; use --name for another "
                               "label, or --adopt to take it over");
             t = adopt_foreign(kind, t, label);
         }
         t = upsert_block(t, label, render_entry(kind, spec));
         blocks = parse_managed_blocks(t);
-        auto def = std::find_if(blocks.begin(), blocks.end(), [](const ManagedBlock& b) { return b.id == kDefaultBlockId; });
+        auto def = std::find_if(blocks.begin(), blocks.end(),
+                                [](const ManagedBlock& b) { return b.id == kDefaultBlockId; });
         if (!existed || o.make_default) {
             if (o.make_default) t = disable_foreign_defaults(kind, t);
             std::string prev_body = def == blocks.end() ? std::string() : def->body;
@@ -333,7 +355,8 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
             t = upsert_block(t, kDefaultBlockId, render_default(kind, label, prev_body, !existed),
                              existed ? default_block_offset(kind, t) : fresh_file(kind).size());
         }
-        config_states.emplace_back(rel.string(), apply_text(o.tftp_root, rel, existed, before, t, o.dry_run, out));
+        config_states.emplace_back(
+            rel.string(), apply_text(o.tftp_root, rel, existed, before, t, o.dry_run, out));
     }
 
     // Export file for the target, so both halves name the same shelf.slot and file.
@@ -342,18 +365,21 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     if (!o.export_dir.empty()) {
         export_file = (fs::absolute(o.export_dir) / (label + ".conf")).string();
         const std::string content = "# written by stage-pxe for entry '" + label +
-                                    "'; same syntax as aoe-target --export\n" + aoe.dotted() +
-                                    "=" + iso_abs.string() + "\n";
+                                    "'; same syntax as aoe-target --export\n" + aoe.dotted() + "=" +
+                                    iso_abs.string() + "\n";
         std::string old;
         bool had = read_file(export_file, old);
-        if (had && old == content) export_state = "unchanged";
+        if (had && old == content)
+            export_state = "unchanged";
         else if (o.dry_run) {
             out << unified_diff(had ? old : std::string(), content, export_file);
             export_state = had ? "would update" : "would create";
         } else {
             std::error_code ec;
             fs::create_directories(o.export_dir, ec);
-            if (ec) throw Failure("cannot create export directory " + q(o.export_dir) + ": " + ec.message());
+            if (ec)
+                throw Failure("cannot create export directory " + q(o.export_dir) + ": " +
+                              ec.message());
             write_file_atomic(export_file, content);
             export_state = had ? "updated" : "created";
         }
@@ -375,21 +401,26 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     me.export_file = export_file;
     man.images[label] = me;
     const std::string manifest_after = dump_manifest(man);
-    if (!o.dry_run && manifest_after != manifest_before) write_file_atomic(manifest_path, manifest_after);
+    if (!o.dry_run && manifest_after != manifest_before)
+        write_file_atomic(manifest_path, manifest_after);
 
     // Report.
     out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << label << "' from "
         << iso_abs.string() << " (" << bf.layout << ", volume id '" << img.volume_id() << "')\n";
-    out << "  " << kx.file.path << "  " << kx.file.size << " bytes  sha256 " << kx.file.sha256 << "  " << kx.state << "\n";
-    out << "  " << ix.file.path << "  " << ix.file.size << " bytes  sha256 " << ix.file.sha256 << "  " << ix.state << "\n";
+    out << "  " << kx.file.path << "  " << kx.file.size << " bytes  sha256 " << kx.file.sha256
+        << "  " << kx.state << "\n";
+    out << "  " << ix.file.path << "  " << ix.file.size << " bytes  sha256 " << ix.file.sha256
+        << "  " << ix.state << "\n";
     for (const auto& [rel, st] : config_states) out << "  " << rel << "  " << st << "\n";
     if (!export_state.empty()) out << "  " << export_file << "  " << export_state << "\n";
     check_bootloader(o, out, err);
     if (!bf.kiwi)
-        err << "stage-pxe: warning: " << bf.layout << " layout: root=live:AOEINTERFACE is understood "
+        err << "stage-pxe: warning: " << bf.layout
+            << " layout: root=live:AOEINTERFACE is understood "
             << "by KIWI initrds only; add what this initrd needs with --append\n";
     if (!base.empty())
-        err << "stage-pxe: note: HTTP paths need lpxelinux.0 (not pxelinux.0), iPXE or GRUB with http\n";
+        err << "stage-pxe: note: HTTP paths need lpxelinux.0 (not pxelinux.0), iPXE or GRUB with "
+               "http\n";
     out << "Serve the ISO with:\n"
         << "  aoe-target --export " << aoe.dotted() << "=" << iso_abs.string() << "\n"
         << "  aoe-target " << aoe.shelf << " " << static_cast<unsigned>(aoe.slot) << " " << o.iface
@@ -417,7 +448,8 @@ int remove_image(const Options& o, const std::string& label, std::ostream& out, 
         } catch (const ConfigError& e) {
             throw Failure(q(o.tftp_root / rel) + ": " + e.what() + "; fix the markers by hand");
         }
-        if (std::none_of(blocks.begin(), blocks.end(), [&](const ManagedBlock& b) { return b.id == label; }))
+        if (std::none_of(blocks.begin(), blocks.end(),
+                         [&](const ManagedBlock& b) { return b.id == label; }))
             continue;
         found = true;
         std::string t = remove_block(before, label);
@@ -428,12 +460,16 @@ int remove_image(const Options& o, const std::string& label, std::ostream& out, 
             // Our default pointed at the removed entry: point it at another of ours, or give
             // the choice back to the admin's own lines.
             auto next = first_other_label(blocks, label);
-            if (!next.empty()) t = upsert_block(t, kDefaultBlockId, render_default(kind, next, b.body, false));
-            else t = restore_foreign_defaults(remove_block(t, kDefaultBlockId));
+            if (!next.empty())
+                t = upsert_block(t, kDefaultBlockId, render_default(kind, next, b.body, false));
+            else
+                t = restore_foreign_defaults(remove_block(t, kDefaultBlockId));
         }
-        states.emplace_back(rel.string(), apply_text(o.tftp_root, rel, true, before, t, o.dry_run, out));
+        states.emplace_back(rel.string(),
+                            apply_text(o.tftp_root, rel, true, before, t, o.dry_run, out));
     }
-    if (!found) throw Failure("nothing staged as '" + label + "' in " + q(o.tftp_root) + " (see --list)");
+    if (!found)
+        throw Failure("nothing staged as '" + label + "' in " + q(o.tftp_root) + " (see --list)");
 
     if (it != man.images.end()) {
         const auto& e = it->second;
@@ -480,11 +516,14 @@ int check_images(const Options& o, std::ostream& out) {
     for (const auto& [l, e] : man.images) {
         std::vector<std::string> problems;
         auto id = identity_of(e.iso);
-        if (id.size == 0 && id.mtime_ns == 0) problems.push_back("ISO " + q(e.iso) + " is gone");
+        if (id.size == 0 && id.mtime_ns == 0)
+            problems.push_back("ISO " + q(e.iso) + " is gone");
         else if (id.size != e.iso_size || id.mtime_ns != e.iso_mtime_ns)
-            problems.push_back("ISO " + q(e.iso) + " changed on disk since staging (re-run stage-pxe)");
+            problems.push_back("ISO " + q(e.iso) +
+                               " changed on disk since staging (re-run stage-pxe)");
         for (const auto* f : {&e.kernel, &e.initrd})
-            if (!staged_matches(o.tftp_root, *f)) problems.push_back(f->path + " does not match its ISO (sha256)");
+            if (!staged_matches(o.tftp_root, *f))
+                problems.push_back(f->path + " does not match its ISO (sha256)");
         std::string text;
         if (!read_file(o.tftp_root / "pxelinux.cfg/default", text) ||
             text.find(begin_marker(l)) == std::string::npos)
@@ -505,11 +544,16 @@ int inspect(const Options& o, std::ostream& out) {
     out << "names:       " << (img.rock_ridge() ? "Rock Ridge" : "no Rock Ridge")
         << (img.joliet() ? ", Joliet" : "") << "\n";
     auto bc = img.boot_catalog();
-    if (!bc.present) out << "El Torito:   none\n";
+    if (!bc.present)
+        out << "El Torito:   none\n";
     else {
-        out << "El Torito:   catalog " << (bc.catalog_path.empty() ? "(hidden)" : bc.catalog_path) << "\n";
+        out << "El Torito:   catalog " << (bc.catalog_path.empty() ? "(hidden)" : bc.catalog_path)
+            << "\n";
         for (const auto& b : bc.images)
-            out << "  boot image: platform " << (b.platform_id == 0xEF ? "EFI" : b.platform_id == 0 ? "BIOS" : std::to_string(b.platform_id))
+            out << "  boot image: platform "
+                << (b.platform_id == 0xEF ? "EFI"
+                    : b.platform_id == 0  ? "BIOS"
+                                          : std::to_string(b.platform_id))
                 << ", " << (b.path.empty() ? "(not a file in the tree)" : b.path) << "\n";
     }
     const std::string arch = o.arch.empty() ? host_kiwi_arch() : o.arch;

@@ -14,11 +14,11 @@ namespace aoe::pxe {
 struct Options {
     std::filesystem::path iso;
     std::filesystem::path tftp_root = "/srv/tftpboot";
-    std::string name;                 // empty: the seed's single image (boot/linux, Live-Boot)
+    std::string name; // empty: the seed's single image (boot/linux, Live-Boot)
     std::optional<AoeAddress> aoe;
     std::string append;
     bool kiwi_net = true;
-    std::string arch;                 // empty: host
+    std::string arch; // empty: host
     bool make_default = false;
     bool adopt = false;
     bool dry_run = false;
@@ -28,7 +28,7 @@ struct Options {
     std::string ipxe_script = "boot.ipxe";
     std::filesystem::path export_dir;
     std::string iface = "IFACE";
-    std::string http_base;            // e.g. http://10.0.0.1/tftp : kernel/initrd over HTTP
+    std::string http_base; // e.g. http://10.0.0.1/tftp : kernel/initrd over HTTP
     bool install_bootloader = false;
     bool quiet = false;
 };

@@ -9,7 +9,9 @@
 
 namespace aoe::pxe::text {
 
-inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+inline bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
 
 inline std::string_view trim(std::string_view s) {
     while (!s.empty() && (is_space(s.front()) || s.front() == '\n')) s.remove_prefix(1);
@@ -23,7 +25,9 @@ inline std::string lower(std::string_view s) {
     return out;
 }
 
-inline bool iequals(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
+inline bool iequals(std::string_view a, std::string_view b) {
+    return lower(a) == lower(b);
+}
 
 // Splits into lines, each without its "\n" (a trailing "\r" is kept; callers trim).
 inline std::vector<std::string_view> lines(std::string_view text) {

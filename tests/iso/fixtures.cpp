@@ -33,8 +33,10 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
     std::error_code ec;
     // Undo read-only test directories first so removal works.
-    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-        if (it->is_directory(ec)) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    for (auto it = fs::recursive_directory_iterator(path, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_directory(ec))
+            fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
     fs::remove_all(path, ec);
 }
 
@@ -73,7 +75,9 @@ std::string sha256(const std::string& data) {
     return out;
 }
 
-std::string sha256_of_file(const fs::path& p) { return sha256(read_file(p)); }
+std::string sha256_of_file(const fs::path& p) {
+    return sha256(read_file(p));
+}
 
 void make_tree(const fs::path& root, const Tree& t) {
     fs::create_directories(root);
@@ -105,7 +109,8 @@ RunResult run(const std::vector<std::string>& argv, const std::vector<std::strin
         ::_exit(127);
     }
     int st = 0;
-    while (::waitpid(pid, &st, 0) < 0) {}
+    while (::waitpid(pid, &st, 0) < 0) {
+    }
     RunResult r;
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     r.out = read_file(out_t);
@@ -123,13 +128,16 @@ fs::path xorriso_iso(const fs::path& out, const fs::path& dir, const std::string
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.insert(argv.end(), {"-o", out.string(), dir.string()});
     auto r = run(argv);
-    if (r.status != 0) throw std::runtime_error("xorriso failed (" + std::to_string(r.status) + "): " + r.err);
+    if (r.status != 0)
+        throw std::runtime_error("xorriso failed (" + std::to_string(r.status) + "): " + r.err);
     return out;
 }
 
 namespace {
 void need(int rc, const char* what) {
-    if (rc < 0) throw std::runtime_error(std::string("libisofs writer: ") + what + ": " + iso_error_to_msg(rc));
+    if (rc < 0)
+        throw std::runtime_error(std::string("libisofs writer: ") + what + ": " +
+                                 iso_error_to_msg(rc));
 }
 
 IsoDir* dir_for(IsoImage* img, const std::string& rel) {
@@ -172,7 +180,8 @@ fs::path libisofs_iso(const fs::path& out, const Tree& t, const std::string& vol
         auto slash = rel.rfind('/');
         IsoDir* parent = dir_for(img, slash == std::string::npos ? "" : rel.substr(0, slash));
         IsoSymlink* s = nullptr;
-        need(iso_tree_add_new_symlink(parent, rel.substr(slash + 1).c_str(), target.c_str(), &s), "add symlink");
+        need(iso_tree_add_new_symlink(parent, rel.substr(slash + 1).c_str(), target.c_str(), &s),
+             "add symlink");
     }
     IsoWriteOpts* wo = nullptr;
     need(iso_write_opts_new(&wo, 1), "write opts"); // profile 1: Rock Ridge

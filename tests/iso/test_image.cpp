@@ -15,9 +15,12 @@ namespace {
 
 std::string extract(const Image& img, const std::string& path, std::size_t chunk = 1 << 20) {
     std::string out;
-    img.stream_file(path, [&](std::span<const std::byte> c) {
-        out.append(reinterpret_cast<const char*>(c.data()), c.size());
-    }, chunk);
+    img.stream_file(
+        path,
+        [&](std::span<const std::byte> c) {
+            out.append(reinterpret_cast<const char*>(c.data()), c.size());
+        },
+        chunk);
     return out;
 }
 
@@ -37,7 +40,8 @@ ErrorKind open_error(const fx::fs::path& p, std::string* msg = nullptr) {
 TEST_CASE("KIWI layout: lookup, sizes and streamed content match the sources") {
     fx::TempDir d;
     auto tree = fx::kiwi_tree("x86_64", 7);
-    tree.files["boot/x86_64/loader/initrd"] = fx::random_bytes(300 * 1024 + 17, 99); // several chunks
+    tree.files["boot/x86_64/loader/initrd"] =
+        fx::random_bytes(300 * 1024 + 17, 99); // several chunks
     fx::make_tree(d / "src", tree);
     auto iso = fx::xorriso_iso(d / "k.iso", d / "src", "KIWI_X");
     auto img = Image::open(iso);
@@ -76,8 +80,10 @@ TEST_CASE("Rock Ridge symlinks are followed (relative and absolute)") {
     REQUIRE(k);
     CHECK(k->via_symlink);
     CHECK(k->resolved_path == "/real/vmlinuz-6.1");
-    CHECK(fx::sha256(extract(img, "/boot/x86_64/loader/linux")) == fx::sha256(t.files["real/vmlinuz-6.1"]));
-    CHECK(fx::sha256(extract(img, "/boot/x86_64/loader/initrd")) == fx::sha256(t.files["real/initrd-6.1"]));
+    CHECK(fx::sha256(extract(img, "/boot/x86_64/loader/linux")) ==
+          fx::sha256(t.files["real/vmlinuz-6.1"]));
+    CHECK(fx::sha256(extract(img, "/boot/x86_64/loader/initrd")) ==
+          fx::sha256(t.files["real/initrd-6.1"]));
     CHECK_THROWS_AS(img.find_file("/dead"), Error);
     try {
         img.find_file("/loop1");
@@ -97,9 +103,11 @@ TEST_CASE("directory listing and walk") {
     std::vector<std::string> names;
     for (const auto& e : entries) names.push_back(e.path);
     std::sort(names.begin(), names.end());
-    CHECK(names == std::vector<std::string>{"/boot/aarch64/loader/initrd", "/boot/aarch64/loader/linux",
+    CHECK(names == std::vector<std::string>{"/boot/aarch64/loader/initrd",
+                                            "/boot/aarch64/loader/linux",
                                             "/boot/aarch64/loader/vmlinuz"});
-    auto link = std::find_if(entries.begin(), entries.end(), [](const DirEntry& e) { return e.type == NodeType::Symlink; });
+    auto link = std::find_if(entries.begin(), entries.end(),
+                             [](const DirEntry& e) { return e.type == NodeType::Symlink; });
     REQUIRE(link != entries.end());
     CHECK(link->symlink_target == "linux");
     std::size_t files = 0, dirs = 0;
@@ -119,9 +127,10 @@ TEST_CASE("El Torito boot catalog") {
     t.files["isolinux/isolinux.bin"] = fx::random_bytes(4096, 8);
     t.files["isolinux/isolinux.cfg"] = "DEFAULT x\n";
     fx::make_tree(d / "src", t);
-    auto img = Image::open(fx::xorriso_iso(d / "b.iso", d / "src", "BOOT",
-                                           {"-b", "isolinux/isolinux.bin", "-c", "isolinux/boot.cat",
-                                            "-no-emul-boot", "-boot-load-size", "4"}));
+    auto img =
+        Image::open(fx::xorriso_iso(d / "b.iso", d / "src", "BOOT",
+                                    {"-b", "isolinux/isolinux.bin", "-c", "isolinux/boot.cat",
+                                     "-no-emul-boot", "-boot-load-size", "4"}));
     CHECK(img.el_torito());
     auto bc = img.boot_catalog();
     CHECK(bc.present);
@@ -143,7 +152,8 @@ TEST_CASE("an ISO written by libisofs' own writer API reads back") {
     auto path = fx::libisofs_iso(d / "l.iso", t, "LIBISOFS_W"); // before any Image is open
     auto img = Image::open(path);
     CHECK(img.volume_id() == "LIBISOFS_W");
-    for (const auto& [rel, data] : t.files) CHECK(fx::sha256(extract(img, "/" + rel)) == fx::sha256(data));
+    for (const auto& [rel, data] : t.files)
+        CHECK(fx::sha256(extract(img, "/" + rel)) == fx::sha256(data));
     auto k = img.find_file("/boot/x86_64/loader/kernel");
     REQUIRE(k);
     CHECK(k->via_symlink);

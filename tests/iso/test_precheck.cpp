@@ -19,8 +19,8 @@ std::string pvd_block(std::uint32_t blocks, const char* volid) {
     std::memcpy(id.data(), volid, std::strlen(volid));
     std::memcpy(&b[40], id.data(), 32);
     for (int i = 0; i < 4; ++i) {
-        b[static_cast<std::size_t>(80 + i)] = static_cast<char>((blocks >> (8 * i)) & 0xFF);     // LE
-        b[static_cast<std::size_t>(87 - i)] = static_cast<char>((blocks >> (8 * i)) & 0xFF);     // BE
+        b[static_cast<std::size_t>(80 + i)] = static_cast<char>((blocks >> (8 * i)) & 0xFF); // LE
+        b[static_cast<std::size_t>(87 - i)] = static_cast<char>((blocks >> (8 * i)) & 0xFF); // BE
     }
     return b;
 }
@@ -56,7 +56,8 @@ TEST_CASE("precheck tells each bad file apart and names it") {
     fixtures::write_file(d / "random", fixtures::random_bytes(64 * 1024, 2));
     std::string iso = std::string(16 * 2048, '\0') + pvd_block(100, "X") + std::string(2048, '\0');
     fixtures::write_file(d / "truncated", iso); // says 100 blocks, has 18
-    std::string good = std::string(16 * 2048, '\0') + pvd_block(18, "GOOD") + std::string(2048, '\0');
+    std::string good =
+        std::string(16 * 2048, '\0') + pvd_block(18, "GOOD") + std::string(2048, '\0');
     fixtures::write_file(d / "good", good);
 
     CHECK(kind_of(d / "missing") == ErrorKind::Missing);

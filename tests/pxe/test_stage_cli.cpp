@@ -1,0 +1,386 @@
+// The stage-pxe program end to end, on ISOs and TFTP roots made in temp dirs.
+#include "fixtures.hpp"
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <fcntl.h>
+#include <map>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fx = fixtures;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kBin = STAGE_PXE_BIN;
+
+fx::RunResult stage(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
+    args.insert(args.begin(), kBin);
+    return fx::run(args, env);
+}
+
+bool contains(const std::string& hay, const std::string& needle) {
+    return hay.find(needle) != std::string::npos;
+}
+
+// Every file under root with its bytes and mtime in ns: the "nothing changed" witness.
+std::map<std::string, std::pair<std::string, long long>> snapshot(const fs::path& root) {
+    std::map<std::string, std::pair<std::string, long long>> m;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+        struct stat st {};
+        ::lstat(e.path().c_str(), &st);
+        std::string data = e.is_regular_file() ? fx::read_file(e.path()) : std::string();
+        m[fs::relative(e.path(), root).string()] = {data, st.st_mtim.tv_sec * 1'000'000'000LL +
+                                                              st.st_mtim.tv_nsec};
+    }
+    return m;
+}
+
+unsigned mode_of(const fs::path& p) {
+    struct stat st {};
+    ::stat(p.c_str(), &st);
+    return st.st_mode & 07777;
+}
+
+struct Kiwi {
+    fx::Tree tree;
+    fs::path iso;
+};
+
+Kiwi make_kiwi(const fx::TempDir& d, const std::string& name, std::uint32_t seed,
+               const std::string& arch = "x86_64") {
+    Kiwi k{fx::kiwi_tree(arch, seed), {}};
+    fx::make_tree(d / ("src-" + name), k.tree);
+    k.iso =
+        fx::xorriso_iso(d / (name + ".iso"), d / ("src-" + name), "KIWI_" + std::to_string(seed));
+    return k;
+}
+
+const char* kSeedEntry = "LABEL Live-Boot\n"
+                         "    kernel boot/linux\n"
+                         "    append initrd=boot/initrd root=live:AOEINTERFACE=e0.1\n";
+
+} // namespace
+
+TEST_CASE(
+    "KIWI ISO: the seed's layout and entry, exact hashes, modes; a second run changes nothing") {
+    fx::TempDir d;
+    auto k = make_kiwi(d, "live", 1);
+    auto root = d / "tftp";
+    auto r = stage({k.iso.string(), "--tftp-root", root.string(), "--no-kiwi-net"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(fx::sha256_of_file(root / "boot/linux") ==
+          fx::sha256(k.tree.files["boot/x86_64/loader/linux"]));
+    CHECK(fx::sha256_of_file(root / "boot/initrd") ==
+          fx::sha256(k.tree.files["boot/x86_64/loader/initrd"]));
+    CHECK(mode_of(root / "boot/linux") == 0644);
+    CHECK(mode_of(root / "boot/initrd") == 0644);
+    CHECK(mode_of(root / "pxelinux.cfg/default") == 0644);
+    CHECK(mode_of(root / "boot") == 0755);
+    CHECK(mode_of(root / "pxelinux.cfg") == 0755);
+    auto cfg = fx::read_file(root / "pxelinux.cfg/default");
+    CHECK(contains(cfg, "# BEGIN stage-pxe Live-Boot (managed; do not edit)\n" +
+                            std::string(kSeedEntry) + "# END stage-pxe Live-Boot\n"));
+    CHECK(contains(cfg, "DEFAULT Live-Boot\nPROMPT 0\n")); // boots unattended
+    CHECK(contains(r.out, "aoe-target --export 0.1=" + k.iso.string() + "\n"));
+    CHECK(contains(r.out, "aoe-target 0 1 IFACE " + k.iso.string() + "\n"));
+    CHECK(
+        contains(r.err, "stage-pxe: warning: '" + (root / "pxelinux.0").string() + "' is missing"));
+
+    auto before = snapshot(root);
+    auto r2 = stage({k.iso.string(), "--tftp-root", root.string(), "--no-kiwi-net"});
+    REQUIRE(r2.status == 0);
+    CHECK(snapshot(root) == before); // same bytes, same mtimes, no .bak, no temp files
+    CHECK(contains(r2.out, "pxelinux.cfg/default  unchanged"));
+
+    // decisions.md default: the KIWI network arguments are added (replaces the block in place).
+    auto r3 = stage({k.iso.string(), "--tftp-root", root.string()});
+    REQUIRE(r3.status == 0);
+    CHECK(contains(fx::read_file(root / "pxelinux.cfg/default"),
+                   "    append initrd=boot/initrd rd.kiwi.live.pxe rd.neednet=1 ip=dhcp "
+                   "root=live:AOEINTERFACE=e0.1\n"));
+    CHECK(fx::read_file(root / "pxelinux.cfg/default.bak") == cfg);
+}
+
+TEST_CASE("aarch64 KIWI ISO with --arch, and --install-bootloader") {
+    fx::TempDir d;
+    auto k = make_kiwi(d, "arm", 2, "aarch64");
+    auto root = d / "tftp";
+    auto r = stage({k.iso.string(), "--tftp-root", root.string()});
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "KIWI layout for aarch64 (use --arch)"));
+    r = stage({k.iso.string(), "--tftp-root", root.string(), "--arch", "aarch64",
+               "--install-bootloader"});
+    REQUIRE(r.status == 0);
+    CHECK(fx::sha256_of_file(root / "boot/linux") ==
+          fx::sha256(k.tree.files["boot/aarch64/loader/linux"]));
+    if (fs::exists("/usr/lib/PXELINUX/pxelinux.0")) {
+        CHECK(fx::read_file(root / "pxelinux.0") == fx::read_file("/usr/lib/PXELINUX/pxelinux.0"));
+        CHECK_FALSE(contains(r.err, "pxelinux.0' is missing"));
+    }
+}
+
+TEST_CASE("an admin's entries survive; --default is reversible by --remove") {
+    fx::TempDir d;
+    auto k = make_kiwi(d, "live", 3);
+    auto root = d / "tftp";
+    const std::string admin = "DEFAULT local\r\nTIMEOUT 100\r\nLABEL local\r\n  LOCALBOOT 0\r\n"
+                              "LABEL memtest\r\n  KERNEL memtest86+.bin\r\n";
+    fx::write_file(root / "pxelinux.cfg/default", admin);
+    REQUIRE(stage({k.iso.string(), "--tftp-root", root.string()}).status == 0);
+    auto cfg = fx::read_file(root / "pxelinux.cfg/default");
+    CHECK(cfg.substr(0, admin.size()) == admin); // untouched, DEFAULT still the admin's
+    CHECK_FALSE(contains(cfg, "@default"));
+    REQUIRE(stage({k.iso.string(), "--tftp-root", root.string(), "--default"}).status == 0);
+    cfg = fx::read_file(root / "pxelinux.cfg/default");
+    CHECK(cfg.rfind("# BEGIN stage-pxe @default (managed; do not edit)\nDEFAULT Live-Boot\n", 0) ==
+          0);
+    CHECK(contains(cfg, "# stage-pxe --default: DEFAULT local\r\n"));
+    CHECK(contains(cfg, "LABEL memtest\r\n  KERNEL memtest86+.bin\r\n"));
+    auto r = stage({"--remove", "Live-Boot", "--tftp-root", root.string()});
+    REQUIRE(r.status == 0);
+    CHECK(fx::read_file(root / "pxelinux.cfg/default") == admin);
+    CHECK_FALSE(fs::exists(root / "boot/linux"));
+    CHECK_FALSE(fs::exists(root / "boot/initrd"));
+}
+
+TEST_CASE("three images side by side, then one removed") {
+    fx::TempDir d;
+    auto root = d / "tftp";
+    const std::string admin = "DEFAULT local\nLABEL local\n  LOCALBOOT 0\n";
+    fx::write_file(root / "pxelinux.cfg/default", admin);
+    std::vector<Kiwi> isos;
+    for (std::uint32_t i = 0; i < 3; ++i)
+        isos.push_back(make_kiwi(d, "img" + std::to_string(i), 10 + i));
+    const char* names[] = {"alpha", "beta", "gamma"};
+    for (int i = 0; i < 3; ++i) {
+        auto r = stage({isos[i].iso.string(), "--tftp-root", root.string(), "--name", names[i]});
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        CHECK(contains(r.out, "aoe-target --export 0." + std::to_string(i + 1) + "="));
+        CHECK(fx::sha256_of_file(root / "boot" / names[i] / "initrd") ==
+              fx::sha256(isos[i].tree.files["boot/x86_64/loader/initrd"]));
+    }
+    auto cfg = fx::read_file(root / "pxelinux.cfg/default");
+    CHECK(cfg.substr(0, admin.size()) == admin);
+    CHECK(contains(cfg, "LABEL beta\n    kernel boot/beta/linux\n    append "
+                        "initrd=boot/beta/initrd rd.kiwi.live.pxe "
+                        "rd.neednet=1 ip=dhcp root=live:AOEINTERFACE=e0.2\n"));
+    auto list = stage({"--list", "--tftp-root", root.string()});
+    CHECK(contains(list.out, "alpha\te0.1\t"));
+    CHECK(contains(list.out, "gamma\te0.3\t"));
+
+    auto r = stage({"--remove", "beta", "--tftp-root", root.string()});
+    REQUIRE(r.status == 0);
+    cfg = fx::read_file(root / "pxelinux.cfg/default");
+    CHECK(cfg.substr(0, admin.size()) == admin);
+    CHECK_FALSE(contains(cfg, "beta"));
+    CHECK(contains(cfg, "LABEL alpha\n"));
+    CHECK(contains(cfg, "LABEL gamma\n"));
+    CHECK_FALSE(fs::exists(root / "boot/beta"));
+    CHECK(fs::exists(root / "boot/gamma/linux"));
+    list = stage({"--list", "--tftp-root", root.string()});
+    CHECK_FALSE(contains(list.out, "beta"));
+    // The freed slot is reused; a different ISO on a taken slot is refused.
+    r = stage({isos[1].iso.string(), "--tftp-root", root.string(), "--name", "delta"});
+    CHECK(contains(r.out, "--export 0.2="));
+    r = stage(
+        {isos[1].iso.string(), "--tftp-root", root.string(), "--name", "eps", "--aoe", "e0.1"});
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "AoE address e0.1 already serves"));
+    CHECK(stage({"--remove", "beta", "--tftp-root", root.string()}).status == 1);
+}
+
+TEST_CASE("SIGKILL between writing and renaming leaves the previous config intact") {
+    fx::TempDir d;
+    auto root = d / "tftp";
+    auto a = make_kiwi(d, "a", 20), b = make_kiwi(d, "b", 21);
+    REQUIRE(stage({a.iso.string(), "--tftp-root", root.string(), "--name", "first"}).status == 0);
+    const auto before = fx::read_file(root / "pxelinux.cfg/default");
+
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        ::setenv("STAGE_PXE_TEST_STOP_BEFORE_RENAME", "pxelinux.cfg/default", 1);
+        ::execl(kBin.c_str(), kBin.c_str(), b.iso.string().c_str(), "--tftp-root",
+                root.string().c_str(), "--name", "second", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    int st = 0;
+    REQUIRE(::waitpid(pid, &st, WUNTRACED) == pid);
+    REQUIRE(WIFSTOPPED(st)); // stopped itself after fsync of the temp file, before rename
+    bool temp_seen = false;
+    for (const auto& e : fs::directory_iterator(root / "pxelinux.cfg"))
+        if (contains(e.path().filename().string(), ".stage-pxe-tmp.")) {
+            temp_seen = true;
+            CHECK(contains(fx::read_file(e.path()), "LABEL second")); // the new content was written
+        }
+    CHECK(temp_seen);
+    CHECK(fx::read_file(root / "pxelinux.cfg/default") == before);
+    ::kill(pid, SIGKILL);
+    REQUIRE(::waitpid(pid, &st, 0) == pid);
+    CHECK(WIFSIGNALED(st));
+    CHECK(fx::read_file(root / "pxelinux.cfg/default") == before); // intact and loadable:
+    auto list = stage({"--list", "--tftp-root", root.string()});
+    CHECK(list.status == 0);
+    // The lock died with the process; the next run completes and sweeps the temp file.
+    auto r = stage({b.iso.string(), "--tftp-root", root.string(), "--name", "second"});
+    REQUIRE(r.status == 0);
+    for (const auto& e : fs::directory_iterator(root / "pxelinux.cfg"))
+        CHECK_FALSE(contains(e.path().filename().string(), ".stage-pxe-tmp."));
+    auto cfg = fx::read_file(root / "pxelinux.cfg/default");
+    CHECK(contains(cfg, "LABEL first\n"));
+    CHECK(contains(cfg, "LABEL second\n"));
+}
+
+TEST_CASE("label conflict is refused; --adopt takes the label over and --remove gives it back") {
+    fx::TempDir d;
+    auto k = make_kiwi(d, "live", 4);
+    auto root = d / "tftp";
+    const std::string admin =
+        "DEFAULT Live-Boot\nLABEL Live-Boot\n  KERNEL old/linux\n  APPEND initrd=old/initrd\n";
+    fx::write_file(root / "pxelinux.cfg/default", admin);
+    auto r = stage({k.iso.string(), "--tftp-root", root.string()});
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "stage-pxe: label conflict: "));
+    CHECK(contains(r.err, "--adopt"));
+    CHECK(fx::read_file(root / "pxelinux.cfg/default") == admin);
+    CHECK_FALSE(fs::exists(root / "pxelinux.cfg/default.bak"));
+    r = stage({k.iso.string(), "--tftp-root", root.string(), "--adopt"});
+    REQUIRE(r.status == 0);
+    auto cfg = fx::read_file(root / "pxelinux.cfg/default");
+    CHECK(contains(cfg, "# stage-pxe adopted Live-Boot: LABEL Live-Boot\n"));
+    CHECK(contains(cfg, "DEFAULT Live-Boot\n"));
+    REQUIRE(stage({"--remove", "Live-Boot", "--tftp-root", root.string()}).status == 0);
+    CHECK(fx::read_file(root / "pxelinux.cfg/default") == admin);
+}
+
+TEST_CASE("--dry-run prints the diff and writes nothing; --check finds drift") {
+    fx::TempDir d;
+    auto k = make_kiwi(d, "live", 5);
+    auto root = d / "tftp";
+    fs::create_directories(root);
+    auto r = stage({k.iso.string(), "--tftp-root", root.string(), "--dry-run"});
+    REQUIRE(r.status == 0);
+    CHECK(contains(r.out, "+++ b/pxelinux.cfg/default\n"));
+    CHECK(contains(r.out, "+    kernel boot/linux\n"));
+    CHECK(fs::is_empty(root));
+    REQUIRE(stage({k.iso.string(), "--tftp-root", root.string()}).status == 0);
+    CHECK(stage({"--check", "--tftp-root", root.string()}).status == 0);
+    fx::write_file(root / "boot/initrd", "tampered");
+    auto c = stage({"--check", "--tftp-root", root.string()});
+    CHECK(c.status == 1);
+    CHECK(contains(c.out, "boot/initrd does not match its ISO"));
+    REQUIRE(stage({k.iso.string(), "--tftp-root", root.string()}).status == 0); // repairs
+    CHECK(stage({"--check", "--tftp-root", root.string()}).status == 0);
+    fs::last_write_time(k.iso, fs::last_write_time(k.iso) + std::chrono::seconds(5));
+    c = stage({"--check", "--tftp-root", root.string()});
+    CHECK(c.status == 1);
+    CHECK(contains(c.out, "changed on disk"));
+}
+
+TEST_CASE("--grub, --ipxe, --export-dir and --aoe") {
+    fx::TempDir d;
+    auto k = make_kiwi(d, "live", 6);
+    auto root = d / "tftp";
+    auto r =
+        stage({k.iso.string(), "--tftp-root", root.string(), "--grub", "--ipxe", "--aoe", "3.7",
+               "--export-dir", (d / "exports.d").string(), "--append", "console=ttyS0"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    auto grub = fx::read_file(root / "boot/grub/grub.cfg");
+    CHECK(contains(grub, "set default=\"Live-Boot\"\n"));
+    CHECK(contains(
+        grub,
+        "menuentry 'Live-Boot' --id Live-Boot {\n    linux (tftp)/boot/linux rd.kiwi.live.pxe "
+        "rd.neednet=1 ip=dhcp root=live:AOEINTERFACE=e3.7 console=ttyS0\n"));
+    auto ipxe = fx::read_file(root / "boot.ipxe");
+    CHECK(ipxe.rfind("#!ipxe\n", 0) == 0);
+    CHECK(contains(ipxe, "goto Live-Boot\n"));
+    CHECK(contains(ipxe, ":Live-Boot\nkernel tftp://${next-server}/boot/linux initrd=initrd "));
+    CHECK(fx::read_file(d / "exports.d/Live-Boot.conf").find("\n3.7=" + k.iso.string() + "\n") !=
+          std::string::npos);
+    CHECK(contains(r.out, "aoe-target 3 7 IFACE "));
+    auto before = snapshot(root);
+    REQUIRE(stage({k.iso.string(), "--tftp-root", root.string(), "--aoe", "e3.7", "--append",
+                   "console=ttyS0", "--export-dir", (d / "exports.d").string()})
+                .status == 0);
+    CHECK(snapshot(root) == before); // grub and ipxe stay managed without repeating the flags
+    REQUIRE(stage({"--remove", "Live-Boot", "--tftp-root", root.string()}).status == 0);
+    CHECK_FALSE(fs::exists(d / "exports.d/Live-Boot.conf"));
+    CHECK_FALSE(contains(fx::read_file(root / "boot/grub/grub.cfg"), "menuentry"));
+}
+
+TEST_CASE("TFTP root not writable") {
+    fx::TempDir d;
+    auto k = make_kiwi(d, "live", 7);
+    auto root = d / "tftp";
+    fs::create_directories(root);
+    fs::permissions(root, fs::perms(0555));
+    fx::RunResult r;
+    if (::geteuid() == 0) {
+        // root writes anywhere: run the tool as nobody to meet a real permission check.
+        r = fx::run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", kBin,
+                     k.iso.string(), "--tftp-root", root.string()});
+    } else {
+        r = stage({k.iso.string(), "--tftp-root", root.string()});
+    }
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "stage-pxe: TFTP root '" + root.string() + "' is not writable"));
+    CHECK(fs::is_empty(root));
+}
+
+TEST_CASE("bad inputs: exit codes and messages") {
+    fx::TempDir d;
+    auto k = make_kiwi(d, "good", 8);
+    auto bytes = fx::read_file(k.iso);
+    fx::write_file(d / "empty.iso", "");
+    fx::write_file(d / "random.iso", fx::random_bytes(1 << 20, 9));
+    fx::write_file(d / "truncated.iso", bytes.substr(0, bytes.size() / 2));
+    fx::write_file(d / "tiny.iso", "hello\n");
+    fx::Tree nk;
+    nk.files["README"] = "no kernel here\n";
+    fx::make_tree(d / "src-nokernel", nk);
+    auto nokernel = fx::xorriso_iso(d / "nokernel.iso", d / "src-nokernel", "NOKERNEL");
+    auto root = (d / "tftp").string();
+    struct Case {
+        std::vector<std::string> args;
+        int status;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {{(d / "empty.iso").string()}, 1, "empty.iso': empty file, not an ISO image"},
+        {{(d / "random.iso").string()}, 1, "random.iso': not an ISO 9660 image (no CD001"},
+        {{(d / "truncated.iso").string()}, 1, "truncated.iso': truncated ISO image"},
+        {{(d / "tiny.iso").string()}, 1, "tiny.iso': too small to be an ISO image"},
+        {{d.path.string()}, 1, "': is a directory, not an ISO image file"},
+        {{nokernel.string()}, 1, "nokernel.iso': no kernel/initrd pair found. Looked for:"},
+        {{(d / "missing.iso").string()}, 1, "missing.iso': no such file"},
+        {{k.iso.string(), "--aoe", "e65535.1"}, 2, "--aoe: shelf 65535 is reserved"},
+        {{k.iso.string(), "--name", "../x"}, 2, "--name '../x'"},
+        {{}, 2, "no ISO given"},
+        {{k.iso.string(), "--bogus"},
+         2,
+         "stage-pxe: The following argument was not expected: --bogus"},
+        {{"--list", "--check"}, 2, "exclude each other"},
+    };
+    for (const auto& c : cases) {
+        auto args = c.args;
+        args.insert(args.end(), {"--tftp-root", root});
+        auto r = stage(args);
+        INFO("args: " << (args.empty() ? "" : args[0]) << " stderr: " << r.err);
+        CHECK(r.status == c.status);
+        CHECK(r.err.rfind("stage-pxe: ", 0) == 0);
+        CHECK(contains(r.err, c.message));
+    }
+    CHECK_FALSE(fs::exists(root)); // nothing was created for any bad input
+    CHECK(stage({"--version"}).status == 0);
+    CHECK(stage({"--help"}).status == 0);
+}
