@@ -5,6 +5,7 @@
 #include <rte_ring.h>
 #include <rte_version.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -42,6 +43,9 @@ void install_signals() {
 // The control thread (not an lcore): FLUSH syncs for writable exports and the SIGUSR1
 // summary. It may block; the lcores never wait for it.
 void control_loop(Runtime& rt) {
+    // Polls the flush rings with a back-off of 100 us up to 5 ms: FLUSH is rare (Linux never
+    // sends it), and a 200 us poll alone cost ~5% of a core on an idle target.
+    std::chrono::microseconds nap{100};
     while (!rt.force_quit.load()) {
         bool busy = false;
         for (auto* l : rt.lcores) {
@@ -61,7 +65,12 @@ void control_loop(Runtime& rt) {
             g_usr1 = 0;
             std::fprintf(stderr, "aoe-target: %s\n", summary_line(rt).c_str());
         }
-        if (!busy) std::this_thread::sleep_for(std::chrono::microseconds(200));
+        if (busy) {
+            nap = std::chrono::microseconds{100};
+        } else {
+            std::this_thread::sleep_for(nap);
+            nap = std::min(nap * 2, std::chrono::microseconds{5000});
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //   identify                        IDENTIFY DEVICE of --target
 //   read-all [--compare FILE]       read the whole device with --window requests in flight
 //   write --lba N --count C         write C sectors (from --data FILE or a pattern)
+//   flush                           FLUSH CACHE EXT (the target msyncs writable exports)
 //   latency [--count N]             one 2-sector read at a time, report round trips
 #include <fcntl.h>
 #include <getopt.h>
@@ -29,7 +30,7 @@ namespace {
 
 void usage(FILE* f) {
     std::fputs("Usage: aoe-client --iface IFACE [options] COMMAND\n"
-               "Commands: discover | identify | read-all | write | latency\n"
+               "Commands: discover | identify | read-all | write | flush | latency\n"
                "Options:\n"
                "  --iface IFACE        interface to use (required)\n"
                "  --target SHELF.SLOT  export to talk to (default: the first one discovered)\n"
@@ -41,6 +42,7 @@ void usage(FILE* f) {
                "  --lba N --count C    write: where and how much\n"
                "  --data FILE          write: data source (default: a pattern)\n"
                "  --expect-error       write: succeed only if the target refuses (ATA ERR)\n"
+               "  --pause MS           latency: idle time before each read (first reply after idling)\n"
                "  --help, --version\n"
                "Exit status: 0 ok, 1 failure, 2 usage error.\n",
                f);
@@ -55,17 +57,17 @@ int fail(const std::string& m) {
 
 int main(int argc, char** argv) {
     std::string iface, target, compare, data_file;
-    long timeout_ms = 1000, window = 64, sectors = 0, count = 1;
+    long timeout_ms = 1000, window = 64, sectors = 0, count = 1, pause_ms = 0;
     unsigned long long lba = 0;
     bool lba28 = false, expect_error = false;
-    enum { kIface = 256, kTarget, kTimeout, kWindow, kSectors, kLba28, kCompare, kLba, kCount, kData, kExpectErr, kHelp, kVersion };
+    enum { kIface = 256, kTarget, kTimeout, kWindow, kSectors, kLba28, kCompare, kLba, kCount, kData, kExpectErr, kPause, kHelp, kVersion };
     static const option opts[] = {
         {"iface", required_argument, nullptr, kIface},   {"target", required_argument, nullptr, kTarget},
         {"timeout", required_argument, nullptr, kTimeout}, {"window", required_argument, nullptr, kWindow},
         {"sectors", required_argument, nullptr, kSectors}, {"lba28", no_argument, nullptr, kLba28},
         {"compare", required_argument, nullptr, kCompare}, {"lba", required_argument, nullptr, kLba},
         {"count", required_argument, nullptr, kCount},   {"data", required_argument, nullptr, kData},
-        {"expect-error", no_argument, nullptr, kExpectErr}, {"help", no_argument, nullptr, kHelp},
+        {"expect-error", no_argument, nullptr, kExpectErr}, {"pause", required_argument, nullptr, kPause}, {"help", no_argument, nullptr, kHelp},
         {"version", no_argument, nullptr, kVersion},     {nullptr, 0, nullptr, 0}};
     int c;
     opterr = 0;
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
         case kCount: count = std::atol(optarg); break;
         case kData: data_file = optarg; break;
         case kExpectErr: expect_error = true; break;
+        case kPause: pause_ms = std::atol(optarg); break;
         case kHelp: usage(stdout); return 0;
         case kVersion: std::printf("aoe-client %s\n", AOEBOOT_VERSION); return 0;
         default:
@@ -197,6 +200,14 @@ int main(int argc, char** argv) {
         std::printf("wrote %ld sectors at LBA %llu\n", count, lba);
         return 0;
     }
+    if (cmd == "flush") {
+        // FLUSH CACHE EXT (0xEA); on a writable export the target replies after msync.
+        auto t0 = Session<RawSocket>::now_us();
+        if (!s.command(aoe::ata::kCmdFlushCacheExt, 0, 0, true, reply, r)) return fail("FLUSH: no reply");
+        if (r.error || (r.ata_status & 0xA9)) return fail("FLUSH failed: status 0x" + std::to_string(r.ata_status));
+        std::printf("flush ok in %lld us\n", static_cast<long long>(Session<RawSocket>::now_us() - t0));
+        return 0;
+    }
     if (cmd == "latency") {
         std::vector<double> us;
         std::vector<std::uint8_t> buf(1024);
@@ -204,6 +215,7 @@ int main(int argc, char** argv) {
         one.window = 1;
         one.sectors_per_request = 2;
         for (long i = 0; i < count; ++i) {
+            if (pause_ms > 0) usleep(static_cast<useconds_t>(pause_ms) * 1000); // let the target go idle
             auto t0 = Session<RawSocket>::now_us();
             if (!s.transfer(static_cast<std::uint64_t>(i) % (id.sectors - 1), 2, buf.data(), nullptr, one, err))
                 return fail("read: " + err);

@@ -33,6 +33,7 @@ case $MODE in
   mtu9000) MTU=9000 ;;
   copy) EXTRA=(--copy) ;;
   queues2) EXTRA=(--queues 2) ;;
+  idle) ;;
   *) fail "unknown mode $MODE" ;;
 esac
 
@@ -70,6 +71,26 @@ grep -q "not a whole number of 512-byte sectors; serving the first 9 sectors" "$
 
 C() { ip netns exec $NC "$CLIENT" --iface $VC "$@"; }
 
+if [ "$MODE" = idle ]; then
+    # Idle CPU of a started, unused target, then first-reply latency after idling
+    # (reported, not asserted: decisions.md).
+    hz=$(getconf CLK_TCK)
+    cpu() { awk '{print $14 + $15}' "/proc/$tpid/stat"; }
+    sleep 2
+    c0=$(cpu); t0=$(date +%s.%N)
+    sleep 10
+    c1=$(cpu); t1=$(date +%s.%N)
+    echo "idle CPU: $(echo "scale=2; 100 * ($c1 - $c0) / $hz / ($t1 - $t0)" | bc)% of one core over 10 s (back-off on)"
+    C --target 0.1 --count 20 --pause 100 latency | sed 's/^latency:/first reply after 100 ms idle:/'
+    C --target 0.1 --count 2000 latency | sed 's/^latency:/busy (back-to-back) latency:/'
+    kill -TERM $tpid
+    wait $tpid || fail "target exit status"
+    pids=()
+    grep "aoe-probe:" "$WORK/target.log"
+    echo "PASS $MODE"
+    exit 0
+fi
+
 echo "== discover"
 C discover | tee "$WORK/discover"
 for e in e0.1 e0.2 e0.3; do grep -q "^$e " "$WORK/discover" || fail "$e not discovered"; done
@@ -95,6 +116,7 @@ head -c 2048 /dev/urandom > "$WORK/w.bin"
 C --target 0.2 --lba 7 --count 4 --data "$WORK/w.bin" write
 cmp <(dd if="$RW" bs=512 skip=7 count=4 status=none) "$WORK/w.bin" || fail "write not in the file"
 C --target 0.2 read-all --compare "$RW" > /dev/null || fail "rw export read-back"
+C --target 0.2 flush || fail "FLUSH on the writable export"
 
 kill -TERM $tpid
 wait $tpid || fail "target exit status $?"
@@ -102,6 +124,7 @@ pids=()
 grep -q "aoe-target: stopping" "$WORK/target.log" || fail "no clean stop"
 zc=$(stat_of tx_zero_copy); cp=$(stat_of tx_copy)
 echo "tx_zero_copy=${zc:-0} tx_copy=${cp:-0}"
+[ "$(stat_of flushes)" -ge 1 ] || fail "FLUSH did not go through the control thread"
 case $MODE in
   copy) [ "${zc:-0}" -eq 0 ] && [ "${cp:-0}" -gt $(( 524291 / 17 )) ] || fail "--copy: expected only copies" ;;
   *) [ "${zc:-0}" -gt 0 ] || fail "zero-copy path not used"
