@@ -42,6 +42,7 @@ void usage(FILE* f) {
                "  --lba N --count C    write: where and how much\n"
                "  --data FILE          write: data source (default: a pattern)\n"
                "  --expect-error       write: succeed only if the target refuses (ATA ERR)\n"
+               "  --vlan ID            send 802.1Q-tagged requests, accept only VLAN ID replies\n"
                "  --pause MS           latency: idle time before each read (first reply after idling)\n"
                "  --help, --version\n"
                "Exit status: 0 ok, 1 failure, 2 usage error.\n",
@@ -57,17 +58,18 @@ int fail(const std::string& m) {
 
 int main(int argc, char** argv) {
     std::string iface, target, compare, data_file;
-    long timeout_ms = 1000, window = 64, sectors = 0, count = 1, pause_ms = 0;
+    long timeout_ms = 1000, window = 64, sectors = 0, count = 1, pause_ms = 0, vlan = 0;
     unsigned long long lba = 0;
     bool lba28 = false, expect_error = false;
-    enum { kIface = 256, kTarget, kTimeout, kWindow, kSectors, kLba28, kCompare, kLba, kCount, kData, kExpectErr, kPause, kHelp, kVersion };
+    enum { kIface = 256, kTarget, kTimeout, kWindow, kSectors, kLba28, kCompare, kLba, kCount, kData, kExpectErr, kPause, kVlan, kHelp, kVersion };
     static const option opts[] = {
         {"iface", required_argument, nullptr, kIface},   {"target", required_argument, nullptr, kTarget},
         {"timeout", required_argument, nullptr, kTimeout}, {"window", required_argument, nullptr, kWindow},
         {"sectors", required_argument, nullptr, kSectors}, {"lba28", no_argument, nullptr, kLba28},
         {"compare", required_argument, nullptr, kCompare}, {"lba", required_argument, nullptr, kLba},
         {"count", required_argument, nullptr, kCount},   {"data", required_argument, nullptr, kData},
-        {"expect-error", no_argument, nullptr, kExpectErr}, {"pause", required_argument, nullptr, kPause}, {"help", no_argument, nullptr, kHelp},
+        {"expect-error", no_argument, nullptr, kExpectErr}, {"pause", required_argument, nullptr, kPause},
+        {"vlan", required_argument, nullptr, kVlan}, {"help", no_argument, nullptr, kHelp},
         {"version", no_argument, nullptr, kVersion},     {nullptr, 0, nullptr, 0}};
     int c;
     opterr = 0;
@@ -85,6 +87,7 @@ int main(int argc, char** argv) {
         case kData: data_file = optarg; break;
         case kExpectErr: expect_error = true; break;
         case kPause: pause_ms = std::atol(optarg); break;
+        case kVlan: vlan = std::atol(optarg); break;
         case kHelp: usage(stdout); return 0;
         case kVersion: std::printf("aoe-client %s\n", AOEBOOT_VERSION); return 0;
         default:
@@ -101,6 +104,7 @@ int main(int argc, char** argv) {
 
     RawSocket sock;
     std::string err;
+    if (vlan > 0 && vlan < 4095) sock.set_vlan(static_cast<std::uint16_t>(vlan));
     if (!sock.open(iface, err)) return fail(err);
 
     std::uint16_t shelf = aoe::kShelfBroadcast;

@@ -21,7 +21,8 @@ RawSocket::~RawSocket() {
 }
 
 bool RawSocket::open(const std::string& iface, std::string& error) {
-    fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(aoe::kEtherTypeAoe));
+    const std::uint16_t proto = vlan_ ? ETH_P_ALL : aoe::kEtherTypeAoe;
+    fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(proto));
     if (fd_ < 0) {
         error = std::string("AF_PACKET socket: ") + std::strerror(errno) + " (needs CAP_NET_RAW)";
         return false;
@@ -41,8 +42,10 @@ bool RawSocket::open(const std::string& iface, std::string& error) {
     if (ioctl(fd_, SIOCGIFMTU, &ifr) == 0) mtu_ = static_cast<std::uint32_t>(ifr.ifr_mtu);
     sockaddr_ll sll{};
     sll.sll_family = AF_PACKET;
-    sll.sll_protocol = htons(aoe::kEtherTypeAoe);
+    sll.sll_protocol = htons(proto);
     sll.sll_ifindex = ifindex_;
+    int one = 1;
+    setsockopt(fd_, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one);
     if (bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0) {
         error = iface + ": bind: " + std::strerror(errno);
         return false;
@@ -53,7 +56,17 @@ bool RawSocket::open(const std::string& iface, std::string& error) {
     return true;
 }
 
-bool RawSocket::send(const std::uint8_t* frame, std::size_t len) {
+bool RawSocket::send(const std::uint8_t* in, std::size_t len) {
+    std::uint8_t tagged[9220];
+    const std::uint8_t* frame = in;
+    if (vlan_ && len + 4 <= sizeof tagged) {
+        std::memcpy(tagged, in, 12);
+        aoe::store_be16(tagged + 12, aoe::kEtherTypeVlan);
+        aoe::store_be16(tagged + 14, vlan_);
+        std::memcpy(tagged + 16, in + 12, len - 12);
+        frame = tagged;
+        len += 4;
+    }
     sockaddr_ll sll{};
     sll.sll_family = AF_PACKET;
     sll.sll_ifindex = ifindex_;
@@ -77,10 +90,32 @@ long RawSocket::recv(std::uint8_t* buf, std::size_t cap, std::int64_t timeout_us
     const std::int64_t start = t0.tv_sec * 1000000LL + t0.tv_nsec / 1000;
     for (;;) {
         sockaddr_ll from{};
-        socklen_t fl = sizeof from;
-        ssize_t n = ::recvfrom(fd_, buf, cap, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &fl);
+        iovec iov{buf, cap};
+        alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(tpacket_auxdata))];
+        msghdr mh{};
+        mh.msg_name = &from;
+        mh.msg_namelen = sizeof from;
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = ctl;
+        mh.msg_controllen = sizeof ctl;
+        ssize_t n = ::recvmsg(fd_, &mh, MSG_DONTWAIT);
         if (n > 0) {
             if (from.sll_pkttype == PACKET_OUTGOING) continue;
+            std::uint16_t vid = 0;
+            for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+                if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+                tpacket_auxdata aux;
+                std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+                if (aux.tp_status & TP_STATUS_VLAN_VALID) vid = aux.tp_vlan_tci & 0x0FFF;
+            }
+            if (n >= 18 && aoe::load_be16(buf + 12) == aoe::kEtherTypeVlan) { // tag left in line
+                vid = aoe::load_be16(buf + 14) & 0x0FFF;
+                std::memmove(buf + 12, buf + 16, static_cast<std::size_t>(n) - 16);
+                n -= 4;
+            }
+            if (vid != vlan_) continue; // another VLAN (or untagged while we want a VLAN)
+            if (n < 14 || aoe::load_be16(buf + 12) != aoe::kEtherTypeAoe) continue;
             return n;
         }
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return -1;

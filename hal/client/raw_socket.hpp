@@ -17,6 +17,10 @@ class RawSocket {
     ~RawSocket();
 
     bool open(const std::string& iface, std::string& error);
+    // Call before open(): tag every sent frame with 802.1Q VID `vid` and accept only frames of
+    // that VLAN. The socket then listens to all EtherTypes, because the kernel only shows the
+    // tag (in the packet aux data) to ETH_P_ALL taps when no VLAN netdev exists.
+    void set_vlan(std::uint16_t vid) { vlan_ = vid; }
     bool send(const std::uint8_t* frame, std::size_t len);
     // Waits up to timeout_us for one incoming AoE frame (our own outgoing frames are skipped).
     // Returns its length, 0 on timeout, -1 on error.
@@ -30,6 +34,7 @@ class RawSocket {
     int ifindex_ = 0;
     aoe::Mac mac_{};
     std::uint32_t mtu_ = 1500;
+    std::uint16_t vlan_ = 0;
 };
 
 } // namespace aoeclient

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <rte_cycles.h>
+#include <rte_ether.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -180,6 +181,15 @@ class Loop {
             l_.stats[p].rx_segmented.add();
             rte_pktmbuf_free(m);
             return;
+        }
+        if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
+            // The PMD (af_packet: the kernel) took the 802.1Q tag off; put it back so the
+            // engine can check the VLAN and echo the tag (in the headroom: no allocation).
+            if (rte_vlan_insert(&m) != 0) {
+                l_.stats[p].rx_segmented.add();
+                rte_pktmbuf_free(m);
+                return;
+            }
         }
         aoe::Engine& e = *l_.engine[p];
         aoe::FrameState st;

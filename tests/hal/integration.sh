@@ -24,7 +24,12 @@ cleanup() {
     exit $rc
 }
 trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; [ -f "$WORK/target.log" ] && tail -40 "$WORK/target.log"; exit 1; }
+fail() {
+    echo "FAIL: $*"
+    if [ -n "${tpid:-}" ] && kill -TERM "$tpid" 2>/dev/null; then wait "$tpid" || true; fi
+    [ -f "$WORK/target.log" ] && tail -40 "$WORK/target.log"
+    exit 1
+}
 stat_of() { { grep -o "aoe-target: stat $1=[0-9]*" "$WORK/target.log" || echo "=0"; } | head -1 | sed 's/.*=//'; }
 
 MTU=1500; EXTRA=(); EAL=()
@@ -34,6 +39,7 @@ case $MODE in
   copy) EXTRA=(--copy) ;;
   queues2) EXTRA=(--queues 2) ;;
   idle) ;;
+  vlan) EXTRA=(--vlan 5) ;;
   *) fail "unknown mode $MODE" ;;
 esac
 
@@ -49,6 +55,7 @@ if [ "$MODE" = queues2 ]; then
 fi
 ip -n $NT link set $VT up
 ip -n $NC link set $VC up
+
 
 # Images: >= 256 MiB of random data with an odd sector count (decisions.md), a small
 # writable one, and (export 0.3) a file that is not a whole number of sectors.
@@ -69,7 +76,16 @@ echo "target ready after $(echo "$(date +%s.%N) - $start" | bc) s"
 grep -q "not a whole number of 512-byte sectors; serving the first 9 sectors" "$WORK/target.log" ||
     fail "no warning for the odd-sized file"
 
-C() { ip netns exec $NC "$CLIENT" --iface $VC "$@"; }
+# vlan mode: the client tags its requests with VID 5 and accepts only VID 5 replies (no
+# 8021q module here, so no VLAN netdev); the target serves only VLAN 5.
+CV=()
+[ "$MODE" = vlan ] && CV=(--vlan 5)
+C() { ip netns exec $NC "$CLIENT" --iface $VC "${CV[@]}" "$@"; }
+
+if [ "$MODE" = vlan ]; then
+    echo "== untagged client is not served when --vlan is set"
+    if ip netns exec $NC "$CLIENT" --iface $VC --timeout 500 discover; then fail "untagged discovery answered"; fi
+fi
 
 if [ "$MODE" = idle ]; then
     # Idle CPU of a started, unused target, then first-reply latency after idling
@@ -119,9 +135,9 @@ C --target 0.2 read-all --compare "$RW" > /dev/null || fail "rw export read-back
 C --target 0.2 flush || fail "FLUSH on the writable export"
 
 kill -TERM $tpid
-wait $tpid || fail "target exit status $?"
-pids=()
-grep -q "aoe-target: stopping" "$WORK/target.log" || fail "no clean stop"
+wait $tpid || { tpid=; fail "target exit status $?"; }
+tpid=; pids=()
+grep "aoe-target: stopping" "$WORK/target.log" || fail "no clean stop"
 zc=$(stat_of tx_zero_copy); cp=$(stat_of tx_copy)
 echo "tx_zero_copy=${zc:-0} tx_copy=${cp:-0}"
 [ "$(stat_of flushes)" -ge 1 ] || fail "FLUSH did not go through the control thread"
