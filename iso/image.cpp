@@ -7,6 +7,7 @@
 #include <libisofs.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdlib>
 #include <utility>
@@ -19,6 +20,12 @@ namespace {
 std::string q(const std::filesystem::path& p) {
     return "'" + p.string() + "'";
 }
+
+// zisofs file header magic (staging.md 1.5): with Rock Ridge, libisofs decompresses such files
+// itself; without it the raw compressed bytes would come out.
+constexpr std::array<std::byte, 8> kZisofsMagic{std::byte{0x37}, std::byte{0xE4}, std::byte{0x53},
+                                                std::byte{0x96}, std::byte{0xC9}, std::byte{0xDB},
+                                                std::byte{0xD6}, std::byte{0x07}};
 
 // unique_ptr deleters for what libisofs hands us to own.
 struct ReadOptsFree {
@@ -347,6 +354,12 @@ std::uint64_t Image::stream_file(std::string_view path, const ChunkSink& sink,
                             libisofs_message(k) + " (is the ISO file truncated or damaged?)");
         }
         if (k == 0) break;
+        if (total == 0 && !rock_ridge_ && static_cast<std::size_t>(k) >= kZisofsMagic.size() &&
+            std::equal(kZisofsMagic.begin(), kZisofsMagic.end(), buf.begin()))
+            throw Error(ErrorKind::ReadFailed,
+                        q(file_) + ": " + std::string(path) +
+                            " is zisofs-compressed and the image has no Rock Ridge (ZF) entries, "
+                            "so libisofs cannot decompress it");
         total += static_cast<std::uint64_t>(k);
         if (total > expected) break;
         sink(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(k)));

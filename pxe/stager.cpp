@@ -236,6 +236,15 @@ void check_bootloader(const Options& o, std::ostream& out, std::ostream& err) {
     }
 }
 
+// Quotes for a POSIX shell only when needed, so the common case stays copy-paste clean.
+std::string shell_quote(const std::string& s) {
+    static const std::regex plain("[A-Za-z0-9_./=:,+@%-]+");
+    if (std::regex_match(s, plain)) return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
 } // namespace
 
 bool valid_name(const std::string& name) {
@@ -248,6 +257,9 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     if (!o.name.empty() && !valid_name(o.name))
         throw UsageError("--name '" + o.name +
                          "': use letters, digits, '.', '_' and '-' (at most 64)");
+    if (o.name == "linux" || o.name == "initrd" || o.name == "grub")
+        throw UsageError("--name " + o.name + " would collide with boot/" + o.name +
+                         " in the TFTP root; pick another name");
     if (o.name == kDefaultLabel)
         throw UsageError("--name Live-Boot is the default entry's label; leave --name out for it");
 
@@ -258,6 +270,13 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     const auto ident = identity_of(iso_abs);
 
     check_root_writable(o.tftp_root, !o.dry_run);
+    if (!img.rock_ridge())
+        err << "stage-pxe: warning: " << q(iso_abs)
+            << " has no Rock Ridge names; paths were matched case-insensitively\n";
+    if (struct stat rs{}; ::stat(o.tftp_root.c_str(), &rs) == 0 && (rs.st_mode & S_IXOTH) == 0)
+        err << "stage-pxe: warning: TFTP root " << q(o.tftp_root)
+            << " is not world-searchable (o+x); TFTP servers running as another user cannot read "
+               "it\n";
     std::optional<RootLock> lock;
     if (!o.dry_run) lock.emplace(o.tftp_root);
 
@@ -421,10 +440,12 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     if (!base.empty())
         err << "stage-pxe: note: HTTP paths need lpxelinux.0 (not pxelinux.0), iPXE or GRUB with "
                "http\n";
+    // aoe-target needs an interface (or EAL args) besides the export; --iface names it.
     out << "Serve the ISO with:\n"
-        << "  aoe-target --export " << aoe.dotted() << "=" << iso_abs.string() << "\n"
-        << "  aoe-target " << aoe.shelf << " " << static_cast<unsigned>(aoe.slot) << " " << o.iface
-        << " " << iso_abs.string() << "\n";
+        << "  aoe-target --export " << shell_quote(aoe.dotted() + "=" + iso_abs.string())
+        << " --iface " << shell_quote(o.iface) << "\n"
+        << "  aoe-target " << aoe.shelf << " " << static_cast<unsigned>(aoe.slot) << " "
+        << shell_quote(o.iface) << " " << shell_quote(iso_abs.string()) << "\n";
     return 0;
 }
 

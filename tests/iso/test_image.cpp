@@ -195,3 +195,33 @@ TEST_CASE("libisofs is refused from a second thread while a session is open") {
     CHECK(refused);
     CHECK(img.find_file("/boot/x86_64/loader/linux")); // fine on the owning thread
 }
+
+TEST_CASE("zisofs: decompressed with Rock Ridge, refused clearly without; ECMA-119 names") {
+    fx::TempDir d;
+    fx::Tree t;
+    t.files["boot/x86_64/loader/linux"] = std::string(200000, 'k'); // compressible
+    fx::make_tree(d / "src", t);
+    auto build = [&](const std::string& out, bool rr) {
+        std::vector<std::string> argv{"xorriso"};
+        if (!rr) argv.insert(argv.end(), {"-rockridge", "off"});
+        argv.insert(argv.end(), {"-outdev", (d / out).string(), "-map", (d / "src").string(), "/",
+                                 "-set_filter_r", "--zisofs", "/", "--"});
+        auto r = fx::run(argv);
+        REQUIRE_MESSAGE(r.status == 0, r.err);
+        return d / out;
+    };
+    auto with_rr = Image::open(build("rr.iso", true));
+    CHECK(with_rr.pvd().volume_blocks * 2048 < 200000); // it really is compressed
+    CHECK(fx::sha256(extract(with_rr, "/boot/x86_64/loader/linux")) ==
+          fx::sha256(t.files["boot/x86_64/loader/linux"]));
+    auto plain = Image::open(build("plain.iso", false));
+    CHECK_FALSE(plain.rock_ridge());
+    REQUIRE(
+        plain.find_file("/boot/x86_64/loader/linux")); // ECMA-119 "LINUX", matched ignoring case
+    try {
+        extract(plain, "/boot/x86_64/loader/linux");
+        FAIL("compressed bytes came out");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).find("zisofs-compressed") != std::string::npos);
+    }
+}

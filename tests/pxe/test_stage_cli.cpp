@@ -86,7 +86,7 @@ TEST_CASE(
     CHECK(contains(cfg, "# BEGIN stage-pxe Live-Boot (managed; do not edit)\n" +
                             std::string(kSeedEntry) + "# END stage-pxe Live-Boot\n"));
     CHECK(contains(cfg, "DEFAULT Live-Boot\nPROMPT 0\n")); // boots unattended
-    CHECK(contains(r.out, "aoe-target --export 0.1=" + k.iso.string() + "\n"));
+    CHECK(contains(r.out, "aoe-target --export 0.1=" + k.iso.string() + " --iface IFACE\n"));
     CHECK(contains(r.out, "aoe-target 0 1 IFACE " + k.iso.string() + "\n"));
     CHECK(
         contains(r.err, "stage-pxe: warning: '" + (root / "pxelinux.0").string() + "' is missing"));
@@ -365,6 +365,7 @@ TEST_CASE("bad inputs: exit codes and messages") {
         {{(d / "missing.iso").string()}, 1, "missing.iso': no such file"},
         {{k.iso.string(), "--aoe", "e65535.1"}, 2, "--aoe: shelf 65535 is reserved"},
         {{k.iso.string(), "--name", "../x"}, 2, "--name '../x'"},
+        {{k.iso.string(), "--name", "linux"}, 2, "would collide with boot/linux"},
         {{}, 2, "no ISO given"},
         {{k.iso.string(), "--bogus"},
          2,
@@ -383,4 +384,60 @@ TEST_CASE("bad inputs: exit codes and messages") {
     CHECK_FALSE(fs::exists(root)); // nothing was created for any bad input
     CHECK(stage({"--version"}).status == 0);
     CHECK(stage({"--help"}).status == 0);
+}
+
+TEST_CASE("concurrent runs are serialised by the lock: no lost entries, unique slots") {
+    fx::TempDir d;
+    auto root = d / "tftp";
+    fs::create_directories(root);
+    std::vector<Kiwi> isos;
+    for (std::uint32_t i = 0; i < 4; ++i)
+        isos.push_back(make_kiwi(d, "c" + std::to_string(i), 30 + i));
+    std::vector<pid_t> pids;
+    for (std::size_t i = 0; i < isos.size(); ++i) {
+        pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            int null = ::open("/dev/null", O_WRONLY);
+            ::dup2(null, 1);
+            ::dup2(null, 2);
+            auto name = "par" + std::to_string(i);
+            ::execl(kBin.c_str(), kBin.c_str(), isos[i].iso.string().c_str(), "--tftp-root",
+                    root.string().c_str(), "--name", name.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        pids.push_back(pid);
+    }
+    for (auto pid : pids) {
+        int st = 0;
+        REQUIRE(::waitpid(pid, &st, 0) == pid);
+        CHECK((WIFEXITED(st) && WEXITSTATUS(st) == 0));
+    }
+    auto cfg = fx::read_file(root / "pxelinux.cfg/default");
+    auto list = stage({"--list", "--tftp-root", root.string()}).out;
+    for (int i = 0; i < 4; ++i) {
+        CHECK(contains(cfg, "LABEL par" + std::to_string(i) + "\n"));
+        CHECK(contains(list, "\te0." + std::to_string(i + 1) + "\t"));
+    }
+}
+
+TEST_CASE("other layouts through the CLI, including an ISO from libisofs' writer") {
+    fx::TempDir d;
+    auto root = d / "tftp";
+    fx::Tree t;
+    t.files["casper/vmlinuz"] = fx::random_bytes(3000, 40);
+    t.files["casper/initrd"] = fx::random_bytes(4000, 41);
+    auto iso = fx::libisofs_iso(d / "casper.iso", t, "UBUNTU_LIKE");
+    auto r = stage({iso.string(), "--tftp-root", root.string(), "--name", "ubuntu"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(contains(r.out, "(casper, volume id 'UBUNTU_LIKE')"));
+    CHECK(contains(
+        r.err,
+        "warning: casper layout: root=live:AOEINTERFACE is understood by KIWI initrds only"));
+    CHECK(fx::sha256_of_file(root / "boot/ubuntu/linux") == fx::sha256(t.files["casper/vmlinuz"]));
+    CHECK(fx::sha256_of_file(root / "boot/ubuntu/initrd") == fx::sha256(t.files["casper/initrd"]));
+    auto insp = stage({"--inspect", iso.string()});
+    CHECK(insp.status == 0);
+    CHECK(contains(insp.out, "layout:      casper\n"));
 }
