@@ -9,9 +9,10 @@
 //    state (config string, Mac Mask List, reserve list).
 //  * Each lcore owns one Engine (its counters, its rate limiter, its scratch state). Engines
 //    never write to each other.
-//  * Exactly one Engine is the *owner* (Role::owner). Only it executes commands that change
-//    control state (config set, mask edit, reserve set) and only it sends adverts; the HAL
-//    routes such frames to the owner (Engine::route). Other engines read the mask and reserve
+//  * Owner engines (Role::owner) execute the commands that change control state (config
+//    set, mask edit, reserve set) and send adverts; the HAL routes such frames to an owner
+//    (Engine::route). One owner per port is fine as long as all owners run on ONE thread
+//    (e.g. each port's queue-0 engine on the queue-0 lcore): control state has one writer. Other engines read the mask and reserve
 //    lists through a sequence counter over atomic words, so a reader never sees a half-done
 //    edit and never waits on a lock.
 //  * Exports are published by a control thread (not an lcore) with ExportTable::publish,
@@ -83,7 +84,8 @@ class ExportTable {
 struct PortInfo {
     Mac mac;                // replies are sent from this MAC
     std::uint16_t mtu = 1500; // the verified MTU: sector count and reply size follow from it
-                              // (at least 1060, so a full config string and IDENTIFY fit)
+                              // (IDENTIFY needs >= 534 and a full config string 1042;
+                              // below that the engine answers ABRT / clamps, never overruns)
 };
 
 struct TargetOptions {
