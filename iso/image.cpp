@@ -103,7 +103,7 @@ Image Image::open(const std::filesystem::path& file) {
     img.session_ = Session::acquire();
     std::error_code ec;
     auto abs = std::filesystem::absolute(file, ec);
-    img.file_ = ec ? file : abs;
+    img.file_ = (ec ? file : abs).lexically_normal(); // as given, without "//" or "./"
 
     IsoImage* raw = nullptr;
     check(iso_image_new("aoeboot", &raw), q(file) + ": cannot create image");

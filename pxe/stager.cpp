@@ -57,18 +57,21 @@ class RootLock {
 void check_root_writable(const fs::path& root, bool create) {
     struct stat st {};
     if (::stat(root.c_str(), &st) != 0) {
-        if (errno == ENOENT && create) {
-            if (!root.parent_path().empty()) {
-                std::error_code ec;
-                fs::create_directories(root, ec);
-                if (ec)
-                    throw Failure("TFTP root " + q(root) +
-                                  " does not exist and cannot be created: " + ec.message());
+        int e = errno;
+        // A missing root is created (mode 0755) when its parent exists; a missing parent is
+        // more likely a typo than a wish for a new tree.
+        if (e == ENOENT && create) {
+            if (::mkdir(root.c_str(), 0755) == 0) {
                 ::chmod(root.c_str(), 0755);
                 return;
             }
+            e = errno;
+            if (e == EACCES || e == EROFS || e == EPERM)
+                throw Failure("TFTP root " + q(root) +
+                              " does not exist and is not writable here (" + std::strerror(e) +
+                              ")");
         }
-        throw Failure("TFTP root " + q(root) + ": " + std::strerror(errno));
+        throw Failure("TFTP root " + q(root) + ": " + std::strerror(e));
     }
     if (!S_ISDIR(st.st_mode)) throw Failure("TFTP root " + q(root) + " is not a directory");
     if (::access(root.c_str(), W_OK | X_OK) != 0)
