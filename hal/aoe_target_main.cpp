@@ -1,5 +1,8 @@
 // aoe-target: serve disk images over AoE r11 with DPDK poll-mode drivers.
 // `aoe-target 0 1 eth1 image.iso` works like `vbladed 0 1 eth1 image.iso`.
+#include <dirent.h>
+#include <unistd.h>
+
 #include <rte_eal.h>
 #include <rte_lcore.h>
 #include <rte_ring.h>
@@ -9,6 +12,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <string>
 #include <thread>
 
 #include "aoeboot_version.hpp"
@@ -17,6 +22,7 @@
 #include "hal/dpdk/setup.hpp"
 #include "hal/dpdk/stats.hpp"
 #include "hal/options.hpp"
+#include "hal/stats_client.hpp"
 
 using namespace aoehal;
 
@@ -76,6 +82,16 @@ void control_loop(Runtime& rt) {
 
 int launch_worker(void* arg) { return lcore_main(arg); }
 
+void remove_runtime_dir(const std::string& dir) {
+    if (dir.find("/aoe-") == std::string::npos) return;
+    if (DIR* d = opendir(dir.c_str())) {
+        while (dirent* e = readdir(d))
+            if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) unlink((dir + "/" + e->d_name).c_str());
+        closedir(d);
+    }
+    rmdir(dir.c_str());
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -94,6 +110,8 @@ int main(int argc, char** argv) {
         std::printf("aoe-target %s (%s)\n", AOEBOOT_VERSION, rte_version());
         return 0;
     }
+
+    if (rt.opt.stats) return print_remote_stats(rt.opt.stats_target, rt.opt.json);
 
     std::string err;
     std::vector<KernelIface> ifaces;
@@ -161,6 +179,8 @@ int main(int argc, char** argv) {
     print_stats(rt, stderr);
     stop_ports(rt);
     rc = 0;
+    std::string rundir = rte_eal_get_runtime_dir();
     rte_eal_cleanup();
+    if (!rt.opt.user_eal) remove_runtime_dir(rundir); // our own aoe-PID prefix: leave nothing behind
     return rc;
 }

@@ -113,6 +113,7 @@ std::string usage_text(const char* prog) {
            "  --max-exports N          capacity of the export table (default 16)\n"
            "  --copy                   always copy sector data (no zero-copy transmit)\n"
            "  --idle-sleep-us N        longest idle back-off sleep, 0..1000 (default 500)\n"
+           "  --stats[=PID] [--json]   print the counters of a running aoe-target (telemetry)\n"
            "  --help, --version\n"
            "\n"
            "SIGUSR1 prints a one-line summary; telemetry: /aoe/stats, /aoe/exports.\n"
@@ -146,7 +147,7 @@ ParseResult parse_options(int argc, const char* const* argv) {
 
     enum {
         kExport = 256, kIface, kMtu, kQueues, kMacAllow, kVlan, kAdvert, kRemoteAdmin, kBufCount,
-        kMaxExports, kCopy, kIdle, kHelp, kVersion
+        kMaxExports, kCopy, kIdle, kStats, kJson, kHelp, kVersion
     };
     static const option longopts[] = {
         {"export", required_argument, nullptr, kExport},
@@ -161,6 +162,8 @@ ParseResult parse_options(int argc, const char* const* argv) {
         {"max-exports", required_argument, nullptr, kMaxExports},
         {"copy", no_argument, nullptr, kCopy},
         {"idle-sleep-us", required_argument, nullptr, kIdle},
+        {"stats", optional_argument, nullptr, kStats},
+        {"json", no_argument, nullptr, kJson},
         {"help", no_argument, nullptr, kHelp},
         {"version", no_argument, nullptr, kVersion},
         {nullptr, 0, nullptr, 0},
@@ -261,13 +264,18 @@ ParseResult parse_options(int argc, const char* const* argv) {
             if (!parse_ulong(arg, 1000, v)) return fail("--idle-sleep-us must be 0..1000");
             o.idle_sleep_us = static_cast<std::uint32_t>(v);
             break;
+        case kStats:
+            o.stats = true;
+            o.stats_target = arg;
+            break;
+        case kJson: o.json = true; break;
         case kHelp: o.help = true; break;
         case kVersion: o.version = true; break;
         case ':': return fail(std::string("option ") + cargv[optind - 1] + " needs an argument");
         default: return fail(std::string("unknown option ") + cargv[optind - 1]);
         }
     }
-    if (o.help || o.version) {
+    if (o.help || o.version || o.stats) {
         r.options = o;
         return r;
     }

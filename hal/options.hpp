@@ -34,6 +34,9 @@ struct Options {
     std::uint16_t max_exports = 16;
     bool force_copy = false;             // --copy: never chain external buffers
     std::uint32_t idle_sleep_us = 500;   // upper bound of the idle back-off sleep (<= 1000)
+    bool stats = false;                  // --stats[=PID]: print a running target's telemetry
+    std::string stats_target;
+    bool json = false;                   // --stats --json
     bool help = false;
     bool version = false;
 };

@@ -76,7 +76,7 @@ std::vector<std::string> eal_arguments(const Options& o, const std::vector<Kerne
         }
         a.push_back("--lcores=" + lc.str());
         if (hugepages_reserved() > 0) {
-            a.insert(a.end(), {"--in-memory", "--no-pci"});
+            a.insert(a.end(), {"--in-memory", "--no-pci", "--file-prefix", "aoe-" + std::to_string(getpid())});
         } else {
             a.insert(a.end(), {"--no-huge", "-m", std::to_string(memory_mb), "--no-shconf",
                                "--file-prefix", "aoe-" + std::to_string(getpid()), "--no-pci"});

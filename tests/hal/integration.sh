@@ -134,6 +134,13 @@ cmp <(dd if="$RW" bs=512 skip=7 count=4 status=none) "$WORK/w.bin" || fail "writ
 C --target 0.2 read-all --compare "$RW" > /dev/null || fail "rw export read-back"
 C --target 0.2 flush || fail "FLUSH on the writable export"
 
+echo "== statistics: telemetry table and SIGUSR1 summary"
+"$TARGET" --stats=$tpid | tee "$WORK/stats"
+grep -Eq "^e0\.1 +524291 +0 +[1-9]" "$WORK/stats" || fail "--stats: no reads on e0.1"
+kill -USR1 $tpid
+for _ in $(seq 20); do grep -q "aoe-target: frames in" "$WORK/target.log" && break; sleep 0.1; done
+grep "aoe-target: frames in" "$WORK/target.log" || fail "no SIGUSR1 summary"
+
 kill -TERM $tpid
 wait $tpid || { tpid=; fail "target exit status $?"; }
 tpid=; pids=()
