@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
     app.add_flag("--inspect", do_inspect,
                  "show what the ISO holds and what would be staged; write nothing");
     app.add_flag("--quiet,-q", o.quiet, "no progress output");
+    app.add_flag("--json", o.json, "machine-readable output for --list, --check and --inspect");
     (void)version;
 
     try {

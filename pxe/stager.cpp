@@ -11,6 +11,8 @@
 #include "manifest.hpp"
 #include "sha256.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -130,8 +132,15 @@ std::string apply_text(const fs::path& root, const fs::path& rel, bool existed,
         return existed ? "would update" : "would create";
     }
     make_dirs(root, rel.parent_path());
-    if (existed) write_file_atomic(root / (rel.string() + ".bak"), before);
-    write_file_atomic(root / rel, after);
+    // An admin may keep the config elsewhere and symlink it in: replace the file the link
+    // points to, not the link.
+    fs::path target = root / rel;
+    if (std::error_code ec; fs::is_symlink(target, ec)) {
+        target = fs::canonical(target, ec);
+        if (ec) throw Failure("cannot resolve the symlink " + q(root / rel) + ": " + ec.message());
+    }
+    if (existed) write_file_atomic(target.string() + ".bak", before);
+    write_file_atomic(target, after);
     return existed ? "updated" : "created";
 }
 
@@ -272,7 +281,8 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     const fs::path iso_abs = img.file();
     const auto ident = identity_of(iso_abs);
 
-    check_root_writable(o.tftp_root, !o.dry_run);
+    // A dry run on a root that does not exist yet shows everything as created.
+    if (!o.dry_run || fs::exists(o.tftp_root)) check_root_writable(o.tftp_root, !o.dry_run);
     if (!img.rock_ridge())
         err << "stage-pxe: warning: " << q(iso_abs)
             << " has no Rock Ridge names; paths were matched case-insensitively\n";
@@ -312,7 +322,10 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
 
     if (!o.dry_run) {
         remove_stale_temps(o.tftp_root);
-        for (const char* d : {"boot", "pxelinux.cfg"}) remove_stale_temps(o.tftp_root / d);
+        for (const fs::path& d :
+             {fs::path("boot"), fs::path("pxelinux.cfg"), fs::path(o.grub_cfg).parent_path(),
+              fs::path(o.ipxe_script).parent_path()})
+            remove_stale_temps(o.tftp_root / d);
         if (!o.name.empty()) remove_stale_temps(o.tftp_root / "boot" / o.name);
     }
 
@@ -521,6 +534,10 @@ int remove_image(const Options& o, const std::string& label, std::ostream& out, 
 
 int list_images(const Options& o, std::ostream& out) {
     Manifest man = load_manifest(o.tftp_root / kManifestName);
+    if (o.json) {
+        out << dump_manifest(man); // the manifest is the list
+        return 0;
+    }
     if (man.images.empty()) {
         out << "nothing staged in " << o.tftp_root.string() << "\n";
         return 0;
@@ -537,6 +554,7 @@ int list_images(const Options& o, std::ostream& out) {
 int check_images(const Options& o, std::ostream& out) {
     Manifest man = load_manifest(o.tftp_root / kManifestName);
     int bad = 0;
+    nlohmann::json report = nlohmann::json::object();
     for (const auto& [l, e] : man.images) {
         std::vector<std::string> problems;
         auto id = identity_of(e.iso);
@@ -552,25 +570,59 @@ int check_images(const Options& o, std::ostream& out) {
         if (!read_file(o.tftp_root / "pxelinux.cfg/default", text) ||
             text.find(begin_marker(l)) == std::string::npos)
             problems.push_back("no entry in pxelinux.cfg/default");
+        if (!problems.empty()) ++bad;
+        report[l] = {{"aoe", e.aoe}, {"ok", problems.empty()}, {"problems", problems}};
+        if (o.json) continue;
         out << l << " (" << e.aoe << "): " << (problems.empty() ? "ok" : "MISMATCH") << "\n";
         for (const auto& p : problems) out << "  " << p << "\n";
-        if (!problems.empty()) ++bad;
     }
-    if (man.images.empty()) out << "nothing staged in " << o.tftp_root.string() << "\n";
+    if (o.json)
+        out << report.dump(2) << "\n";
+    else if (man.images.empty())
+        out << "nothing staged in " << o.tftp_root.string() << "\n";
     return bad ? 1 : 0;
 }
 
 int inspect(const Options& o, std::ostream& out) {
     auto img = open_iso(o.iso);
+    const std::string arch = o.arch.empty() ? host_kiwi_arch() : o.arch;
+    auto bc = img.boot_catalog();
+    auto bf = find_boot_files(img, arch);
+    nlohmann::json j{{"file", img.file().string()},
+                     {"file_bytes", img.pvd().file_bytes},
+                     {"volume_id", img.volume_id()},
+                     {"volume_blocks", img.pvd().volume_blocks},
+                     {"rock_ridge", img.rock_ridge()},
+                     {"joliet", img.joliet()},
+                     {"layout", bf.layout},
+                     {"iso_cmdline", bf.iso_cmdline}};
+    nlohmann::json boot = nlohmann::json::object();
+    boot["present"] = bc.present;
+    boot["catalog"] = bc.catalog_path;
+    boot["images"] = nlohmann::json::array();
+    for (const auto& b : bc.images)
+        boot["images"].push_back({{"platform_id", b.platform_id}, {"path", b.path}});
+    j["el_torito"] = boot;
+    for (const auto* f : {&bf.kernel, &bf.initrd}) {
+        Sha256 h;
+        img.stream_file(f->path, [&](std::span<const std::byte> c) { h.update(c); });
+        j[f == &bf.kernel ? "kernel" : "initrd"] = {{"path", f->path},
+                                                    {"resolved_path", f->resolved_path},
+                                                    {"size", f->size},
+                                                    {"sha256", h.hex()}};
+    }
+    if (o.json) {
+        out << j.dump(2) << "\n";
+        return 0;
+    }
     out << "file:        " << img.file().string() << " (" << img.pvd().file_bytes << " bytes)\n";
     out << "volume id:   " << img.volume_id() << "\n";
     out << "volume size: " << img.pvd().volume_blocks << " blocks of 2048\n";
     out << "names:       " << (img.rock_ridge() ? "Rock Ridge" : "no Rock Ridge")
         << (img.joliet() ? ", Joliet" : "") << "\n";
-    auto bc = img.boot_catalog();
-    if (!bc.present)
+    if (!bc.present) {
         out << "El Torito:   none\n";
-    else {
+    } else {
         out << "El Torito:   catalog " << (bc.catalog_path.empty() ? "(hidden)" : bc.catalog_path)
             << "\n";
         for (const auto& b : bc.images)
@@ -580,15 +632,14 @@ int inspect(const Options& o, std::ostream& out) {
                                           : std::to_string(b.platform_id))
                 << ", " << (b.path.empty() ? "(not a file in the tree)" : b.path) << "\n";
     }
-    const std::string arch = o.arch.empty() ? host_kiwi_arch() : o.arch;
-    auto bf = find_boot_files(img, arch);
     out << "layout:      " << bf.layout << "\n";
-    for (const auto* f : {&bf.kernel, &bf.initrd}) {
-        Sha256 h;
-        img.stream_file(f->path, [&](std::span<const std::byte> c) { h.update(c); });
-        out << (f == &bf.kernel ? "kernel:      " : "initrd:      ") << f->path;
-        if (f->via_symlink) out << " -> " << f->resolved_path;
-        out << " (" << f->size << " bytes, sha256 " << h.hex() << ")\n";
+    for (const char* which : {"kernel", "initrd"}) {
+        const auto& f = j[which];
+        out << (std::string(which) == "kernel" ? "kernel:      " : "initrd:      ")
+            << f["path"].get<std::string>();
+        if (f["resolved_path"] != f["path"]) out << " -> " << f["resolved_path"].get<std::string>();
+        out << " (" << f["size"].get<std::uint64_t>() << " bytes, sha256 "
+            << f["sha256"].get<std::string>() << ")\n";
     }
     if (!bf.iso_cmdline.empty()) out << "ISO cmdline: " << bf.iso_cmdline << "\n";
     return 0;

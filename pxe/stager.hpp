@@ -31,6 +31,7 @@ struct Options {
     std::string http_base; // e.g. http://10.0.0.1/tftp : kernel/initrd over HTTP
     bool install_bootloader = false;
     bool quiet = false;
+    bool json = false; // --list / --inspect / --check as JSON
 };
 
 inline constexpr const char* kDefaultLabel = "Live-Boot";

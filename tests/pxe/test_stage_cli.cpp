@@ -441,3 +441,38 @@ TEST_CASE("other layouts through the CLI, including an ISO from libisofs' writer
     CHECK(insp.status == 0);
     CHECK(contains(insp.out, "layout:      casper\n"));
 }
+
+TEST_CASE("--http, --json, a symlinked config, and a dry run on a root that does not exist") {
+    fx::TempDir d;
+    auto k = make_kiwi(d, "live", 50);
+    auto root = d / "tftp";
+    auto r = stage({k.iso.string(), "--tftp-root", root.string(), "--dry-run"});
+    REQUIRE(r.status == 0);
+    CHECK(contains(r.out, "+LABEL Live-Boot\n"));
+    CHECK_FALSE(fs::exists(root));
+
+    // The admin keeps the real file elsewhere and links it in.
+    fx::write_file(d / "real.cfg", "LABEL local\n  LOCALBOOT 0\n");
+    fs::create_directories(root / "pxelinux.cfg");
+    fs::create_symlink(d / "real.cfg", root / "pxelinux.cfg/default");
+    r = stage({k.iso.string(), "--tftp-root", root.string(), "--http", "http://10.0.0.1/tftp/"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(fs::is_symlink(root / "pxelinux.cfg/default"));
+    auto cfg = fx::read_file(d / "real.cfg");
+    CHECK(contains(cfg, "    kernel http://10.0.0.1/tftp/boot/linux\n"
+                        "    append initrd=http://10.0.0.1/tftp/boot/initrd rd.kiwi.live.pxe"));
+    CHECK(contains(r.err, "lpxelinux.0"));
+    CHECK(fx::read_file(d / "real.cfg.bak") == "LABEL local\n  LOCALBOOT 0\n");
+
+    auto j = stage({"--inspect", "--json", k.iso.string()});
+    REQUIRE(j.status == 0);
+    CHECK(contains(j.out, "\"layout\": \"kiwi x86_64\""));
+    CHECK(contains(j.out, "\"sha256\": \"" + fx::sha256(k.tree.files["boot/x86_64/loader/initrd"]) +
+                              "\""));
+    auto l = stage({"--list", "--json", "--tftp-root", root.string()});
+    CHECK(contains(l.out, "\"Live-Boot\": {"));
+    auto c = stage({"--check", "--json", "--tftp-root", root.string()});
+    CHECK(c.status == 0);
+    CHECK(contains(c.out, "\"ok\": true"));
+}
