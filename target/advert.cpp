@@ -8,13 +8,14 @@ namespace aoe {
 bool Engine::tick(std::uint64_t now_ns, std::uint16_t& cursor, std::uint8_t* out,
                   std::uint32_t out_cap, Reply& reply) {
     const TargetOptions& o = target_.options;
-    if (role_ != Role::owner || o.advert_interval_ns == 0 || out_cap < kMaxInlineReply) return false;
+    if (role_ != Role::owner || o.advert_interval_ns == 0 || out_cap < kMaxInlineReply)
+        return false;
     EngineStorage& s = *storage_;
     if (!s.advert_active) {
         if (now_ns < s.advert_due) return false;
-        const std::uint64_t every =
-            o.advert_interval_ns < detail::kMinAdvertIntervalNs ? detail::kMinAdvertIntervalNs
-                                                                : o.advert_interval_ns;
+        const std::uint64_t every = o.advert_interval_ns < detail::kMinAdvertIntervalNs
+                                        ? detail::kMinAdvertIntervalNs
+                                        : o.advert_interval_ns;
         s.advert_due = now_ns + every;
         s.advert_active = true;
         s.advert_dest = 0;
@@ -29,12 +30,12 @@ bool Engine::tick(std::uint64_t now_ns, std::uint16_t& cursor, std::uint8_t* out
         std::uint8_t tag[kVlanTagLen];
         store_be16(tag, kEtherTypeVlan);
         store_be16(tag + 2, o.vlan); // PCP 0
-        const std::uint32_t l2 = detail::write_headers(out, dst, port_.mac, tag,
-                                                       o.vlan ? kVlanTagLen : 0, *e,
-                                                       static_cast<std::uint8_t>(Command::query_config),
-                                                       nullptr);
+        const std::uint32_t l2 =
+            detail::write_headers(out, dst, port_.mac, tag, o.vlan ? kVlanTagLen : 0, *e,
+                                  static_cast<std::uint8_t>(Command::query_config), nullptr);
         detail::ReplyBody body{out + l2, detail::min_u32(out_cap - l2, port_.mtu)};
-        detail::config_body(detail::Ctx{o, port_}, *e, static_cast<std::uint8_t>(cfg::CCmd::read), body);
+        detail::config_body(detail::Ctx{o, port_}, *e, static_cast<std::uint8_t>(cfg::CCmd::read),
+                            body);
         reply = Reply{};
         reply.export_index = cursor;
         reply.header_len = static_cast<std::uint16_t>(detail::pad_reply(out, l2 + body.len));

@@ -7,10 +7,12 @@ namespace aoe::detail {
 
 namespace {
 
-constexpr std::uint8_t kStatusOk = ata::kStatusDrdy;                    // exactly 0x40
+constexpr std::uint8_t kStatusOk = ata::kStatusDrdy;                     // exactly 0x40
 constexpr std::uint8_t kStatusFail = ata::kStatusDrdy | ata::kStatusErr; // 0x41
 
-bool is_ext(std::uint8_t op) { return op == ata::kCmdReadSectorsExt || op == ata::kCmdWriteSectorsExt; }
+bool is_ext(std::uint8_t op) {
+    return op == ata::kCmdReadSectorsExt || op == ata::kCmdWriteSectorsExt;
+}
 
 // Same client, same export, same LBA again soon: a retransmit (Linux gives it a new tag,
 // so the tag cannot tell). Direct-mapped: a later request may evict an entry; this is a
@@ -44,7 +46,8 @@ void ata(const Ctx& c, const Request& rq, Export& e, std::uint16_t index, Export
 
     // Reserve/Release (r11 §3.5): while the list is non-empty, ATA from other MACs gets
     // E + Error 6; IDENTIFY is exempt, as in vblade, so a client can still discover it.
-    if (op != ata::kCmdIdentify && !e.control.reserve.empty() && !e.control.reserve.contains(rq.src)) {
+    if (op != ata::kCmdIdentify && !e.control.reserve.empty() &&
+        !e.control.reserve.contains(rq.src)) {
         out.error(AoeError::target_reserved);
         return;
     }
@@ -81,15 +84,34 @@ void ata(const Ctx& c, const Request& rq, Export& e, std::uint16_t index, Export
         const bool write = op == ata::kCmdWriteSectors || op == ata::kCmdWriteSectorsExt;
         // The opcode decides the addressing (ATA: 0x20/0x30 are 28-bit commands); Linux
         // sets AFlags E exactly for 0x24/0x34 and puts 0xE0 in lba3 for LBA28.
-        const std::uint64_t lba = load_lba48(a + ata::kLba) & (is_ext(op) ? 0xFFFFFFFFFFFFull : ata::kLba28Mask);
-        if (write) ec.writes.add(); else ec.reads.add();
-        if (write != ((aflags & ata::kAFlagWrite) != 0)) { fail(ata::kErrorAbrt); break; }
-        if (write && !e.writable) { fail(ata::kErrorAbrt); break; } // never modified
-        if (scnt == 0 || scnt > max_scnt) { fail(ata::kErrorAbrt); break; }
-        if (lba + scnt > e.sectors) { fail(ata::kErrorIdnf); break; }
+        const std::uint64_t lba =
+            load_lba48(a + ata::kLba) & (is_ext(op) ? 0xFFFFFFFFFFFFull : ata::kLba28Mask);
+        if (write)
+            ec.writes.add();
+        else
+            ec.reads.add();
+        if (write != ((aflags & ata::kAFlagWrite) != 0)) {
+            fail(ata::kErrorAbrt);
+            break;
+        }
+        if (write && !e.writable) {
+            fail(ata::kErrorAbrt);
+            break;
+        } // never modified
+        if (scnt == 0 || scnt > max_scnt) {
+            fail(ata::kErrorAbrt);
+            break;
+        }
+        if (lba + scnt > e.sectors) {
+            fail(ata::kErrorIdnf);
+            break;
+        }
         const std::uint32_t bytes = std::uint32_t{scnt} * ata::kSectorSize;
         if (write) {
-            if (rq.n - ata::kData < bytes) { fail(ata::kErrorAbrt); break; } // never pad
+            if (rq.n - ata::kData < bytes) {
+                fail(ata::kErrorAbrt);
+                break;
+            } // never pad
             note_lba(memo, memo_mask, rq.src, index, lba, ec);
             // The image memory is the writable mapping: the write is this copy.
             __builtin_memcpy(e.image + lba * ata::kSectorSize, a + ata::kData, bytes);

@@ -7,8 +7,12 @@ namespace aoe::detail {
 
 namespace {
 
-std::uint8_t ccmd_of(const Request& rq) { return rq.a[cfg::kAoeCCmd] & 0x0F; }
-std::uint16_t len_of(const Request& rq) { return load_be16(rq.a + cfg::kStringLen); }
+std::uint8_t ccmd_of(const Request& rq) {
+    return rq.a[cfg::kAoeCCmd] & 0x0F;
+}
+std::uint16_t len_of(const Request& rq) {
+    return load_be16(rq.a + cfg::kStringLen);
+}
 // Reject a length above 1024 or above the bytes actually present (first action: Error 2).
 bool len_ok(const Request& rq) {
     const std::uint16_t len = len_of(rq);
@@ -44,9 +48,11 @@ void config_body(const Ctx& c, const Export& e, std::uint8_t ccmd, ReplyBody& ou
     // Every response, errors included, carries the current string. A set never stores more
     // than the setting port's MTU carries; clamp for a smaller port rather than overrun it.
     std::uint32_t len = e.control.config_len;
-    if (cfg::kString + len > out.cap) len = out.cap > cfg::kString ? out.cap - static_cast<std::uint32_t>(cfg::kString) : 0;
+    if (cfg::kString + len > out.cap)
+        len = out.cap > cfg::kString ? out.cap - static_cast<std::uint32_t>(cfg::kString) : 0;
     store_be16(o + cfg::kStringLen, static_cast<std::uint16_t>(len));
-    for (std::uint32_t i = 0; i < len; ++i) o[cfg::kString + i] = static_cast<std::uint8_t>(e.control.config[i]);
+    for (std::uint32_t i = 0; i < len; ++i)
+        o[cfg::kString + i] = static_cast<std::uint8_t>(e.control.config[i]);
     out.len = cfg::kString + len;
 }
 

@@ -14,7 +14,7 @@ namespace detail {
 
 // Broadcast Query Config rate limiter, one direct-mapped entry per source-MAC hash.
 struct RateEntry {
-    std::uint64_t mac = 0;          // mac_key | kValid
+    std::uint64_t mac = 0; // mac_key | kValid
     std::uint64_t window_start = 0;
     std::uint32_t count = 0;
 };
@@ -41,7 +41,7 @@ struct Request {
 // up to `len` (never leave stale buffer bytes).
 struct ReplyBody {
     std::uint8_t* a;
-    std::uint32_t cap;          // bytes allowed from `a`: min(port MTU, buffer)
+    std::uint32_t cap; // bytes allowed from `a`: min(port MTU, buffer)
     std::uint32_t len = hdr::kLen;
     void error(AoeError e) {
         a[hdr::kVerFlags] = static_cast<std::uint8_t>(a[hdr::kVerFlags] | kFlagError);
@@ -77,7 +77,9 @@ std::uint32_t write_headers(std::uint8_t* out, const Mac& dst, const Mac& src,
 // Zero-pads a data-less reply to the 60-byte Ethernet minimum; returns the final length.
 std::uint32_t pad_reply(std::uint8_t* out, std::uint32_t len);
 
-inline std::uint32_t min_u32(std::uint32_t a, std::uint32_t b) { return a < b ? a : b; }
+inline std::uint32_t min_u32(std::uint32_t a, std::uint32_t b) {
+    return a < b ? a : b;
+}
 
 } // namespace detail
 

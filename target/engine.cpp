@@ -17,10 +17,14 @@ std::uint32_t pow2_at_least(std::uint32_t n) {
 // frame bytes.
 std::uint32_t arg_end(std::uint8_t command) {
     switch (command) {
-    case static_cast<std::uint8_t>(Command::ata): return ata::kArgEnd;
-    case static_cast<std::uint8_t>(Command::query_config): return cfg::kArgEnd;
-    case static_cast<std::uint8_t>(Command::mac_mask): return mask::kArgEnd;
-    default: return rsv::kArgEnd;
+    case static_cast<std::uint8_t>(Command::ata):
+        return ata::kArgEnd;
+    case static_cast<std::uint8_t>(Command::query_config):
+        return cfg::kArgEnd;
+    case static_cast<std::uint8_t>(Command::mac_mask):
+        return mask::kArgEnd;
+    default:
+        return rsv::kArgEnd;
     }
 }
 
@@ -94,7 +98,8 @@ Role Engine::route(const std::uint8_t* frame, std::uint32_t len) {
         off += kVlanTagLen;
     }
     const std::uint32_t cmd = off + 2 + hdr::kCommand;
-    if (cmd >= len || load_be16(frame + off) != kEtherTypeAoe) return Role::worker; // any engine drops it
+    if (cmd >= len || load_be16(frame + off) != kEtherTypeAoe)
+        return Role::worker; // any engine drops it
     // Config, Mac Mask and Reserve change (or read owner-only) control state.
     return frame[cmd] == static_cast<std::uint8_t>(Command::ata) ? Role::worker : Role::owner;
 }
@@ -211,7 +216,8 @@ Verdict Engine::accept(const std::uint8_t* frame, std::uint32_t len, std::uint64
         if (!ok) return drop(DropReason::not_allowed);
     }
     if (st.command >= kVendorCommandMin) return drop(DropReason::vendor);
-    st.broadcast = load_be16(a + hdr::kMajor) == kShelfBroadcast || a[hdr::kMinor] == kSlotBroadcast;
+    st.broadcast =
+        load_be16(a + hdr::kMajor) == kShelfBroadcast || a[hdr::kMinor] == kSlotBroadcast;
     const bool is_config = st.command == static_cast<std::uint8_t>(Command::query_config);
     if (st.broadcast && !is_config) return drop(DropReason::broadcast_ata);
 
@@ -258,8 +264,7 @@ bool Engine::next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap
     const std::uint8_t* a = st.frame + st.aoe;
     // The tags sit between the source MAC (ends at 12) and the AoE EtherType (st.aoe - 2).
     const std::uint32_t l2 = detail::write_headers(out, st.src, port_.mac, st.frame + 12,
-                                                   st.aoe - 2 - 12, *e, st.command,
-                                                   a + hdr::kTag);
+                                                   st.aoe - 2 - 12, *e, st.command, a + hdr::kTag);
     reply = Reply{};
     reply.export_index = index;
     detail::ReplyBody body{out + l2, detail::min_u32(out_cap - l2, port_.mtu)};

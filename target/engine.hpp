@@ -12,9 +12,9 @@
 //  * Owner engines (Role::owner) execute the commands that change control state (config
 //    set, mask edit, reserve set) and send adverts; the HAL routes such frames to an owner
 //    (Engine::route). One owner per port is fine as long as all owners run on ONE thread
-//    (e.g. each port's queue-0 engine on the queue-0 lcore): control state has one writer. Other engines read the mask and reserve
-//    lists through a sequence counter over atomic words, so a reader never sees a half-done
-//    edit and never waits on a lock.
+//    (e.g. each port's queue-0 engine on the queue-0 lcore): control state has one writer. Other
+//    engines read the mask and reserve lists through a sequence counter over atomic words, so a
+//    reader never sees a half-done edit and never waits on a lock.
 //  * Exports are published by a control thread (not an lcore) with ExportTable::publish,
 //    an atomic pointer swap; the HAL reclaims retired exports after a grace period
 //    (Engine::quiescent marks each lcore's passes).
@@ -47,14 +47,14 @@ struct ExportControl {
 struct Export {
     std::uint16_t shelf = 0;
     std::uint8_t slot = 0;
-    bool writable = false;       // rw exports: served through the copy path, writes accepted
+    bool writable = false;         // rw exports: served through the copy path, writes accepted
     std::uint8_t* image = nullptr; // base of the image in memory
-    std::uint64_t sectors = 0;   // served capacity in 512-byte sectors
+    std::uint64_t sectors = 0;     // served capacity in 512-byte sectors
     // IDENTIFY strings in reading order (the engine byte-swaps them into ATA order); a NUL
     // ends the string early and the rest is sent as spaces.
-    char serial[20]{};           // words 10-19: image identity (hash prefix)
-    char firmware[8]{};          // words 23-26
-    char model[40]{};            // words 27-46
+    char serial[20]{};  // words 10-19: image identity (hash prefix)
+    char firmware[8]{}; // words 23-26
+    char model[40]{};   // words 27-46
     ExportControl control;
 };
 
@@ -82,21 +82,21 @@ class ExportTable {
 
 // ---- configuration -------------------------------------------------------------------------
 struct PortInfo {
-    Mac mac;                // replies are sent from this MAC
+    Mac mac;                  // replies are sent from this MAC
     std::uint16_t mtu = 1500; // the verified MTU: sector count and reply size follow from it
                               // (IDENTIFY needs >= 534 and a full config string 1042;
                               // below that the engine answers ABRT / clamps, never overruns)
 };
 
 struct TargetOptions {
-    std::uint16_t buffer_count = 64;      // Query Config: Buffer Count; values below 64 are
-                                          // raised to 64 (Linux's window, aoe-protocol.md §4)
+    std::uint16_t buffer_count = 64; // Query Config: Buffer Count; values below 64 are
+                                     // raised to 64 (Linux's window, aoe-protocol.md §4)
     std::uint16_t firmware_version = 0x4000 | 1;
     // 0: untagged (or priority-tagged, VID 0) frames only; else only this 802.1Q VID (the
     // innermost tag; an outer 802.1ad tag is accepted and echoed).
     std::uint16_t vlan = 0;
-    bool remote_admin = false;            // let clients set config / edit mask / reserve
-    const Mac* allow = nullptr;           // static allow-list (vblade -m); empty = everyone
+    bool remote_admin = false;  // let clients set config / edit mask / reserve
+    const Mac* allow = nullptr; // static allow-list (vblade -m); empty = everyone
     std::uint16_t allow_count = 0;
     std::uint64_t advert_interval_ns = 1'000'000'000; // 0: no periodic adverts; else >= 100 ms
     // Broadcast config queries: at most `cfg_burst` replies per source MAC per window.
@@ -137,8 +137,8 @@ enum class DropReason : std::uint8_t {
 };
 
 enum class SilentReason : std::uint8_t {
-    response,      // R flag set (our own loopback, another target's advert)
-    not_ours,      // shelf.slot not exported here
+    response,        // R flag set (our own loopback, another target's advert)
+    not_ours,        // shelf.slot not exported here
     config_mismatch, // Query Config test / prefix test did not match
     count_
 };
@@ -168,29 +168,31 @@ inline constexpr std::size_t kMaxInlineReply = kEthHeaderLen + 2 * kVlanTagLen +
 // One writer (the owning lcore), read by the telemetry thread: relaxed atomics, no RMW.
 struct Counter {
     std::atomic<std::uint64_t> v{0};
-    void add(std::uint64_t n = 1) { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    void add(std::uint64_t n = 1) {
+        v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
     std::uint64_t get() const { return v.load(std::memory_order_relaxed); }
 };
 
 struct ExportCounters {
     Counter reads, writes, identify, flushes, other_ata;
     Counter read_bytes, write_bytes;
-    Counter ata_errors;        // ATA status ERR replies (ABRT, IDNF)
-    Counter retransmits_seen;  // same LBA asked again by the same client (Linux retransmit)
+    Counter ata_errors;       // ATA status ERR replies (ABRT, IDNF)
+    Counter retransmits_seen; // same LBA asked again by the same client (Linux retransmit)
 };
 
 // Every frame counts once in frames_in and exactly once in one of: replied, dropped[],
 // silent[], forwarded (dropped[no_buffer] is counted by the HAL on top, after the fact).
 struct EngineCounters {
     Counter frames_in;
-    Counter replied;           // frames that got one or more replies
+    Counter replied;              // frames that got one or more replies
     Counter replies, reply_bytes; // reply frames built (a broadcast query may get several)
     Counter dropped[static_cast<int>(DropReason::count_)];
     Counter silent[static_cast<int>(SilentReason::count_)];
-    Counter aoe_errors[7];     // replies sent with the E flag, by AoE error code
+    Counter aoe_errors[7]; // replies sent with the E flag, by AoE error code
     Counter config_cmds, mask_cmds, reserve_cmds;
     Counter adverts;
-    Counter forwarded;         // workers: frames routed to the owner
+    Counter forwarded; // workers: frames routed to the owner
 };
 
 // ---- the engine --------------------------------------------------------------------------
@@ -201,13 +203,13 @@ enum class Role : std::uint8_t { owner, worker };
 struct FrameState {
     const std::uint8_t* frame = nullptr;
     std::uint32_t len = 0;
-    std::uint32_t aoe = 0;          // offset of the AoE header (14, 18 or 22 with tags)
-    std::uint16_t tci = 0;          // innermost VLAN TCI (PCP and VID); tags are echoed verbatim
+    std::uint32_t aoe = 0; // offset of the AoE header (14, 18 or 22 with tags)
+    std::uint16_t tci = 0; // innermost VLAN TCI (PCP and VID); tags are echoed verbatim
     bool tagged = false;
-    std::uint16_t next_export = 0;  // index of the next export to answer for
-    std::uint16_t replies = 0;      // replies built so far for this frame
+    std::uint16_t next_export = 0; // index of the next export to answer for
+    std::uint16_t replies = 0;     // replies built so far for this frame
     // Filled in by accept() for next_reply():
-    Mac src{};                      // the requester (replies go back to it)
+    Mac src{}; // the requester (replies go back to it)
     std::uint8_t command = 0;
     std::uint8_t pending_error = 0; // AoE error answered for every matching export (1, 5)
     bool broadcast = false;         // shelf 0xFFFF or slot 0xFF (Query Config only)
@@ -234,8 +236,8 @@ class Engine {
     // response, R set, tag 0, to broadcast or to each allow-list MAC) for export `cursor`
     // and advances the cursor; false when the round is over (cursor back to 0) or nothing
     // is due. Call after each poll: `while (e.tick(now, cur, buf, cap, r)) send(...)`.
-    bool tick(std::uint64_t now_ns, std::uint16_t& cursor, std::uint8_t* out,
-              std::uint32_t out_cap, Reply& reply);
+    bool tick(std::uint64_t now_ns, std::uint16_t& cursor, std::uint8_t* out, std::uint32_t out_cap,
+              Reply& reply);
 
     // Which engine must handle this frame: owner-only commands return Role::owner.
     // Cheap (reads a few header bytes); used by the HAL's software dispatcher.
@@ -244,8 +246,12 @@ class Engine {
     // The HAL could not get a buffer for a reply it was given: count it as dropped.
     void count_no_buffer() { counters_.dropped[static_cast<int>(DropReason::no_buffer)].add(); }
     // Marks a quiescent point (after each burst) for export reclamation.
-    void quiescent(std::uint64_t epoch) { quiescent_epoch_.store(epoch, std::memory_order_release); }
-    std::uint64_t quiescent_epoch() const { return quiescent_epoch_.load(std::memory_order_acquire); }
+    void quiescent(std::uint64_t epoch) {
+        quiescent_epoch_.store(epoch, std::memory_order_release);
+    }
+    std::uint64_t quiescent_epoch() const {
+        return quiescent_epoch_.load(std::memory_order_acquire);
+    }
 
     const EngineCounters& counters() const { return counters_; }
     const ExportCounters& export_counters(std::uint16_t index) const;

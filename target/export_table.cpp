@@ -5,7 +5,8 @@ namespace aoe {
 
 ExportTable::ExportTable(std::atomic<Export*>* slots, std::uint16_t capacity)
     : slots_(slots), capacity_(capacity > kMaxCapacity ? kMaxCapacity : capacity) {
-    for (std::uint16_t i = 0; i < capacity_; ++i) slots_[i].store(nullptr, std::memory_order_relaxed);
+    for (std::uint16_t i = 0; i < capacity_; ++i)
+        slots_[i].store(nullptr, std::memory_order_relaxed);
 }
 
 bool ExportTable::publish(Export* e, std::uint16_t* index_out) {

@@ -63,7 +63,8 @@ template <std::uint16_t Capacity> struct MacList {
             if (s1 & 1u) continue;
             std::uint16_t n = count.load(std::memory_order_acquire);
             if (n > Capacity) n = Capacity;
-            for (std::uint16_t i = 0; i < n; ++i) out[i] = entries[i].load(std::memory_order_acquire);
+            for (std::uint16_t i = 0; i < n; ++i)
+                out[i] = entries[i].load(std::memory_order_acquire);
             if (seq.load(std::memory_order_relaxed) == s1) return n;
         }
     }
@@ -110,7 +111,9 @@ template <std::uint16_t Capacity> struct MacList {
     }
 
   private:
-    void begin_write() { seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+    void begin_write() {
+        seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
     void end_write() {
         seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }

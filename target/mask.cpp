@@ -46,12 +46,18 @@ void mask(const Ctx& c, const Request& rq, Export& e, ReplyBody& out) {
                 const Mac m = load_mac(d + 2);
                 std::uint8_t err = 0;
                 switch (static_cast<mask::DCmd>(d[1])) {
-                case mask::DCmd::none: break;
-                case mask::DCmd::add:
-                    if (!e.control.mask.add(m)) err = static_cast<std::uint8_t>(mask::MError::list_full);
+                case mask::DCmd::none:
                     break;
-                case mask::DCmd::remove: e.control.mask.remove(m); break;
-                default: err = static_cast<std::uint8_t>(mask::MError::bad_directive); break;
+                case mask::DCmd::add:
+                    if (!e.control.mask.add(m))
+                        err = static_cast<std::uint8_t>(mask::MError::list_full);
+                    break;
+                case mask::DCmd::remove:
+                    e.control.mask.remove(m);
+                    break;
+                default:
+                    err = static_cast<std::uint8_t>(mask::MError::bad_directive);
+                    break;
                 }
                 if (err) {
                     o[mask::kMError] = err;

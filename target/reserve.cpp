@@ -35,7 +35,8 @@ void reserve(const Ctx& c, const Request& rq, Export& e, ReplyBody& out) {
     while (n && rsv::kArgEnd + 6u * n > out.cap) --n;
     out.a[rsv::kRCmd] = rcmd;
     out.a[rsv::kNMacs] = static_cast<std::uint8_t>(n);
-    for (std::uint16_t i = 0; i < n; ++i) store_mac(out.a + rsv::kArgEnd + 6u * i, key_mac(keys[i]));
+    for (std::uint16_t i = 0; i < n; ++i)
+        store_mac(out.a + rsv::kArgEnd + 6u * i, key_mac(keys[i]));
     out.len = rsv::kArgEnd + 6u * n;
 }
 

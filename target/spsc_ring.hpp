@@ -83,7 +83,8 @@ template <class T> class SpscRing {
 
     // Approximate fill level (exact when neither side is running).
     std::uint32_t size() const {
-        return prod_.head.load(std::memory_order_acquire) - cons_.tail.load(std::memory_order_acquire);
+        return prod_.head.load(std::memory_order_acquire) -
+               cons_.tail.load(std::memory_order_acquire);
     }
 
   private:

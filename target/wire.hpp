@@ -49,36 +49,36 @@ struct Mac {
     std::uint8_t b[6];
     friend bool operator==(const Mac&, const Mac&) = default;
     bool is_group() const { return (b[0] & 0x01) != 0; } // I/G bit: multicast or broadcast
-    bool is_broadcast() const {
-        return (b[0] & b[1] & b[2] & b[3] & b[4] & b[5]) == 0xFF;
-    }
+    bool is_broadcast() const { return (b[0] & b[1] & b[2] & b[3] & b[4] & b[5]) == 0xFF; }
 };
 inline Mac load_mac(const std::uint8_t* p) {
     Mac m;
     __builtin_memcpy(m.b, p, 6);
     return m;
 }
-inline void store_mac(std::uint8_t* p, const Mac& m) { __builtin_memcpy(p, m.b, 6); }
+inline void store_mac(std::uint8_t* p, const Mac& m) {
+    __builtin_memcpy(p, m.b, 6);
+}
 inline constexpr Mac kBroadcastMac{{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}};
 
 // ---- Ethernet ----------------------------------------------------------------------------
 inline constexpr std::uint16_t kEtherTypeAoe = 0x88A2;
-inline constexpr std::uint16_t kEtherTypeVlan = 0x8100;  // 802.1Q
-inline constexpr std::uint16_t kEtherTypeQinQ = 0x88A8;  // 802.1ad outer tag
+inline constexpr std::uint16_t kEtherTypeVlan = 0x8100; // 802.1Q
+inline constexpr std::uint16_t kEtherTypeQinQ = 0x88A8; // 802.1ad outer tag
 inline constexpr std::size_t kEthHeaderLen = 14;
 inline constexpr std::size_t kVlanTagLen = 4;
-inline constexpr std::size_t kMinFrameLen = 60;          // without FCS: replies are zero-padded to it
+inline constexpr std::size_t kMinFrameLen = 60; // without FCS: replies are zero-padded to it
 
 // ---- AoE common header (offsets relative to the start of the AoE header, i.e. after the
 // EtherType; add 14 for an untagged frame) ---------------------------------------------------
 namespace hdr {
 inline constexpr std::size_t kVerFlags = 0; // Ver (high nibble) / Flags (low nibble)
 inline constexpr std::size_t kError = 1;
-inline constexpr std::size_t kMajor = 2;    // shelf, 16 bits
-inline constexpr std::size_t kMinor = 4;    // slot, 8 bits
+inline constexpr std::size_t kMajor = 2; // shelf, 16 bits
+inline constexpr std::size_t kMinor = 4; // slot, 8 bits
 inline constexpr std::size_t kCommand = 5;
-inline constexpr std::size_t kTag = 6;      // 32 bits, echoed unchanged
-inline constexpr std::size_t kLen = 10;     // AoE header proper; Arg follows
+inline constexpr std::size_t kTag = 6;  // 32 bits, echoed unchanged
+inline constexpr std::size_t kLen = 10; // AoE header proper; Arg follows
 } // namespace hdr
 
 inline constexpr std::uint8_t kVersion = 1;

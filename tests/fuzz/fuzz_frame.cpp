@@ -16,9 +16,9 @@
 
 namespace {
 
-#define CHECK_OR_TRAP(cond) \
-    do {                    \
-        if (!(cond)) __builtin_trap(); \
+#define CHECK_OR_TRAP(cond)                                                                        \
+    do {                                                                                           \
+        if (!(cond)) __builtin_trap();                                                             \
     } while (0)
 
 struct Img {
@@ -26,7 +26,8 @@ struct Img {
     std::size_t size;
 };
 
-void fill_export(aoe::Export& e, std::uint16_t shelf, std::uint8_t slot, bool w, Img& img, std::uint64_t sectors) {
+void fill_export(aoe::Export& e, std::uint16_t shelf, std::uint8_t slot, bool w, Img& img,
+                 std::uint64_t sectors) {
     img.size = sectors * 512;
     img.bytes.reset(new std::uint8_t[img.size]); // exact size: ASan sees any overrun
     std::memset(img.bytes.get(), slot, img.size);
@@ -82,7 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     port.mac = {{0x02, 0, 0, 0, 0, 0x01}};
     port.mtu = (flags & 8) ? 9000 : 1500;
     std::vector<std::uint8_t> storage(aoe::Engine::storage_bytes(o));
-    aoe::Engine eng(target, port, (flags & 16) ? aoe::Role::worker : aoe::Role::owner, storage.data());
+    aoe::Engine eng(target, port, (flags & 16) ? aoe::Role::worker : aoe::Role::owner,
+                    storage.data());
 
     std::vector<std::uint8_t> out(aoe::kMaxInlineReply);
     std::uint64_t now = 0;
@@ -110,7 +112,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             CHECK_OR_TRAP(r.header_len <= out.size());
             CHECK_OR_TRAP(r.header_len >= st.aoe + 10);
             // Never longer than the port MTU (the MTU excludes the Ethernet header and tags).
-            CHECK_OR_TRAP(r.header_len - st.aoe + r.data_len <= port.mtu || r.header_len + r.data_len <= 60);
+            CHECK_OR_TRAP(r.header_len - st.aoe + r.data_len <= port.mtu ||
+                          r.header_len + r.data_len <= 60);
             CHECK_OR_TRAP((out[st.aoe] & 0x08) != 0); // R set
             CHECK_OR_TRAP(r.export_index < 3);
             if (r.data_len) {

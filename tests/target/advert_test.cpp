@@ -31,11 +31,11 @@ TEST_CASE("first round at once, then once per interval; one advert per export") 
     CHECK(std::memcmp(g.data(), kBcast, 6) == 0);
     CHECK(std::memcmp(g.data() + 6, kTargetMac, 6) == 0);
     CHECK(be16(g, 12) == 0x88A2);
-    CHECK(g[14] == 0x18);        // R set: an unsolicited response
+    CHECK(g[14] == 0x18); // R set: an unsolicited response
     CHECK(be16(g, 16) == 1);
     CHECK(g[18] == 1);
-    CHECK(g[19] == 1);           // Query Config
-    CHECK(be16(g, 20) == 0);     // tag 0
+    CHECK(g[19] == 1);       // Query Config
+    CHECK(be16(g, 20) == 0); // tag 0
     CHECK(be16(g, 22) == 0);
     CHECK(be16(g, 24) == 64);
     CHECK(g[28] == 2);

@@ -12,7 +12,9 @@ namespace {
 struct Regs {
     std::uint8_t aflags, err, count, status;
 };
-Regs regs(const Bytes& g) { return {g[24], g[25], g[26], g[27]}; }
+Regs regs(const Bytes& g) {
+    return {g[24], g[25], g[26], g[27]};
+}
 void check_abrt(const Sent& s) {
     REQUIRE(s.v == Verdict::reply);
     REQUIRE(s.frames.size() == 1);
@@ -21,7 +23,9 @@ void check_abrt(const Sent& s) {
     CHECK(regs(s.frames[0]).err == 0x04);
     CHECK(s.replies[0].data == nullptr);
 }
-Bytes sectors(std::size_t n, std::uint8_t v) { return Bytes(n * 512, v); }
+Bytes sectors(std::size_t n, std::uint8_t v) {
+    return Bytes(n * 512, v);
+}
 } // namespace
 
 TEST_CASE("READ SECTORS (LBA28, Linux lba3 0xE0) returns a pointer into the image, no copy") {
@@ -67,7 +71,8 @@ TEST_CASE("range check: LBA + count beyond capacity -> status 0x41, IDNF") {
     Fixture f;
     Sent ok = f.send(read48(998, 2));
     CHECK(regs(ok.frames[0]).status == 0x40);
-    for (auto r : {read48(999, 2), read48(1000, 1), read28(5000, 1), read48(0xFFFFFFFFFFFFull, 2)}) {
+    for (auto r :
+         {read48(999, 2), read48(1000, 1), read28(5000, 1), read48(0xFFFFFFFFFFFFull, 2)}) {
         Sent s = f.send(r);
         REQUIRE(s.v == Verdict::reply);
         CHECK(s.frames[0][14] == 0x18);
@@ -106,8 +111,8 @@ TEST_CASE("trailing bytes on READ (Linux probes) and IDENTIFY (sancheck) are ign
 
 TEST_CASE("W flag inconsistent with the opcode -> ABRT") {
     Fixture f;
-    check_abrt(f.send(ata(0x01, 1, 0x20, 0)));                 // read with W
-    check_abrt(f.send(ata(0x41, 1, 0x24, 0)));                 // read ext with W
+    check_abrt(f.send(ata(0x01, 1, 0x20, 0))); // read with W
+    check_abrt(f.send(ata(0x41, 1, 0x24, 0))); // read ext with W
     Bytes before = f.img_rw;
     Req w = ata(0x40, 1, 0x34, 0, sectors(1, 1)); // write without W
     w.slot = 2;
@@ -195,7 +200,8 @@ TEST_CASE("CHECK POWER MODE -> status 0x40, count 0xFF") {
 
 TEST_CASE("unknown ATA opcodes (SMART, NOP, ...) -> 0x41/ABRT") {
     Fixture f;
-    for (std::uint8_t op : std::initializer_list<std::uint8_t>{0xB0, 0x00, 0xC8, 0xFF}) check_abrt(f.send(ata(0, 1, op, 0)));
+    for (std::uint8_t op : std::initializer_list<std::uint8_t>{0xB0, 0x00, 0xC8, 0xFF})
+        check_abrt(f.send(ata(0, 1, op, 0)));
 }
 
 TEST_CASE("IDENTIFY with count != 1 is answered anyway with 512 bytes") {

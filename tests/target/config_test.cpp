@@ -174,7 +174,7 @@ TEST_CASE("broadcast config flood: per-source rate limit, budget renews each win
 
 TEST_CASE("Mac Mask List filters config queries too") {
     Fixture f(admin());
-    f.send(mask(1, {{1, kOtherMac}}));  // only kOtherMac may talk to 1.1 now...
+    f.send(mask(1, {{1, kOtherMac}})); // only kOtherMac may talk to 1.1 now...
     // ...but the edit came from kClientMac, which is now masked itself.
     CHECK(f.send(config(0)).v == Verdict::drop);
     CHECK(f.dropped(aoe::DropReason::masked) == 1);

@@ -8,9 +8,12 @@ TEST_CASE("export table: publish, duplicate, invalid addresses, full, retire, fi
     std::atomic<aoe::Export*> slots[2];
     aoe::ExportTable t(slots, 2);
     aoe::Export a, b, c, bad;
-    a.shelf = 0; a.slot = 1;
-    b.shelf = 0; b.slot = 1;
-    c.shelf = 5; c.slot = 9;
+    a.shelf = 0;
+    a.slot = 1;
+    b.shelf = 0;
+    b.slot = 1;
+    c.shelf = 5;
+    c.slot = 9;
     std::uint16_t i = 99;
     CHECK(t.publish(&a, &i));
     CHECK(i == 0);

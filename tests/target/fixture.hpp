@@ -79,17 +79,27 @@ inline Req ata(std::uint8_t aflags, std::uint8_t scnt, std::uint8_t op, std::uin
 inline Req read28(std::uint64_t lba, std::uint8_t scnt) {
     return ata(0x00, scnt, 0x20, (lba & 0x0FFFFFFF) | (std::uint64_t{0xE0} << 24));
 }
-inline Req read48(std::uint64_t lba, std::uint8_t scnt) { return ata(0x40, scnt, 0x24, lba); }
-inline Req write48(std::uint64_t lba, std::uint8_t scnt, const Bytes& d) { return ata(0x41, scnt, 0x34, lba, d); }
-inline Req identify() { return ata(0x00, 1, 0xEC, std::uint64_t{0xA0} << 24); }
+inline Req read48(std::uint64_t lba, std::uint8_t scnt) {
+    return ata(0x40, scnt, 0x24, lba);
+}
+inline Req write48(std::uint64_t lba, std::uint8_t scnt, const Bytes& d) {
+    return ata(0x41, scnt, 0x34, lba, d);
+}
+inline Req identify() {
+    return ata(0x00, 1, 0xEC, std::uint64_t{0xA0} << 24);
+}
 
 // Command 1 arg: Buffer Count, Firmware, Sector Count, AoE/CCmd, String Length, string.
 inline Req config(std::uint8_t ccmd, const std::string_view s = {}, int len_override = -1) {
     Req r;
     r.cmd = 1;
-    const std::uint16_t len = static_cast<std::uint16_t>(len_override >= 0 ? len_override : static_cast<int>(s.size()));
-    r.arg = {0, 0, 0, 0, 0, ccmd, static_cast<std::uint8_t>(len >> 8), static_cast<std::uint8_t>(len)};
-    for (char ch : s) r.arg.push_back(static_cast<std::uint8_t>(ch)); // (insert() trips a GCC 12 -Warray-bounds false positive)
+    const std::uint16_t len =
+        static_cast<std::uint16_t>(len_override >= 0 ? len_override : static_cast<int>(s.size()));
+    r.arg = {
+        0, 0, 0, 0, 0, ccmd, static_cast<std::uint8_t>(len >> 8), static_cast<std::uint8_t>(len)};
+    for (char ch : s)
+        r.arg.push_back(static_cast<std::uint8_t>(
+            ch)); // (insert() trips a GCC 12 -Warray-bounds false positive)
     return r;
 }
 inline Req discover() { // Linux: broadcast MAC, shelf 0xFFFF, slot 0xFF, all-zero arg, tag 0
@@ -108,7 +118,9 @@ struct Dir {
 inline Req mask(std::uint8_t mcmd, std::initializer_list<Dir> dirs = {}, int count_override = -1) {
     Req r;
     r.cmd = 2;
-    r.arg = {0, mcmd, 0, static_cast<std::uint8_t>(count_override >= 0 ? count_override : static_cast<int>(dirs.size()))};
+    r.arg = {0, mcmd, 0,
+             static_cast<std::uint8_t>(count_override >= 0 ? count_override
+                                                           : static_cast<int>(dirs.size()))};
     for (const auto& d : dirs) {
         r.arg.push_back(0);
         r.arg.push_back(d.dcmd);
@@ -117,10 +129,12 @@ inline Req mask(std::uint8_t mcmd, std::initializer_list<Dir> dirs = {}, int cou
     return r;
 }
 // Command 3 arg: RCmd, NMacs, MACs.
-inline Req reserve(std::uint8_t rcmd, std::initializer_list<const std::uint8_t*> macs = {}, int n_override = -1) {
+inline Req reserve(std::uint8_t rcmd, std::initializer_list<const std::uint8_t*> macs = {},
+                   int n_override = -1) {
     Req r;
     r.cmd = 3;
-    r.arg = {rcmd, static_cast<std::uint8_t>(n_override >= 0 ? n_override : static_cast<int>(macs.size()))};
+    r.arg = {rcmd, static_cast<std::uint8_t>(n_override >= 0 ? n_override
+                                                             : static_cast<int>(macs.size()))};
     for (auto m : macs) r.arg.insert(r.arg.end(), m, m + 6);
     return r;
 }
@@ -150,7 +164,8 @@ struct Fixture {
     std::unique_ptr<aoe::Engine> eng;
     aoe::FrameState st;
 
-    explicit Fixture(aoe::TargetOptions o = {}, std::uint16_t mtu = 1500, aoe::Role role = aoe::Role::owner) {
+    explicit Fixture(aoe::TargetOptions o = {}, std::uint16_t mtu = 1500,
+                     aoe::Role role = aoe::Role::owner) {
         target.options = o;
         img_ro.resize(kRoSectors * 512);
         for (std::size_t i = 0; i < img_ro.size(); ++i) img_ro[i] = pattern(i);
@@ -165,8 +180,8 @@ struct Fixture {
         storage.resize(aoe::Engine::storage_bytes(o));
         eng = std::make_unique<aoe::Engine>(target, port, role, storage.data());
     }
-    static void setup(aoe::Export& e, std::uint16_t shelf, std::uint8_t slot, bool w, std::uint8_t* img,
-                      std::uint64_t sectors, const char* serial) {
+    static void setup(aoe::Export& e, std::uint16_t shelf, std::uint8_t slot, bool w,
+                      std::uint8_t* img, std::uint64_t sectors, const char* serial) {
         e.shelf = shelf;
         e.slot = slot;
         e.writable = w;
@@ -196,19 +211,26 @@ struct Fixture {
     Sent send(const Req& r, std::uint64_t now = 0) { return send(r.bytes(), now); }
 
     const aoe::EngineCounters& c() const { return eng->counters(); }
-    std::uint64_t dropped(aoe::DropReason r) const { return c().dropped[static_cast<int>(r)].get(); }
-    std::uint64_t silent(aoe::SilentReason r) const { return c().silent[static_cast<int>(r)].get(); }
+    std::uint64_t dropped(aoe::DropReason r) const {
+        return c().dropped[static_cast<int>(r)].get();
+    }
+    std::uint64_t silent(aoe::SilentReason r) const {
+        return c().silent[static_cast<int>(r)].get();
+    }
     // Every frame counted exactly once.
     bool balanced() const {
         std::uint64_t sum = c().replied.get() + c().forwarded.get();
         for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
             if (i != static_cast<int>(aoe::DropReason::no_buffer)) sum += c().dropped[i].get();
-        for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i) sum += c().silent[i].get();
+        for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
+            sum += c().silent[i].get();
         return sum == c().frames_in.get();
     }
 };
 
 // Field access in a reply frame (untagged unless `off` says otherwise).
-inline std::uint16_t be16(const Bytes& f, std::size_t o) { return static_cast<std::uint16_t>(f[o] << 8 | f[o + 1]); }
+inline std::uint16_t be16(const Bytes& f, std::size_t o) {
+    return static_cast<std::uint16_t>(f[o] << 8 | f[o + 1]);
+}
 
 } // namespace t

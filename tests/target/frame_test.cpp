@@ -104,7 +104,8 @@ TEST_CASE("shelf.slot not ours is silent") {
 
 TEST_CASE("broadcast shelf/slot is dropped for everything but Query Config") {
     Fixture f;
-    for (auto mk : {+[] { return read28(0, 1); }, +[] { return mask(0); }, +[] { return reserve(0); }}) {
+    for (auto mk :
+         {+[] { return read28(0, 1); }, +[] { return mask(0); }, +[] { return reserve(0); }}) {
         Req r = mk();
         r.shelf = 0xFFFF;
         CHECK(f.send(r).v == Verdict::drop);
@@ -260,7 +261,8 @@ TEST_CASE("static allow-list: other sources dropped") {
 }
 
 TEST_CASE("route: ATA to any engine, control commands to the owner; workers forward") {
-    Bytes a = read28(0, 1).bytes(), c = config(0).bytes(), m = mask(0).bytes(), r = reserve(0).bytes();
+    Bytes a = read28(0, 1).bytes(), c = config(0).bytes(), m = mask(0).bytes(),
+          r = reserve(0).bytes();
     CHECK(aoe::Engine::route(a.data(), 60) == aoe::Role::worker);
     CHECK(aoe::Engine::route(c.data(), 60) == aoe::Role::owner);
     CHECK(aoe::Engine::route(m.data(), 60) == aoe::Role::owner);

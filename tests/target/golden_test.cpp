@@ -6,6 +6,8 @@
 
 using namespace t;
 
+// The frames below are laid out field by field, as in the spec tables.
+// clang-format off
 namespace {
 // Target 02:00:00:00:00:01, client 02:00:00:00:00:aa.
 #define CLIENT 0x02, 0x00, 0x00, 0x00, 0x00, 0xAA
@@ -102,3 +104,4 @@ TEST_CASE("golden: READ SECTORS reply (LBA28, 2 sectors)") {
     CHECK(s.replies[0].header_len == 36);
     check_bytes(s.frames[0], want);
 }
+// clang-format on

@@ -84,7 +84,8 @@ TEST_CASE("a full 240-entry list fits a 1500-byte reply; more is refused") {
     Req r = reserve(2);
     r.arg[1] = 240;
     for (int i = 0; i < 240; ++i) {
-        const std::uint8_t m[6] = {0x02, 0, 0, 0, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+        const std::uint8_t m[6] = {
+            0x02, 0, 0, 0, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
         r.arg.insert(r.arg.end(), m, m + 6);
     }
     Sent s = f.send(r);
