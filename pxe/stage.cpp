@@ -1,0 +1,229 @@
+// stage-pxe's main action: ISO in, kernel/initrd + config entries + manifest out.
+#include "stager.hpp"
+
+#include "atomic_file.hpp"
+#include "boot_config.hpp"
+#include "discovery.hpp"
+#include "errors.hpp"
+#include "line_diff.hpp"
+#include "managed_block.hpp"
+#include "manifest.hpp"
+#include "sha256.hpp"
+#include "steps.hpp"
+
+#include <algorithm>
+#include <regex>
+#include <set>
+#include <sys/stat.h>
+
+namespace aoe::pxe {
+
+using namespace steps;
+
+bool valid_name(const std::string& name) {
+    static const std::regex re("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    return std::regex_match(name, re);
+}
+
+int stage(const Options& o, std::ostream& out, std::ostream& err) {
+    const std::string label = o.name.empty() ? kDefaultLabel : o.name;
+    if (!o.name.empty() && !valid_name(o.name))
+        throw UsageError("--name '" + o.name +
+                         "': use letters, digits, '.', '_' and '-' (at most 64)");
+    if (o.name == "linux" || o.name == "initrd" || o.name == "grub")
+        throw UsageError("--name " + o.name + " would collide with boot/" + o.name +
+                         " in the TFTP root; pick another name");
+    if (o.name == kDefaultLabel)
+        throw UsageError("--name Live-Boot is the default entry's label; leave --name out for it");
+
+    // Read the ISO first: a bad ISO must fail before anything is touched.
+    auto img = open_iso(o.iso);
+    auto bf = find_boot_files(img, o.arch.empty() ? host_kiwi_arch() : o.arch);
+    const fs::path iso_abs = img.file();
+    const auto ident = identity_of(iso_abs);
+
+    // A dry run on a root that does not exist yet shows everything as created.
+    if (!o.dry_run || fs::exists(o.tftp_root)) check_root_writable(o.tftp_root, !o.dry_run);
+    if (!img.rock_ridge())
+        err << "stage-pxe: warning: " << q(iso_abs)
+            << " has no Rock Ridge names; paths were matched case-insensitively\n";
+    if (struct stat rs{}; ::stat(o.tftp_root.c_str(), &rs) == 0 && (rs.st_mode & S_IXOTH) == 0)
+        err << "stage-pxe: warning: TFTP root " << q(o.tftp_root)
+            << " is not world-searchable (o+x); TFTP servers running as another user cannot read "
+               "it\n";
+    std::optional<RootLock> lock;
+    if (!o.dry_run) lock.emplace(o.tftp_root);
+
+    const fs::path manifest_path = o.tftp_root / kManifestName;
+    Manifest man = load_manifest(manifest_path);
+    const std::string manifest_before = dump_manifest(man);
+    const ManifestEntry* prev = man.images.count(label) ? &man.images[label] : nullptr;
+
+    // Shelf.slot: --aoe, else what this image had, else the seed's e0.1 (unnamed) or the
+    // lowest free slot on shelf 0 (named).
+    AoeAddress aoe{0, 1};
+    if (o.aoe) {
+        aoe = *o.aoe;
+    } else if (prev) {
+        aoe = *parse_aoe_address(prev->aoe);
+    } else if (!o.name.empty()) {
+        std::set<std::string> used;
+        for (const auto& [l, e] : man.images) used.insert(e.aoe);
+        for (unsigned s = 1; s < 255; ++s) {
+            aoe = AoeAddress{0, static_cast<std::uint8_t>(s)};
+            if (!used.count(aoe.client_name())) break;
+        }
+    }
+    for (const auto& [l, e] : man.images)
+        if (l != label && e.aoe == aoe.client_name() && e.iso != iso_abs.string())
+            throw Failure("AoE address " + aoe.client_name() + " already serves " + q(e.iso) +
+                          " (entry '" + l +
+                          "'); two ISOs on one shelf.slot cannot work. Pick "
+                          "another with --aoe");
+
+    if (!o.dry_run) {
+        remove_stale_temps(o.tftp_root);
+        for (const fs::path& d :
+             {fs::path("boot"), fs::path("pxelinux.cfg"), fs::path(o.grub_cfg).parent_path(),
+              fs::path(o.ipxe_script).parent_path()})
+            remove_stale_temps(o.tftp_root / d);
+        if (!o.name.empty()) remove_stale_temps(o.tftp_root / "boot" / o.name);
+    }
+
+    // Kernel and initrd.
+    const fs::path dir = o.name.empty() ? fs::path("boot") : fs::path("boot") / o.name;
+    const bool iso_same = prev && prev->iso == iso_abs.string() && prev->iso_size == ident.size &&
+                          prev->iso_mtime_ns == ident.mtime_ns &&
+                          prev->volume_id == img.volume_id();
+    Extracted kx, ix;
+    auto stage_one = [&](const iso::FileInfo& fi, const fs::path& rel, const StagedFile* old) {
+        if (iso_same && old && old->source == fi.resolved_path && old->path == rel.string() &&
+            staged_matches(o.tftp_root, *old))
+            return Extracted{*old, "unchanged"};
+        return extract(img, fi, o.tftp_root, rel, o.dry_run, o.quiet, err);
+    };
+    kx = stage_one(bf.kernel, dir / "linux", prev ? &prev->kernel : nullptr);
+    ix = stage_one(bf.initrd, dir / "initrd", prev ? &prev->initrd : nullptr);
+
+    // Boot configs.
+    const std::string args = compose_args(o.kiwi_net, aoe.client_name(), o.append);
+    std::string base = o.http_base;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    auto url = [&](const fs::path& rel) {
+        return base.empty() ? rel.string() : base + "/" + rel.string();
+    };
+    EntrySpec spec{label, url(dir / "linux"), url(dir / "initrd"), args};
+
+    std::set<std::string> kinds{"pxelinux"};
+    if (prev) kinds.insert(prev->configs.begin(), prev->configs.end());
+    if (o.grub) kinds.insert("grub");
+    if (o.ipxe) kinds.insert("ipxe");
+    std::vector<std::pair<std::string, std::string>> config_states;
+    for (const auto& kname : kinds) {
+        const auto kind = *kind_from(kname);
+        const fs::path rel = config_rel(kind, o);
+        std::string before;
+        const bool existed = read_file(o.tftp_root / rel, before);
+        std::string t = existed ? before : fresh_file(kind);
+        std::vector<ManagedBlock> blocks;
+        try {
+            blocks = parse_managed_blocks(t);
+        } catch (const ConfigError& e) {
+            throw Failure(q(o.tftp_root / rel) + ": " + e.what() + "; fix the markers by hand");
+        }
+        auto foreign = foreign_labels(kind, t);
+        if (std::find(foreign.begin(), foreign.end(), label) != foreign.end()) {
+            if (!o.adopt)
+                throw Failure("label conflict: " + q(o.tftp_root / rel) +
+                              " already has an entry '" + label +
+                              "' that stage-pxe did not write; use --name for another "
+                              "label, or --adopt to take it over");
+            t = adopt_foreign(kind, t, label);
+        }
+        t = upsert_block(t, label, render_entry(kind, spec));
+        blocks = parse_managed_blocks(t);
+        auto def = std::find_if(blocks.begin(), blocks.end(),
+                                [](const ManagedBlock& b) { return b.id == kDefaultBlockId; });
+        if (!existed || o.make_default) {
+            if (o.make_default) t = disable_foreign_defaults(kind, t);
+            std::string prev_body = def == blocks.end() ? std::string() : def->body;
+            // A file we create gets the default right after its header comment.
+            t = upsert_block(t, kDefaultBlockId, render_default(kind, label, prev_body, !existed),
+                             existed ? default_block_offset(kind, t) : fresh_file(kind).size());
+        }
+        config_states.emplace_back(
+            rel.string(), apply_text(o.tftp_root, rel, existed, before, t, o.dry_run, out));
+    }
+
+    // Export file for the target, so both halves name the same shelf.slot and file.
+    std::string export_file = prev ? prev->export_file : std::string();
+    std::string export_state;
+    if (!o.export_dir.empty()) {
+        export_file = (fs::absolute(o.export_dir) / (label + ".conf")).string();
+        const std::string content = "# written by stage-pxe for entry '" + label +
+                                    "'; same syntax as aoe-target --export\n" + aoe.dotted() + "=" +
+                                    iso_abs.string() + "\n";
+        std::string old;
+        bool had = read_file(export_file, old);
+        if (had && old == content)
+            export_state = "unchanged";
+        else if (o.dry_run) {
+            out << unified_diff(had ? old : std::string(), content, export_file);
+            export_state = had ? "would update" : "would create";
+        } else {
+            std::error_code ec;
+            fs::create_directories(o.export_dir, ec);
+            if (ec)
+                throw Failure("cannot create export directory " + q(o.export_dir) + ": " +
+                              ec.message());
+            write_file_atomic(export_file, content);
+            export_state = had ? "updated" : "created";
+        }
+    }
+
+    // Manifest.
+    ManifestEntry me;
+    me.label = label;
+    me.iso = iso_abs.string();
+    me.iso_size = ident.size;
+    me.iso_mtime_ns = ident.mtime_ns;
+    me.volume_id = img.volume_id();
+    me.layout = bf.layout;
+    me.aoe = aoe.client_name();
+    me.args = args;
+    me.kernel = kx.file;
+    me.initrd = ix.file;
+    me.configs.assign(kinds.begin(), kinds.end());
+    me.export_file = export_file;
+    man.images[label] = me;
+    const std::string manifest_after = dump_manifest(man);
+    if (!o.dry_run && manifest_after != manifest_before)
+        write_file_atomic(manifest_path, manifest_after);
+
+    // Report.
+    out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << label << "' from "
+        << iso_abs.string() << " (" << bf.layout << ", volume id '" << img.volume_id() << "')\n";
+    out << "  " << kx.file.path << "  " << kx.file.size << " bytes  sha256 " << kx.file.sha256
+        << "  " << kx.state << "\n";
+    out << "  " << ix.file.path << "  " << ix.file.size << " bytes  sha256 " << ix.file.sha256
+        << "  " << ix.state << "\n";
+    for (const auto& [rel, st] : config_states) out << "  " << rel << "  " << st << "\n";
+    if (!export_state.empty()) out << "  " << export_file << "  " << export_state << "\n";
+    check_bootloader(o, out, err);
+    if (!bf.kiwi)
+        err << "stage-pxe: warning: " << bf.layout
+            << " layout: root=live:AOEINTERFACE is understood "
+            << "by KIWI initrds only; add what this initrd needs with --append\n";
+    if (!base.empty())
+        err << "stage-pxe: note: HTTP paths need lpxelinux.0 (not pxelinux.0), iPXE or GRUB with "
+               "http\n";
+    // aoe-target needs an interface (or EAL args) besides the export; --iface names it.
+    out << "Serve the ISO with:\n"
+        << "  aoe-target --export " << shell_quote(aoe.dotted() + "=" + iso_abs.string())
+        << " --iface " << shell_quote(o.iface) << "\n"
+        << "  aoe-target " << aoe.shelf << " " << static_cast<unsigned>(aoe.slot) << " "
+        << shell_quote(o.iface) << " " << shell_quote(iso_abs.string()) << "\n";
+    return 0;
+}
+
+} // namespace aoe::pxe
