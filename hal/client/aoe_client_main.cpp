@@ -154,10 +154,11 @@ int main(int argc, char** argv) {
         if (!s.transfer(0, id.sectors, buf.data(), nullptr, o, err)) return fail("read: " + err);
         double mib = static_cast<double>(buf.size()) / (1 << 20);
         std::printf("read %llu sectors (%.1f MiB) in %.3f s: %.1f MiB/s, window %u, %u sectors/request, requests %llu, "
-                    "retransmits %llu, stray %llu\n",
+                    "retransmits %llu, stray %llu, socket drops %llu\n",
                     (unsigned long long)id.sectors, mib, s.stats.seconds, mib / s.stats.seconds, o.window,
                     o.sectors_per_request, (unsigned long long)s.stats.requests,
-                    (unsigned long long)s.stats.retransmits, (unsigned long long)s.stats.stray);
+                    (unsigned long long)s.stats.retransmits, (unsigned long long)s.stats.stray,
+                    (unsigned long long)sock.drops());
         if (!compare.empty()) {
             int fd = open(compare.c_str(), O_RDONLY);
             if (fd < 0) return fail(compare + ": " + std::strerror(errno));

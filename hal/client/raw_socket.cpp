@@ -56,6 +56,13 @@ bool RawSocket::open(const std::string& iface, std::string& error) {
     return true;
 }
 
+std::uint64_t RawSocket::drops() {
+    tpacket_stats st{};
+    socklen_t len = sizeof st;
+    if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) != 0) return 0;
+    return st.tp_drops;
+}
+
 bool RawSocket::send(const std::uint8_t* in, std::size_t len) {
     std::uint8_t tagged[9220];
     const std::uint8_t* frame = in;

@@ -26,6 +26,9 @@ class RawSocket {
     // Returns its length, 0 on timeout, -1 on error.
     long recv(std::uint8_t* buf, std::size_t cap, std::int64_t timeout_us);
 
+    // Frames the kernel dropped because our receive queue was full (since the last call).
+    std::uint64_t drops();
+
     const aoe::Mac& mac() const { return mac_; }
     std::uint32_t mtu() const { return mtu_; }
 

@@ -133,7 +133,7 @@ pids+=($!)
 tpid=$!
 for _ in $(seq 100); do grep -q "aoe-target: ready" "$WORK/target.log" && break; sleep 0.1; done
 grep -q "aoe-target: ready" "$WORK/target.log" || fail "target did not start"
-echo "target ready after $(echo "$(date +%s.%N) - $start" | bc) s"
+echo "target ready after $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.3f", b - a}') s"
 grep -q "not a whole number of 512-byte sectors; serving the first 9 sectors" "$WORK/target.log" ||
     fail "no warning for the odd-sized file"
 
@@ -155,7 +155,7 @@ if [ "$MODE" = idle ]; then
     c0=$(cpu); t0=$(date +%s.%N)
     sleep 10
     c1=$(cpu); t1=$(date +%s.%N)
-    echo "idle CPU: $(echo "scale=2; 100 * ($c1 - $c0) / $hz / ($t1 - $t0)" | bc)% of one core over 10 s (back-off on)"
+    echo "idle CPU: $(awk -v c="$((c1 - c0))" -v hz="$hz" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", 100 * c / hz / (b - a)}')% of one core over 10 s (back-off on)"
     C --target 0.1 --count 20 --pause 100 latency | sed 's/^latency:/first reply after 100 ms idle:/'
     C --target 0.1 --count 2000 latency | sed 's/^latency:/busy (back-to-back) latency:/'
     kill -TERM $tpid
