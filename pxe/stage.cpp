@@ -90,22 +90,9 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         if (!o.name.empty()) remove_stale_temps(o.tftp_root / "boot" / o.name);
     }
 
-    // Kernel and initrd.
     const fs::path dir = o.name.empty() ? fs::path("boot") : fs::path("boot") / o.name;
-    const bool iso_same = prev && prev->iso == iso_abs.string() && prev->iso_size == ident.size &&
-                          prev->iso_mtime_ns == ident.mtime_ns &&
-                          prev->volume_id == img.volume_id();
-    Extracted kx, ix;
-    auto stage_one = [&](const iso::FileInfo& fi, const fs::path& rel, const StagedFile* old) {
-        if (iso_same && old && old->source == fi.resolved_path && old->path == rel.string() &&
-            staged_matches(o.tftp_root, *old))
-            return Extracted{*old, "unchanged"};
-        return extract(img, fi, o.tftp_root, rel, o.dry_run, o.quiet, err);
-    };
-    kx = stage_one(bf.kernel, dir / "linux", prev ? &prev->kernel : nullptr);
-    ix = stage_one(bf.initrd, dir / "initrd", prev ? &prev->initrd : nullptr);
 
-    // Boot configs.
+    // Boot configs: compute every new text first (a label conflict refuses the whole run).
     const std::string args = compose_args(o.kiwi_net, aoe.client_name(), o.append);
     std::string base = o.http_base;
     while (!base.empty() && base.back() == '/') base.pop_back();
@@ -118,7 +105,12 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     if (prev) kinds.insert(prev->configs.begin(), prev->configs.end());
     if (o.grub) kinds.insert("grub");
     if (o.ipxe) kinds.insert("ipxe");
-    std::vector<std::pair<std::string, std::string>> config_states;
+    struct PendingConfig {
+        fs::path rel;
+        bool existed;
+        std::string before, after;
+    };
+    std::vector<PendingConfig> pending;
     for (const auto& kname : kinds) {
         const auto kind = *kind_from(kname);
         const fs::path rel = config_rel(kind, o);
@@ -151,9 +143,28 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
             t = upsert_block(t, kDefaultBlockId, render_default(kind, label, prev_body, !existed),
                              existed ? default_block_offset(kind, t) : fresh_file(kind).size());
         }
-        config_states.emplace_back(
-            rel.string(), apply_text(o.tftp_root, rel, existed, before, t, o.dry_run, out));
+        pending.push_back({rel, existed, before, t});
     }
+
+    // Kernel and initrd (after every check above passed, so a refused run writes nothing).
+    const bool iso_same = prev && prev->iso == iso_abs.string() && prev->iso_size == ident.size &&
+                          prev->iso_mtime_ns == ident.mtime_ns &&
+                          prev->volume_id == img.volume_id();
+    Extracted kx, ix;
+    auto stage_one = [&](const iso::FileInfo& fi, const fs::path& rel, const StagedFile* old) {
+        if (iso_same && old && old->source == fi.resolved_path && old->path == rel.string() &&
+            staged_matches(o.tftp_root, *old))
+            return Extracted{*old, "unchanged"};
+        return extract(img, fi, o.tftp_root, rel, o.dry_run, o.quiet, err);
+    };
+    kx = stage_one(bf.kernel, dir / "linux", prev ? &prev->kernel : nullptr);
+    ix = stage_one(bf.initrd, dir / "initrd", prev ? &prev->initrd : nullptr);
+
+    // Configs after the files they name: a client never sees an entry whose kernel is missing.
+    std::vector<std::pair<std::string, std::string>> config_states;
+    for (const auto& p : pending)
+        config_states.emplace_back(p.rel.string(), apply_text(o.tftp_root, p.rel, p.existed,
+                                                              p.before, p.after, o.dry_run, out));
 
     // Export file for the target, so both halves name the same shelf.slot and file.
     std::string export_file = prev ? prev->export_file : std::string();

@@ -253,6 +253,7 @@ TEST_CASE("label conflict is refused; --adopt takes the label over and --remove 
     CHECK(contains(r.err, "--adopt"));
     CHECK(fx::read_file(root / "pxelinux.cfg/default") == admin);
     CHECK_FALSE(fs::exists(root / "pxelinux.cfg/default.bak"));
+    CHECK_FALSE(fs::exists(root / "boot")); // a refused run writes nothing at all
     r = stage({k.iso.string(), "--tftp-root", root.string(), "--adopt"});
     REQUIRE(r.status == 0);
     auto cfg = fx::read_file(root / "pxelinux.cfg/default");
