@@ -30,21 +30,27 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("stage-pxe ") + AOEBOOT_VERSION);
     app.add_option("iso", o.iso,
                    "the live ISO image to stage (KIWI, Fedora, casper, Debian live, Arch, "
-                   "or anything whose isolinux/GRUB config names a kernel)");
-    app.add_option("--tftp-root", o.tftp_root, "TFTP root directory")->capture_default_str();
+                   "or anything whose isolinux/GRUB config names a kernel)")
+        ->type_name("ISO");
+    app.add_option("--tftp-root", o.tftp_root, "TFTP root directory")
+        ->capture_default_str()
+        ->type_name("DIR");
     app.add_option("--name", o.name,
                    "stage side by side: files in boot/NAME/, LABEL NAME "
-                   "(default: boot/linux, boot/initrd, LABEL Live-Boot)");
+                   "(default: boot/linux, boot/initrd, LABEL Live-Boot)")
+        ->type_name("NAME");
     app.add_option("--aoe", aoe_text,
                    "AoE export as eS.L or S.L (default e0.1; with --name the "
-                   "lowest free slot on shelf 0)");
-    app.add_option("--append", o.append, "extra kernel arguments");
+                   "lowest free slot on shelf 0)")
+        ->type_name("eS.L");
+    app.add_option("--append", o.append, "extra kernel arguments")->type_name("ARGS");
     app.add_flag("--no-kiwi-net", no_kiwi_net,
                  "leave out 'rd.kiwi.live.pxe rd.neednet=1 ip=dhcp' "
                  "(gives the KIWI documentation's line to the letter)");
     app.add_option("--arch", o.arch,
                    "KIWI architecture directory (x86_64, aarch64, ...; default: "
-                   "this host's)");
+                   "this host's)")
+        ->type_name("ARCH");
     app.add_flag("--default", o.make_default, "make this entry the default boot choice");
     app.add_flag("--adopt", o.adopt,
                  "take over an existing LABEL of the same name that stage-pxe "
@@ -52,23 +58,29 @@ int main(int argc, char** argv) {
     app.add_flag("--dry-run,-n", o.dry_run, "print the diff that would be applied; write nothing");
     app.add_flag("--grub", o.grub, "also manage a GRUB (UEFI PXE) entry");
     app.add_option("--grub-cfg", o.grub_cfg, "GRUB config, relative to the TFTP root")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->type_name("PATH");
     app.add_flag("--ipxe", o.ipxe, "also manage an iPXE script entry");
     app.add_option("--ipxe-script", o.ipxe_script, "iPXE script, relative to the TFTP root")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->type_name("PATH");
     app.add_option("--http", o.http_base,
                    "base URL of the TFTP root over HTTP; entries then load "
-                   "kernel and initrd by HTTP (lpxelinux.0, iPXE, GRUB)");
+                   "kernel and initrd by HTTP (lpxelinux.0, iPXE, GRUB)")
+        ->type_name("URL");
     app.add_option("--export-dir", o.export_dir,
                    "also write the matching aoe-target export file "
-                   "(NAME.conf, 'S.L=/path.iso') into this directory");
-    app.add_option("--iface", o.iface, "interface name shown in the printed vbladed-style command")
-        ->capture_default_str();
+                   "(NAME.conf, 'S.L=/path.iso') into this directory")
+        ->type_name("DIR");
+    app.add_option("--iface", o.iface, "interface shown in the printed aoe-target commands")
+        ->capture_default_str()
+        ->type_name("IFACE");
     app.add_flag("--install-bootloader", o.install_bootloader,
                  "copy pxelinux.0 and ldlinux.c32 from Debian's pxelinux/syslinux-common packages "
                  "into the TFTP root if they are missing there");
     app.add_option("--remove", remove_name,
-                   "take the entry NAME out (files, config blocks, manifest)");
+                   "take the entry NAME out (files, config blocks, manifest)")
+        ->type_name("NAME");
     app.add_flag("--list", list, "show what is staged");
     app.add_flag("--check", check, "verify staged files against their ISOs (exit 1 on mismatch)");
     app.add_flag("--inspect", do_inspect,
