@@ -141,6 +141,9 @@ TEST_CASE("an admin's entries survive; --default is reversible by --remove") {
           0);
     CHECK(contains(cfg, "# stage-pxe --default: DEFAULT local\r\n"));
     CHECK(contains(cfg, "LABEL memtest\r\n  KERNEL memtest86+.bin\r\n"));
+    auto snap = snapshot(root);
+    REQUIRE(stage({k.iso.string(), "--tftp-root", root.string(), "--default"}).status == 0);
+    CHECK(snapshot(root) == snap); // --default again: nothing changes
     auto r = stage({"--remove", "Live-Boot", "--tftp-root", root.string()});
     REQUIRE(r.status == 0);
     CHECK(fx::read_file(root / "pxelinux.cfg/default") == admin);
