@@ -38,6 +38,9 @@ struct Manifest {
 };
 
 inline constexpr const char* kManifestName = "stage-pxe.manifest.json";
+// Not world-readable: TFTP servers serve world-readable files only, and clients have no business
+// reading the host's ISO paths.
+inline constexpr unsigned kManifestMode = 0640;
 
 // Throws Failure if the file exists but cannot be parsed.
 Manifest load_manifest(const std::filesystem::path& file);

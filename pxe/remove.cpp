@@ -86,7 +86,7 @@ int remove_image(const Options& o, const std::string& label, std::ostream& out, 
             states.emplace_back(e.export_file, o.dry_run ? "would remove" : "removed");
         }
         man.images.erase(it);
-        if (!o.dry_run) write_file_atomic(manifest_path, dump_manifest(man));
+        if (!o.dry_run) write_file_atomic(manifest_path, dump_manifest(man), kManifestMode);
     }
     out << (o.dry_run ? "dry run, would remove '" : "removed '") << label << "'\n";
     for (const auto& [p, s] : states) out << "  " << p << "  " << s << "\n";

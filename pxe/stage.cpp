@@ -209,7 +209,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     man.images[label] = me;
     const std::string manifest_after = dump_manifest(man);
     if (!o.dry_run && manifest_after != manifest_before)
-        write_file_atomic(manifest_path, manifest_after);
+        write_file_atomic(manifest_path, manifest_after, kManifestMode);
 
     // Report.
     out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << label << "' from "

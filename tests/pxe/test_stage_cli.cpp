@@ -82,6 +82,7 @@ TEST_CASE(
     CHECK(mode_of(root / "pxelinux.cfg/default") == 0644);
     CHECK(mode_of(root / "boot") == 0755);
     CHECK(mode_of(root / "pxelinux.cfg") == 0755);
+    CHECK(mode_of(root / "stage-pxe.manifest.json") == 0640);
     auto cfg = fx::read_file(root / "pxelinux.cfg/default");
     CHECK(contains(cfg, "# BEGIN stage-pxe Live-Boot (managed; do not edit)\n" +
                             std::string(kSeedEntry) + "# END stage-pxe Live-Boot\n"));
