@@ -4,6 +4,7 @@
 #   integration.sh TARGET CLIENT PROBE_LIB MODE [BRIDGE]
 # MODE: mtu1500 | mtu9000 | copy | queues2 | vlan | idle (the full set of checks on three
 # exports), iso (the vbladed form `aoe-target 0 1 IFACE image.iso` on a real ISO 9660 image),
+# twoports (two --iface: every export on every port, each port with its own MAC),
 # memif (EAL arguments: aoe-target on net_memif, reached through BRIDGE = dpdk-bridge).
 # Each run uses unique names and removes its namespaces, links and processes on every exit.
 set -euo pipefail
@@ -42,7 +43,7 @@ case $MODE in
   queues2) EXTRA=(--queues 2) ;;
   idle) ;;
   vlan) EXTRA=(--vlan 5) ;;
-  iso|memif) ;;
+  iso|memif|twoports) ;;
   *) fail "unknown mode $MODE" ;;
 esac
 
@@ -95,6 +96,26 @@ if [ "$MODE" = iso ]; then
     pids+=($!); tpid=$!
     wait_ready "$WORK/target.log" "aoe-target: ready"
     short_flow "$WORK/live.iso"
+fi
+
+if [ "$MODE" = twoports ]; then
+    VT2=aoU$id VC2=aoD$id
+    ip link add $VT2 type veth peer name $VC2
+    ip link set $VT2 netns $NT
+    ip link set $VC2 netns $NC
+    ip -n $NT link set $VT2 up
+    ip -n $NC link set $VC2 up
+    head -c $(( (32 << 20) + 512 * 7 )) /dev/urandom > "$WORK/a.img"
+    LD_PRELOAD=$PROBE ip netns exec $NT "$TARGET" --iface $VT --iface $VT2 --export 0.1="$WORK/a.img" 2> "$WORK/target.log" &
+    pids+=($!); tpid=$!
+    wait_ready "$WORK/target.log" "aoe-target: ready (1 queue, 2 ports"
+    m1=$(C discover | awk '/^e0.1 /{print $2}')
+    m2=$(ip netns exec $NC "$CLIENT" --iface $VC2 discover | awk '/^e0.1 /{print $2}')
+    echo "port 1 $m1, port 2 $m2"
+    [ -n "$m1" ] && [ -n "$m2" ] && [ "$m1" != "$m2" ] || fail "each port must answer with its own MAC"
+    ip netns exec $NC "$CLIENT" --iface $VC2 --target 0.1 read-all --compare "$WORK/a.img" | tee "$WORK/read2"
+    grep -q "compare: identical" "$WORK/read2" || fail "read-all on the second port"
+    short_flow "$WORK/a.img"
 fi
 
 if [ "$MODE" = memif ]; then
