@@ -84,15 +84,15 @@ int print_remote_stats(const std::string& which, bool json) {
     }
     std::vector<char> hello(4096);
     (void)recv(fd, hello.data(), hello.size(), 0); // {"version":..., "pid":...}
-    nlohmann::json st, ex;
-    bool ok = query(fd, "/aoe/stats", st) && query(fd, "/aoe/exports", ex);
+    nlohmann::json st, ex, cl;
+    bool ok = query(fd, "/aoe/stats", st) && query(fd, "/aoe/exports", ex) && query(fd, "/aoe/clients", cl);
     close(fd);
     if (!ok) {
         std::fprintf(stderr, "aoe-target: %s does not answer /aoe/stats (not an aoe-target?)\n", prefix.c_str());
         return 1;
     }
     if (json) {
-        nlohmann::json all{{"stats", st["/aoe/stats"]}, {"exports", ex["/aoe/exports"]}};
+        nlohmann::json all{{"stats", st["/aoe/stats"]}, {"exports", ex["/aoe/exports"]}, {"clients", cl["/aoe/clients"]}};
         std::printf("%s\n", all.dump(2).c_str());
         return 0;
     }
@@ -126,6 +126,11 @@ int print_remote_stats(const std::string& which, bool json) {
         for (auto* c : ecols) std::printf(" %16s", e.contains(c) ? e[c][i].dump().c_str() : "-");
         std::printf("\n");
     }
+    const auto& c = cl["/aoe/clients"];
+    std::printf("\n%-18s %14s %14s %16s\n", "client", "frames_in", "replies", "reply_bytes");
+    for (std::size_t i = 0; c.contains("mac") && i < c["mac"].size(); ++i)
+        std::printf("%-18s %14s %14s %16s\n", c["mac"][i].get<std::string>().c_str(), c["frames_in"][i].dump().c_str(),
+                    c["replies"][i].dump().c_str(), c["reply_bytes"][i].dump().c_str());
     return 0;
 }
 

@@ -165,7 +165,7 @@ class Loop {
                                         rte_pktmbuf_tailroom(h), r))
                     break;
                 spare_ = nullptr;
-                finish(p, h, r);
+                (void)finish(p, h, r);
             }
         }
     }
@@ -194,6 +194,8 @@ class Loop {
         aoe::Engine& e = *l_.engine[p];
         aoe::FrameState st;
         const auto* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
+        ClientSlot& client = client_slot(f, rte_pktmbuf_data_len(m));
+        client.frames_in.add();
         aoe::Verdict v = e.accept(f, rte_pktmbuf_data_len(m), now_ns_, st);
         if (v == aoe::Verdict::forward && l_.to_owner) {
             m->hash.usr = p;
@@ -215,14 +217,35 @@ class Loop {
                 }
                 if (!e.next_reply(st, rte_pktmbuf_mtod(h, std::uint8_t*), rte_pktmbuf_tailroom(h), r)) break;
                 spare_ = nullptr;
-                finish(p, h, r);
+                if (std::uint32_t bytes = finish(p, h, r)) {
+                    client.replies.add();
+                    client.reply_bytes.add(bytes);
+                }
             }
         }
         rte_pktmbuf_free(m); // after the replies: the engine read (and wrote from) the frame
     }
 
+    ClientSlot& client_slot(const std::uint8_t* f, std::uint32_t len) {
+        if (len < 12) return l_.client_overflow;
+        std::uint64_t key = (std::uint64_t{1} << 63);
+        for (int i = 6; i < 12; ++i) key |= std::uint64_t{f[i]} << (8 * (i - 6));
+        std::uint32_t h = static_cast<std::uint32_t>((key * 0x9E3779B97F4A7C15ull) >> 40);
+        for (std::uint32_t probe = 0; probe < 8; ++probe) {
+            ClientSlot& c = l_.clients[(h + probe) % kClientSlots];
+            std::uint64_t k = c.key.load(std::memory_order_relaxed);
+            if (k == key) return c;
+            if (k == 0) {
+                c.key.store(key, std::memory_order_relaxed);
+                return c;
+            }
+        }
+        return l_.client_overflow;
+    }
+
     // Turns an engine reply in header mbuf `h` into a frame: zero-copy chain, copy, or inline.
-    void finish(std::uint16_t p, rte_mbuf* h, const aoe::Reply& r) {
+    // Returns the frame length handed to the TX path (0 when it was dropped).
+    std::uint32_t finish(std::uint16_t p, rte_mbuf* h, const aoe::Reply& r) {
         QueueStats& s = l_.stats[p];
         h->data_len = r.header_len;
         h->pkt_len = r.header_len;
@@ -256,7 +279,7 @@ class Loop {
                         if (big) rte_pktmbuf_free(big);
                         rte_pktmbuf_free(h);
                         l_.engine[p]->count_no_buffer();
-                        return;
+                        return 0;
                     }
                     auto* d = rte_pktmbuf_mtod(big, std::uint8_t*);
                     std::memcpy(d, rte_pktmbuf_mtod(h, std::uint8_t*), r.header_len);
@@ -281,12 +304,14 @@ class Loop {
             if (!l_.flush_req->push(h)) {
                 s.flush_full.add();
                 rte_pktmbuf_free(h);
-                return;
+                return 0;
             }
             s.flushes.add();
-            return;
+            return h->pkt_len;
         }
+        std::uint32_t len = h->pkt_len;
         transmit(p, h);
+        return len;
     }
 
     void transmit(std::uint16_t p, rte_mbuf* h) {

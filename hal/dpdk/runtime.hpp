@@ -44,6 +44,15 @@ struct QueueStats {
     aoe::Counter flush_full;     // dropped: the flush ring was full
 };
 
+// Per-client view (decisions.md: statistics by client MAC). A fixed open-addressed table per
+// lcore; one writer (the lcore), read by telemetry. Clients beyond its capacity are summed
+// in `overflow`.
+struct ClientSlot {
+    std::atomic<std::uint64_t> key{0}; // MAC in the low 48 bits, bit 63 = used
+    aoe::Counter frames_in, replies, reply_bytes;
+};
+inline constexpr std::uint32_t kClientSlots = 256;
+
 struct PortState {
     std::uint16_t port_id = 0;
     std::string label;          // "net_af_packet0 (veth0)" for messages
@@ -106,6 +115,8 @@ struct alignas(64) LcoreCtx {
     Ring* flush_done = nullptr;      // control thread -> this lcore (replies to send)
     rte_mbuf_ext_shared_info shinfo{};   // never freed: external buffers point into images
     std::uint16_t advert_cursor[kMaxPorts]{};
+    std::array<ClientSlot, kClientSlots> clients{};
+    ClientSlot client_overflow;
     std::atomic<std::uint64_t> idle_sleeps{0};
     std::atomic<bool> running{false};
     alignas(64) std::uint8_t scratch[aoe::kMaxInlineReply + 64]; // reply sink when out of mbufs

@@ -4,6 +4,7 @@
 #include <rte_telemetry.h>
 
 #include <cstdio>
+#include <array>
 #include <map>
 
 namespace aoehal {
@@ -112,6 +113,48 @@ int tel_exports(const char*, const char*, rte_tel_data* d) {
     return 0;
 }
 
+int tel_clients(const char*, const char*, rte_tel_data* d) {
+    if (!g_rt) return -1;
+    // Merge the per-lcore tables by MAC.
+    std::map<std::uint64_t, std::array<std::uint64_t, 3>> by_mac;
+    std::array<std::uint64_t, 3> overflow{};
+    for (auto* l : g_rt->lcores) {
+        for (auto& c : l->clients) {
+            std::uint64_t k = c.key.load(std::memory_order_relaxed);
+            if (!k) continue;
+            auto& v = by_mac[k & 0xFFFFFFFFFFFFull];
+            v[0] += c.frames_in.get();
+            v[1] += c.replies.get();
+            v[2] += c.reply_bytes.get();
+        }
+        overflow[0] += l->client_overflow.frames_in.get();
+        overflow[1] += l->client_overflow.replies.get();
+        overflow[2] += l->client_overflow.reply_bytes.get();
+    }
+    rte_tel_data_start_dict(d);
+    rte_tel_data* macs = rte_tel_data_alloc();
+    rte_tel_data_start_array(macs, RTE_TEL_STRING_VAL);
+    rte_tel_data* cols[3];
+    const char* names[3] = {"frames_in", "replies", "reply_bytes"};
+    for (auto& c : cols) {
+        c = rte_tel_data_alloc();
+        rte_tel_data_start_array(c, RTE_TEL_U64_VAL);
+    }
+    std::size_t n = 0;
+    for (auto& [k, v] : by_mac) {
+        if (++n > RTE_TEL_MAX_ARRAY_ENTRIES - 1) break;
+        aoe::Mac m{};
+        for (int i = 0; i < 6; ++i) m.b[i] = static_cast<std::uint8_t>(k >> (8 * i));
+        rte_tel_data_add_array_string(macs, format_mac(m).c_str());
+        for (int i = 0; i < 3; ++i) rte_tel_data_add_array_u64(cols[i], v[static_cast<std::size_t>(i)]);
+    }
+    rte_tel_data_add_dict_container(d, "mac", macs, 0);
+    for (int i = 0; i < 3; ++i) rte_tel_data_add_dict_container(d, names[i], cols[i], 0);
+    rte_tel_data_add_dict_u64(d, "other_frames_in", overflow[0]);
+    rte_tel_data_add_dict_u64(d, "other_replies", overflow[1]);
+    return 0;
+}
+
 } // namespace
 
 StatsSnapshot collect_stats(const Runtime& rt) {
@@ -156,6 +199,7 @@ void register_telemetry(Runtime& rt) {
     g_rt = &rt;
     rte_telemetry_register_cmd("/aoe/stats", tel_stats, "aoe-target totals and per-queue counters");
     rte_telemetry_register_cmd("/aoe/exports", tel_exports, "aoe-target per-export counters");
+    rte_telemetry_register_cmd("/aoe/clients", tel_clients, "aoe-target per-client (source MAC) counters");
 }
 
 static std::uint64_t get(const NamedValues& v, const char* k) {
