@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_ring.h>
 #include <rte_version.h>
@@ -115,7 +116,9 @@ int main(int argc, char** argv) {
 
     std::string err;
     std::vector<KernelIface> ifaces;
-    bool jumbo = rt.opt.mtu > 1500;
+    // Jumbo pools and af_packet rings when a port may carry frames above 1500 bytes: an
+    // interface whose MTU (capped by --mtu) is larger, or EAL ports with --mtu above 1500.
+    bool jumbo = rt.opt.user_eal && rt.opt.mtu > 1500;
     for (auto& name : rt.opt.ifaces) {
         KernelIface k;
         if (!kernel_iface(name, k, err)) {
@@ -126,25 +129,21 @@ int main(int argc, char** argv) {
         if (want > 1500) jumbo = true;
         ifaces.push_back(k);
     }
-    if (!rt.opt.ifaces.empty() && !rt.opt.mtu) {
-        // jumbo decided per interface above
-    } else if (rt.opt.mtu && !ifaces.empty()) {
-        jumbo = false;
-        for (auto& k : ifaces) jumbo |= std::min(rt.opt.mtu, k.mtu) > 1500;
-    }
     if (!open_images(rt, err)) {
         std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
         return 1;
     }
 
-    std::uint16_t nports_guess = static_cast<std::uint16_t>(ifaces.empty() ? 2 : ifaces.size() + (rt.opt.user_eal ? 2 : 0));
-    PoolPlan plan = plan_pools(rt.opt, nports_guess, jumbo);
+    // -m for --no-huge must be known before EAL starts: size it for the ports we create.
+    PoolPlan plan = plan_pools(rt.opt, static_cast<std::uint16_t>(std::max<std::size_t>(ifaces.size(), 1)), jumbo);
     bool jumbo_vdev = false;
     auto eal = eal_arguments(rt.opt, ifaces, plan.memory_mb(), jumbo_vdev);
     if (!eal_start(eal, err)) {
         std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
         return 1;
     }
+    // Pools for the ports that really exist (EAL arguments may have added some).
+    plan = plan_pools(rt.opt, std::max<std::uint16_t>(rte_eth_dev_count_avail(), 1), jumbo);
     g_rt = &rt;
     install_signals();
 
