@@ -54,7 +54,7 @@ bool open_port(const BenchOptions& o, BenchPort& port, std::string& error) {
         return false;
     }
     std::uint16_t pid = 0;
-    RTE_ETH_FOREACH_DEV(pid) break;
+    while (pid < RTE_MAX_ETHPORTS && !rte_eth_dev_is_valid_port(pid)) ++pid;
     port.port_id = pid;
     rte_eth_dev_info info{};
     if (rte_eth_dev_info_get(pid, &info) != 0) {

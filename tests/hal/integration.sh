@@ -228,6 +228,7 @@ kill -TERM $tpid
 wait $tpid || { tpid=; fail "target exit status $?"; }
 tpid=; pids=()
 grep "aoe-target: stopping" "$WORK/target.log" || fail "no clean stop"
+grep -q "aoe-target: e0.1: $RO loaded (256 MiB)" "$WORK/target.log" || fail "no load progress for the 256 MiB image"
 zc=$(stat_of tx_zero_copy); cp=$(stat_of tx_copy)
 echo "tx_zero_copy=${zc:-0} tx_copy=${cp:-0}"
 [ "$(stat_of flushes)" -ge 1 ] || fail "FLUSH did not go through the control thread"
