@@ -86,7 +86,7 @@ class Loop {
             if (!fill_and_send(stopping, error)) return false;
             receive();
             if (now >= next_scan) {
-                scan_timeouts(now);
+                scan_timeouts(rte_rdtsc()); // fresh: requests sent above are newer than `now`
                 next_scan = now + hz_ / 1000;
             }
             if (c_.progress && now >= next_progress && !stopping) {
@@ -196,8 +196,10 @@ class Loop {
             idx[n++] = i;
         }
         if (n == 0) return true;
-        std::uint16_t sent = rte_eth_tx_burst(p_.port_id, 0, tx, static_cast<std::uint16_t>(n));
+        // Latency counts from before the send call: af_packet's send is a syscall that can
+        // take longer than the target needs to answer.
         std::uint64_t now = rte_rdtsc();
+        std::uint16_t sent = rte_eth_tx_burst(p_.port_id, 0, tx, static_cast<std::uint16_t>(n));
         for (unsigned k = 0; k < sent; ++k) {
             Slot& s = slots_[idx[k]];
             if (s.tries++) ++r_.retransmits;
@@ -285,7 +287,9 @@ class Loop {
     }
 
     // Jacobson/Karels as in Linux aoe (calc_rttavg): rto = 2 * avg + 8 * dev, from replies to
-    // requests that were sent once.
+    // requests that were sent once. Linux checks its frames every TIMERTICK (100 ms), so no
+    // retransmission happens sooner than that there; we use the same floor, which also keeps a
+    // target that the scheduler pauses on a busy 2-core machine from looking lossy.
     void update_rto(std::uint64_t rtt) {
         if (fixed_rto_) return;
         double x = static_cast<double>(rtt);
@@ -299,13 +303,13 @@ class Loop {
             dev_ += (std::fabs(err) - dev_) / 4;
         }
         double rto = 2 * avg_ + 8 * dev_;
-        double lo = 2e-3 * static_cast<double>(hz_), hi = 5.0 * static_cast<double>(hz_);
+        double lo = 0.1 * static_cast<double>(hz_), hi = 5.0 * static_cast<double>(hz_);
         rto_tsc_ = static_cast<std::uint64_t>(std::clamp(rto, lo, hi));
     }
 
     void scan_timeouts(std::uint64_t now) {
         for (auto& s : slots_) {
-            if (!s.busy || s.queued || now - s.sent_tsc < rto_tsc_) continue;
+            if (!s.busy || s.queued || now < s.sent_tsc + rto_tsc_) continue;
             unsigned i = static_cast<unsigned>(&s - slots_.data());
             if (s.tries >= c_.max_tries) {
                 ++r_.lost;
