@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # Hardening tests of a live aoe-target: two network namespaces joined by a veth pair,
 # aoe-target on one end (net_af_packet), hand-built frames and aoe-client on the other.
-# Usage: target-suite.sh TARGET CLIENT MODE
+# Usage: target-suite.sh TARGET CLIENT MODE [FRAME_IMPAIR]
 # MODE:
 #   badframes  every row of aoe-protocol.md §3 (badframes.py), then a whole-image read compare
 #              and the counters: every frame counted once (frames_in = replied+dropped+silent)
 #   flood      broadcast config queries from one source as fast as python sends them, while
 #              aoe-client reads the whole image: replies rate-limited, the read byte-identical
-#   netem      whole-image reads through tc netem on the client's veth: clean, 1% loss,
-#              1% duplication, reordering (data compared; throughput reported, not asserted)
+#   netem      whole-image reads through a lossy link: clean, 1% loss, 1% duplication,
+#              reordering, all three (data compared; throughput reported, not asserted).
+#              This kernel has no sch_netem, so `tc netem` cannot run here: the link is a
+#              middle namespace where FRAME_IMPAIR (frame_impair.cpp) forwards between two
+#              veths and loses/duplicates/reorders frames in both directions.
 # Unique names per run; namespaces, links and processes removed on every exit path.
 set -euo pipefail
-TARGET=$1 CLIENT=$2 MODE=$3
+TARGET=$1 CLIENT=$2 MODE=$3 IMPAIR=${4:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root (network namespaces)"; exit 1; }
 command -v python3 >/dev/null || { echo "FAIL: python3 missing"; exit 1; }
 
 id=$$
-NT=hdT$id NC=hdC$id VT=hdT$id VC=hdC$id
+NT=hdT$id NC=hdC$id NM=hdM$id VT=hdT$id VC=hdC$id VM1=hdA$id VM2=hdB$id
 WORK=$(mktemp -d /tmp/aoe-hard.XXXXXX)
 pids=()
 tpid=
@@ -25,7 +28,7 @@ cleanup() {
     local rc=$?
     for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     sleep 0.3
-    for ns in $NT $NC; do
+    for ns in $NT $NC $NM; do
         for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
         ip netns del "$ns" 2>/dev/null || true
     done
@@ -44,7 +47,19 @@ ip netns add $NC
 # No IPv6 (router/neighbour solicitations) on the link: the target must see only our frames,
 # so the suite can assert frames_in grew by exactly the number of frames it sent.
 for ns in $NT $NC; do ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; done
-ip link add $VT type veth peer name $VC
+if [ "$MODE" = netem ]; then
+    [ -x "$IMPAIR" ] || fail "netem mode needs the frame-impair binary"
+    ip netns add $NM
+    ip netns exec $NM sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip link add $VC type veth peer name $VM1
+    ip link add $VT type veth peer name $VM2
+    ip link set $VM1 netns $NM
+    ip link set $VM2 netns $NM
+    ip -n $NM link set $VM1 up
+    ip -n $NM link set $VM2 up
+else
+    ip link add $VT type veth peer name $VC
+fi
 ip link set $VT netns $NT
 ip link set $VC netns $NC
 ip -n $NT link set $VT up
@@ -126,19 +141,19 @@ flood)
     stop_target
     ;;
 netem)
-    # netem on the client's egress (requests) and the target's egress (replies); the target's
-    # af_packet port uses qdisc_bypass, so its side is shaped on the kernel peer instead:
-    # the client veth's ingress is not shapeable without ifb, hence both qdiscs on the client
-    # side (requests) plus the target veth (replies go through the kernel only when not bypassed).
-    for cond in clean "loss 1%" "duplicate 1%" "delay 1ms 1ms reorder 25% 50%" "loss 1% duplicate 1% delay 1ms reorder 10%"; do
-        if [ "$cond" != clean ]; then
-            # shellcheck disable=SC2086
-            ip netns exec $NC tc qdisc replace dev $VC root netem $cond
-        fi
-        read_all "netem ${cond}"
-        ip netns exec $NC tc -s qdisc show dev $VC | grep -E "Sent|netem" | tr '\n' ' '; echo
-        ip netns exec $NC tc qdisc del dev $VC root 2>/dev/null || true
+    impair() { # percent loss, dup, reorder; replaces the running impairer
+        [ -n "${ipid:-}" ] && { kill -TERM $ipid; wait $ipid || true; sed -n 's/^frame-impair: \(.->.\)/  \1/p' "$WORK/impair.log"; }
+        ip netns exec $NM "$IMPAIR" --a $VM1 --b $VM2 --loss "$1" --dup "$2" --reorder "$3" --seed $id 2> "$WORK/impair.log" &
+        ipid=$!; pids+=($ipid)
+        for _ in $(seq 50); do grep -q "frame-impair: ready" "$WORK/impair.log" && return 0; sleep 0.1; done
+        fail "frame-impair did not start"
+    }
+    for cond in "0 0 0 clean" "1 0 0 1%-loss" "0 1 0 1%-duplication" "0 0 5 5%-reordering" "1 1 5 all-three"; do
+        set -- $cond
+        impair "$1" "$2" "$3"
+        read_all "link $4 (loss $1%, dup $2%, reorder $3%)"
     done
+    kill -TERM $ipid; wait $ipid || true; sed -n 's/^frame-impair: \(.->.\)/  \1/p' "$WORK/impair.log"
     stop_target
     ;;
 esac
