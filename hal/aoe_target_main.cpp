@@ -152,7 +152,9 @@ int main(int argc, char** argv) {
         !setup_exports_and_engines(rt, plan, err)) {
         std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
         stop_ports(rt);
+        std::string rundir = rte_eal_get_runtime_dir();
         rte_eal_cleanup();
+        if (!rt.opt.user_eal) remove_runtime_dir(rundir);
         return 1;
     }
     register_telemetry(rt);

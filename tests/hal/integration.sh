@@ -24,6 +24,8 @@ cleanup() {
         ip netns del "$ns" 2>/dev/null || true
     done
     rm -rf "$WORK"
+    # EAL runtime dirs of the prefixes this run chose (memif mode passes its own).
+    rm -rf "/var/run/dpdk/aoeT$id" "/var/run/dpdk/aoeB$id"
     exit $rc
 }
 trap cleanup EXIT INT TERM
