@@ -5,6 +5,7 @@
 # MODE: mtu1500 | mtu9000 | copy | queues2 | vlan | idle (the full set of checks on three
 # exports), iso (the vbladed form `aoe-target 0 1 IFACE image.iso` on a real ISO 9660 image),
 # twoports (two --iface: every export on every port, each port with its own MAC),
+# macallow (--mac-allow: other clients get no answer at all),
 # memif (EAL arguments: aoe-target on net_memif, reached through BRIDGE = dpdk-bridge).
 # Each run uses unique names and removes its namespaces, links and processes on every exit.
 set -euo pipefail
@@ -45,7 +46,7 @@ case $MODE in
   queues2) EXTRA=(--queues 2) ;;
   idle) ;;
   vlan) EXTRA=(--vlan 5) ;;
-  iso|memif|twoports) ;;
+  iso|memif|twoports|macallow) ;;
   *) fail "unknown mode $MODE" ;;
 esac
 
@@ -117,6 +118,17 @@ if [ "$MODE" = twoports ]; then
     [ -n "$m1" ] && [ -n "$m2" ] && [ "$m1" != "$m2" ] || fail "each port must answer with its own MAC"
     ip netns exec $NC "$CLIENT" --iface $VC2 --target 0.1 read-all --compare "$WORK/a.img" | tee "$WORK/read2"
     grep -q "compare: identical" "$WORK/read2" || fail "read-all on the second port"
+    short_flow "$WORK/a.img"
+fi
+
+if [ "$MODE" = macallow ]; then
+    head -c $(( (16 << 20) + 512 )) /dev/urandom > "$WORK/a.img"
+    LD_PRELOAD=$PROBE ip netns exec $NT "$TARGET" --iface $VT --mac-allow 02:00:00:00:00:99 --export 0.1="$WORK/a.img" \
+        2> "$WORK/target.log" &
+    pids+=($!); tpid=$!
+    wait_ready "$WORK/target.log" "aoe-target: ready"
+    if C --timeout 500 discover; then fail "a client outside --mac-allow was answered"; fi
+    ip -n $NC link set $VC address 02:00:00:00:00:99
     short_flow "$WORK/a.img"
 fi
 
