@@ -35,10 +35,12 @@ volatile std::sig_atomic_t g_usr1 = 0;
 void on_stop(int) {
     if (g_rt) g_rt->force_quit.store(true);
 }
-void on_usr1(int) { g_usr1 = 1; }
+void on_usr1(int) {
+    g_usr1 = 1;
+}
 
 void install_signals() {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_stop;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
@@ -81,13 +83,16 @@ void control_loop(Runtime& rt) {
     }
 }
 
-int launch_worker(void* arg) { return lcore_main(arg); }
+int launch_worker(void* arg) {
+    return lcore_main(arg);
+}
 
 void remove_runtime_dir(const std::string& dir) {
     if (dir.find("/aoe-") == std::string::npos) return;
     if (DIR* d = opendir(dir.c_str())) {
         while (dirent* e = readdir(d))
-            if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) unlink((dir + "/" + e->d_name).c_str());
+            if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
+                unlink((dir + "/" + e->d_name).c_str());
         closedir(d);
     }
     rmdir(dir.c_str());
@@ -135,7 +140,8 @@ int main(int argc, char** argv) {
     }
 
     // -m for --no-huge must be known before EAL starts: size it for the ports we create.
-    PoolPlan plan = plan_pools(rt.opt, static_cast<std::uint16_t>(std::max<std::size_t>(ifaces.size(), 1)), jumbo);
+    PoolPlan plan = plan_pools(
+        rt.opt, static_cast<std::uint16_t>(std::max<std::size_t>(ifaces.size(), 1)), jumbo);
     bool jumbo_vdev = false;
     auto eal = eal_arguments(rt.opt, ifaces, plan.memory_mb(), jumbo_vdev);
     if (!eal_start(eal, err)) {
@@ -159,17 +165,21 @@ int main(int argc, char** argv) {
     }
     register_telemetry(rt);
     for (auto& ex : rt.exports) {
-        std::string label = "e" + std::to_string(ex.exp->shelf) + "." + std::to_string(ex.exp->slot);
-        std::fprintf(stderr, "aoe-target: serving %s: %s, %llu sectors, %s, serial %s\n", label.c_str(),
-                     ex.image->path().c_str(), static_cast<unsigned long long>(ex.exp->sectors),
+        std::string label =
+            "e" + std::to_string(ex.exp->shelf) + "." + std::to_string(ex.exp->slot);
+        std::fprintf(stderr, "aoe-target: serving %s: %s, %llu sectors, %s, serial %s\n",
+                     label.c_str(), ex.image->path().c_str(),
+                     static_cast<unsigned long long>(ex.exp->sectors),
                      ex.exp->writable ? "read-write" : "read-only", ex.image->identity().c_str());
         ex.image->start_prefetch(label, 256ull << 20);
     }
 
     std::thread control([&] { control_loop(rt); });
-    for (std::uint16_t q = 1; q < rt.nq; ++q) rte_eal_remote_launch(launch_worker, rt.lcores[q], rt.lcores[q]->lcore_id);
-    std::fprintf(stderr, "aoe-target: ready (%u queue%s, %zu port%s, %zu export%s)\n", rt.nq, rt.nq > 1 ? "s" : "",
-                 rt.ports.size(), rt.ports.size() > 1 ? "s" : "", rt.exports.size(), rt.exports.size() > 1 ? "s" : "");
+    for (std::uint16_t q = 1; q < rt.nq; ++q)
+        rte_eal_remote_launch(launch_worker, rt.lcores[q], rt.lcores[q]->lcore_id);
+    std::fprintf(stderr, "aoe-target: ready (%u queue%s, %zu port%s, %zu export%s)\n", rt.nq,
+                 rt.nq > 1 ? "s" : "", rt.ports.size(), rt.ports.size() > 1 ? "s" : "",
+                 rt.exports.size(), rt.exports.size() > 1 ? "s" : "");
     lcore_main(rt.lcores[0]);
     rte_eal_mp_wait_lcore();
     rt.force_quit.store(true);
@@ -182,6 +192,7 @@ int main(int argc, char** argv) {
     rc = 0;
     std::string rundir = rte_eal_get_runtime_dir();
     rte_eal_cleanup();
-    if (!rt.opt.user_eal) remove_runtime_dir(rundir); // our own aoe-PID prefix: leave nothing behind
+    if (!rt.opt.user_eal)
+        remove_runtime_dir(rundir); // our own aoe-PID prefix: leave nothing behind
     return rc;
 }

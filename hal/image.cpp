@@ -36,12 +36,13 @@ bool Image::open(const std::string& path, bool writable, std::string& error, std
         if (e == ENOENT)
             error = path + ": no such file";
         else if (e == EACCES || e == EROFS)
-            error = path + ": cannot open " + (writable ? "for writing" : "for reading") + ": " + std::strerror(e);
+            error = path + ": cannot open " + (writable ? "for writing" : "for reading") + ": " +
+                    std::strerror(e);
         else
             error = path + ": " + std::strerror(e);
         return false;
     }
-    struct stat st{};
+    struct stat st {};
     if (fstat(fd_, &st) != 0) {
         error = path + ": " + std::strerror(errno);
         return false;
@@ -56,12 +57,15 @@ bool Image::open(const std::string& path, bool writable, std::string& error, std
         if (end > 0) size = static_cast<std::uint64_t>(end);
     }
     if (size < 512) {
-        error = path + ": too short (" + std::to_string(size) + " bytes; an export needs at least one 512-byte sector)";
+        error = path + ": too short (" + std::to_string(size) +
+                " bytes; an export needs at least one 512-byte sector)";
         return false;
     }
     if (size % 512 != 0)
-        note = path + ": " + std::to_string(size) + " bytes is not a whole number of 512-byte sectors; serving the first " +
-               std::to_string(size / 512) + " sectors (" + std::to_string(size % 512) + " trailing bytes not exported)";
+        note = path + ": " + std::to_string(size) +
+               " bytes is not a whole number of 512-byte sectors; serving the first " +
+               std::to_string(size / 512) + " sectors (" + std::to_string(size % 512) +
+               " trailing bytes not exported)";
     file_bytes_ = size - size % 512;
 
     // Reserve a 2 MiB aligned window, then map the file over its start.
@@ -97,7 +101,8 @@ bool Image::open(const std::string& path, bool writable, std::string& error, std
     if (file_bytes_ >= 0x8000 + 72 && std::memcmp(base_ + 0x8001, "CD001", 5) == 0)
         h = fnv1a(h, base_ + 0x8000 + 40, 32);
     h = fnv1a(h, &file_bytes_, sizeof file_bytes_);
-    std::int64_t mt = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    std::int64_t mt =
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
     h = fnv1a(h, &mt, sizeof mt);
     h = fnv1a(h, &st.st_ino, sizeof st.st_ino);
     char buf[17];
@@ -118,22 +123,27 @@ void Image::start_prefetch(const std::string& label, std::uint64_t progress_min)
         bool show = file_bytes_ >= progress_min;
         auto last = std::chrono::steady_clock::now();
         volatile std::uint8_t sink = 0;
-        for (std::uint64_t off = 0; off < file_bytes_ && !prefetch_stop_.load(std::memory_order_relaxed); off += chunk) {
-            std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, file_bytes_ - off));
+        for (std::uint64_t off = 0;
+             off < file_bytes_ && !prefetch_stop_.load(std::memory_order_relaxed); off += chunk) {
+            std::size_t n =
+                static_cast<std::size_t>(std::min<std::uint64_t>(chunk, file_bytes_ - off));
             madvise(base_ + off, n, MADV_WILLNEED);
-            for (std::size_t p = 0; p < n; p += static_cast<std::size_t>(page)) sink = static_cast<std::uint8_t>(sink + base_[off + p]);
+            for (std::size_t p = 0; p < n; p += static_cast<std::size_t>(page))
+                sink = static_cast<std::uint8_t>(sink + base_[off + p]);
             auto now = std::chrono::steady_clock::now();
             if (show && now - last >= std::chrono::milliseconds(500)) {
                 last = now;
-                std::fprintf(stderr, "aoe-target: %s: loading %s: %3u%% (%llu/%llu MiB), already serving\n", label.c_str(),
-                             path_.c_str(), static_cast<unsigned>((off + n) * 100 / file_bytes_),
+                std::fprintf(stderr,
+                             "aoe-target: %s: loading %s: %3u%% (%llu/%llu MiB), already serving\n",
+                             label.c_str(), path_.c_str(),
+                             static_cast<unsigned>((off + n) * 100 / file_bytes_),
                              static_cast<unsigned long long>((off + n) >> 20),
                              static_cast<unsigned long long>(file_bytes_ >> 20));
             }
         }
         if (show && !prefetch_stop_.load())
-            std::fprintf(stderr, "aoe-target: %s: %s loaded (%llu MiB)\n", label.c_str(), path_.c_str(),
-                         static_cast<unsigned long long>(file_bytes_ >> 20));
+            std::fprintf(stderr, "aoe-target: %s: %s loaded (%llu MiB)\n", label.c_str(),
+                         path_.c_str(), static_cast<unsigned long long>(file_bytes_ >> 20));
         prefetch_done_.store(true, std::memory_order_release);
     });
 }

@@ -90,10 +90,17 @@ std::string format_mac(const aoe::Mac& m) {
 
 std::string usage_text(const char* prog) {
     std::string p = prog;
-    return "Usage: " + p + " SHELF SLOT IFACE FILE            (like vbladed)\n"
-           "       " + p + " [options] --export SHELF.SLOT=FILE[,rw] ... --iface IFACE ...\n"
-           "       " + p + " [EAL args] -- [options]        (DPDK ports, e.g. --vdev=net_memif)\n"
-           "       " + p + " [options] --eal EAL-ARGS...\n"
+    return "Usage: " + p +
+           " SHELF SLOT IFACE FILE            (like vbladed)\n"
+           "       " +
+           p +
+           " [options] --export SHELF.SLOT=FILE[,rw] ... --iface IFACE ...\n"
+           "       " +
+           p +
+           " [EAL args] -- [options]        (DPDK ports, e.g. --vdev=net_memif)\n"
+           "       " +
+           p +
+           " [options] --eal EAL-ARGS...\n"
            "\n"
            "Serves disk images (e.g. live ISOs) over ATA-over-Ethernet (AoE r11) with DPDK.\n"
            "Without EAL args it creates a net_af_packet port on each kernel interface and picks\n"
@@ -101,7 +108,8 @@ std::string usage_text(const char* prog) {
            "\n"
            "Options:\n"
            "  --export SHELF.SLOT=FILE[,rw]  export FILE (read-only unless ,rw); repeatable\n"
-           "  --iface IFACE            serve on kernel interface IFACE (net_af_packet); repeatable\n"
+           "  --iface IFACE            serve on kernel interface IFACE (net_af_packet); "
+           "repeatable\n"
            "  --mtu N                  largest MTU to use (default: the interface's MTU)\n"
            "  --queues N               queue pairs and lcores per port (default 1)\n"
            "  --mac-allow MAC,...      answer only these client MACs (like vblade -m)\n"
@@ -146,8 +154,22 @@ ParseResult parse_options(int argc, const char* const* argv) {
     }
 
     enum {
-        kExport = 256, kIface, kMtu, kQueues, kMacAllow, kVlan, kAdvert, kRemoteAdmin, kBufCount,
-        kMaxExports, kCopy, kIdle, kStats, kJson, kHelp, kVersion
+        kExport = 256,
+        kIface,
+        kMtu,
+        kQueues,
+        kMacAllow,
+        kVlan,
+        kAdvert,
+        kRemoteAdmin,
+        kBufCount,
+        kMaxExports,
+        kCopy,
+        kIdle,
+        kStats,
+        kJson,
+        kHelp,
+        kVersion
     };
     static const option longopts[] = {
         {"export", required_argument, nullptr, kExport},
@@ -194,7 +216,8 @@ ParseResult parse_options(int argc, const char* const* argv) {
         switch (c) {
         case kExport: {
             auto eq = arg.find('=');
-            if (eq == std::string::npos) return fail("--export wants SHELF.SLOT=FILE[,rw], got '" + arg + "'");
+            if (eq == std::string::npos)
+                return fail("--export wants SHELF.SLOT=FILE[,rw], got '" + arg + "'");
             std::string why;
             auto addr = parse_address(arg.substr(0, eq), why);
             if (!addr) return fail("--export: " + why);
@@ -228,7 +251,8 @@ ParseResult parse_options(int argc, const char* const* argv) {
             std::size_t pos = 0;
             while (pos <= arg.size()) {
                 auto comma = arg.find(',', pos);
-                std::string one = arg.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+                std::string one =
+                    arg.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
                 auto m = parse_mac(one);
                 if (!m) return fail("--mac-allow: '" + one + "' is not a MAC address");
                 if (m->is_group()) return fail("--mac-allow: " + one + " is a group address");
@@ -250,16 +274,21 @@ ParseResult parse_options(int argc, const char* const* argv) {
             o.advertise_interval = d;
             break;
         }
-        case kRemoteAdmin: o.remote_admin = true; break;
+        case kRemoteAdmin:
+            o.remote_admin = true;
+            break;
         case kBufCount:
-            if (!parse_ulong(arg, 65535, v) || v < 2) return fail("--buffer-count must be 2..65535");
+            if (!parse_ulong(arg, 65535, v) || v < 2)
+                return fail("--buffer-count must be 2..65535");
             o.buffer_count = static_cast<std::uint16_t>(v);
             break;
         case kMaxExports:
             if (!parse_ulong(arg, 255, v) || v < 1) return fail("--max-exports must be 1..255");
             o.max_exports = static_cast<std::uint16_t>(v);
             break;
-        case kCopy: o.force_copy = true; break;
+        case kCopy:
+            o.force_copy = true;
+            break;
         case kIdle:
             if (!parse_ulong(arg, 1000, v)) return fail("--idle-sleep-us must be 0..1000");
             o.idle_sleep_us = static_cast<std::uint32_t>(v);
@@ -268,11 +297,19 @@ ParseResult parse_options(int argc, const char* const* argv) {
             o.stats = true;
             o.stats_target = arg;
             break;
-        case kJson: o.json = true; break;
-        case kHelp: o.help = true; break;
-        case kVersion: o.version = true; break;
-        case ':': return fail(std::string("option ") + cargv[optind - 1] + " needs an argument");
-        default: return fail(std::string("unknown option ") + cargv[optind - 1]);
+        case kJson:
+            o.json = true;
+            break;
+        case kHelp:
+            o.help = true;
+            break;
+        case kVersion:
+            o.version = true;
+            break;
+        case ':':
+            return fail(std::string("option ") + cargv[optind - 1] + " needs an argument");
+        default:
+            return fail(std::string("unknown option ") + cargv[optind - 1]);
         }
     }
     if (o.help || o.version || o.stats) {
@@ -283,12 +320,16 @@ ParseResult parse_options(int argc, const char* const* argv) {
     std::vector<std::string> pos(cargv.begin() + optind, cargv.begin() + cargc);
     if (!pos.empty()) {
         // vbladed form: SHELF SLOT IFACE FILE
-        if (pos.size() != 4) return fail("expected SHELF SLOT IFACE FILE, got " + std::to_string(pos.size()) + " argument(s)");
+        if (pos.size() != 4)
+            return fail("expected SHELF SLOT IFACE FILE, got " + std::to_string(pos.size()) +
+                        " argument(s)");
         unsigned long shelf = 0, slot = 0;
         std::string why;
-        if (!parse_ulong(pos[0], 0xFFFFFFFF, shelf)) return fail("SHELF '" + pos[0] + "' is not a number");
+        if (!parse_ulong(pos[0], 0xFFFFFFFF, shelf))
+            return fail("SHELF '" + pos[0] + "' is not a number");
         if (!valid_shelf(shelf, why)) return fail(why);
-        if (!parse_ulong(pos[1], 0xFFFFFFFF, slot)) return fail("SLOT '" + pos[1] + "' is not a number");
+        if (!parse_ulong(pos[1], 0xFFFFFFFF, slot))
+            return fail("SLOT '" + pos[1] + "' is not a number");
         if (!valid_slot(slot, why)) return fail(why);
         o.ifaces.insert(o.ifaces.begin(), pos[2]);
         ExportSpec e;
@@ -297,7 +338,8 @@ ParseResult parse_options(int argc, const char* const* argv) {
         e.path = pos[3];
         o.exports.insert(o.exports.begin(), e);
     }
-    if (o.exports.empty()) return fail("nothing to export (give SHELF SLOT IFACE FILE or --export)");
+    if (o.exports.empty())
+        return fail("nothing to export (give SHELF SLOT IFACE FILE or --export)");
     if (o.exports.size() > o.max_exports)
         return fail("more exports than --max-exports (" + std::to_string(o.max_exports) + ")");
     for (std::size_t i = 0; i < o.exports.size(); ++i)

@@ -21,22 +21,22 @@ struct ExportSpec {
 
 struct Options {
     std::vector<ExportSpec> exports;
-    std::vector<std::string> ifaces;     // kernel interfaces: one net_af_packet vdev each
-    std::vector<std::string> eal_args;   // user EAL args; empty: we pick vbladed-like defaults
-    bool user_eal = false;               // EAL args were given (`--` or `--eal`)
-    std::uint32_t mtu = 0;               // 0: take the interface's / PMD's MTU
+    std::vector<std::string> ifaces;   // kernel interfaces: one net_af_packet vdev each
+    std::vector<std::string> eal_args; // user EAL args; empty: we pick vbladed-like defaults
+    bool user_eal = false;             // EAL args were given (`--` or `--eal`)
+    std::uint32_t mtu = 0;             // 0: take the interface's / PMD's MTU
     std::uint16_t queues = 1;
     std::vector<aoe::Mac> mac_allow;
     std::uint16_t vlan = 0;
-    double advertise_interval = 1.0;     // seconds, 0 = off
+    double advertise_interval = 1.0; // seconds, 0 = off
     bool remote_admin = false;
-    std::uint16_t buffer_count = 64;     // Query Config: Buffer Count
+    std::uint16_t buffer_count = 64; // Query Config: Buffer Count
     std::uint16_t max_exports = 16;
-    bool force_copy = false;             // --copy: never chain external buffers
-    std::uint32_t idle_sleep_us = 500;   // upper bound of the idle back-off sleep (<= 1000)
-    bool stats = false;                  // --stats[=PID]: print a running target's telemetry
+    bool force_copy = false;           // --copy: never chain external buffers
+    std::uint32_t idle_sleep_us = 500; // upper bound of the idle back-off sleep (<= 1000)
+    bool stats = false;                // --stats[=PID]: print a running target's telemetry
     std::string stats_target;
-    bool json = false;                   // --stats --json
+    bool json = false; // --stats --json
     bool help = false;
     bool version = false;
 };

@@ -38,7 +38,8 @@ bool query(int fd, const std::string& cmd, nlohmann::json& out) {
     std::vector<char> buf(1 << 20);
     ssize_t n = recv(fd, buf.data(), buf.size(), 0);
     if (n <= 0) return false;
-    out = nlohmann::json::parse(std::string(buf.data(), static_cast<std::size_t>(n)), nullptr, false);
+    out =
+        nlohmann::json::parse(std::string(buf.data(), static_cast<std::size_t>(n)), nullptr, false);
     return !out.is_discarded() && out.contains(cmd) && !out[cmd].is_null();
 }
 
@@ -63,15 +64,20 @@ std::vector<std::string> running_targets() {
 
 int print_remote_stats(const std::string& which, bool json) {
     std::string prefix = which;
-    if (!prefix.empty() && prefix.find_first_not_of("0123456789") == std::string::npos) prefix = "aoe-" + prefix;
+    if (!prefix.empty() && prefix.find_first_not_of("0123456789") == std::string::npos)
+        prefix = "aoe-" + prefix;
     if (prefix.empty()) {
         auto all = running_targets();
         if (all.empty()) {
-            std::fprintf(stderr, "aoe-target: no running aoe-target found (no telemetry socket in %s/aoe-*)\n", kRunDir);
+            std::fprintf(
+                stderr,
+                "aoe-target: no running aoe-target found (no telemetry socket in %s/aoe-*)\n",
+                kRunDir);
             return 1;
         }
         if (all.size() > 1) {
-            std::fprintf(stderr, "aoe-target: several targets are running; pick one with --stats=PID:\n");
+            std::fprintf(stderr,
+                         "aoe-target: several targets are running; pick one with --stats=PID:\n");
             for (auto& p : all) std::fprintf(stderr, "  %s\n", p.substr(4).c_str());
             return 1;
         }
@@ -79,20 +85,25 @@ int print_remote_stats(const std::string& which, bool json) {
     }
     int fd = connect_to(socket_path(prefix));
     if (fd < 0) {
-        std::fprintf(stderr, "aoe-target: cannot connect to %s: %s\n", socket_path(prefix).c_str(), std::strerror(errno));
+        std::fprintf(stderr, "aoe-target: cannot connect to %s: %s\n", socket_path(prefix).c_str(),
+                     std::strerror(errno));
         return 1;
     }
     std::vector<char> hello(4096);
     (void)recv(fd, hello.data(), hello.size(), 0); // {"version":..., "pid":...}
     nlohmann::json st, ex, cl;
-    bool ok = query(fd, "/aoe/stats", st) && query(fd, "/aoe/exports", ex) && query(fd, "/aoe/clients", cl);
+    bool ok = query(fd, "/aoe/stats", st) && query(fd, "/aoe/exports", ex) &&
+              query(fd, "/aoe/clients", cl);
     close(fd);
     if (!ok) {
-        std::fprintf(stderr, "aoe-target: %s does not answer /aoe/stats (not an aoe-target?)\n", prefix.c_str());
+        std::fprintf(stderr, "aoe-target: %s does not answer /aoe/stats (not an aoe-target?)\n",
+                     prefix.c_str());
         return 1;
     }
     if (json) {
-        nlohmann::json all{{"stats", st["/aoe/stats"]}, {"exports", ex["/aoe/exports"]}, {"clients", cl["/aoe/clients"]}};
+        nlohmann::json all{{"stats", st["/aoe/stats"]},
+                           {"exports", ex["/aoe/exports"]},
+                           {"clients", cl["/aoe/clients"]}};
         std::printf("%s\n", all.dump(2).c_str());
         return 0;
     }
@@ -100,11 +111,13 @@ int print_remote_stats(const std::string& which, bool json) {
     std::printf("aoe-target %s\n\n%-24s %s\n", prefix.substr(4).c_str(), "counter", "value");
     for (auto it = s.begin(); it != s.end(); ++it) {
         if (it->is_array()) continue;
-        if (it->is_number() && it->get<std::uint64_t>() == 0) continue; // the table shows what happened
+        if (it->is_number() && it->get<std::uint64_t>() == 0)
+            continue; // the table shows what happened
         std::printf("%-24s %s\n", it.key().c_str(), it->dump().c_str());
     }
     std::printf("\n%-6s", "queue");
-    const char* qcols[] = {"frames_in", "replies", "dropped", "tx_zero_copy", "tx_copy", "idle_sleeps"};
+    const char* qcols[] = {"frames_in",    "replies", "dropped",
+                           "tx_zero_copy", "tx_copy", "idle_sleeps"};
     for (auto* c : qcols) std::printf(" %14s", c);
     std::printf("\n");
     std::size_t nq = s.contains("queue_frames_in") ? s["queue_frames_in"].size() : 0;
@@ -118,7 +131,8 @@ int print_remote_stats(const std::string& which, bool json) {
     }
     const auto& e = ex["/aoe/exports"];
     std::printf("\n%-8s", "export");
-    const char* ecols[] = {"sectors", "writable", "reads", "read_bytes", "writes", "identify", "ata_errors", "retransmits_seen"};
+    const char* ecols[] = {"sectors", "writable", "reads",      "read_bytes",
+                           "writes",  "identify", "ata_errors", "retransmits_seen"};
     for (auto* c : ecols) std::printf(" %16s", c);
     std::printf("\n");
     for (std::size_t i = 0; i < e["export"].size(); ++i) {
@@ -129,8 +143,9 @@ int print_remote_stats(const std::string& which, bool json) {
     const auto& c = cl["/aoe/clients"];
     std::printf("\n%-18s %14s %14s %16s\n", "client", "frames_in", "replies", "reply_bytes");
     for (std::size_t i = 0; c.contains("mac") && i < c["mac"].size(); ++i)
-        std::printf("%-18s %14s %14s %16s\n", c["mac"][i].get<std::string>().c_str(), c["frames_in"][i].dump().c_str(),
-                    c["replies"][i].dump().c_str(), c["reply_bytes"][i].dump().c_str());
+        std::printf("%-18s %14s %14s %16s\n", c["mac"][i].get<std::string>().c_str(),
+                    c["frames_in"][i].dump().c_str(), c["replies"][i].dump().c_str(),
+                    c["reply_bytes"][i].dump().c_str());
     return 0;
 }
 

@@ -7,8 +7,8 @@ using namespace aoe;
 namespace {
 constexpr std::size_t kAoe = kEthHeaderLen; // the client sends untagged frames
 
-std::size_t common(std::uint8_t* out, const Mac& src, const Mac& dst, std::uint16_t shelf, std::uint8_t slot,
-                   std::uint8_t cmd, std::uint32_t tag) {
+std::size_t common(std::uint8_t* out, const Mac& src, const Mac& dst, std::uint16_t shelf,
+                   std::uint8_t slot, std::uint8_t cmd, std::uint32_t tag) {
     store_mac(out, dst);
     store_mac(out + 6, src);
     store_be16(out + 12, kEtherTypeAoe);
@@ -39,17 +39,20 @@ std::string ata_string(const std::uint8_t* words, std::size_t nwords) {
 }
 } // namespace
 
-std::size_t build_config_query(std::uint8_t* out, const Mac& src, const Mac& dst, std::uint16_t shelf,
-                               std::uint8_t slot, std::uint32_t tag) {
-    std::size_t n = common(out, src, dst, shelf, slot, static_cast<std::uint8_t>(Command::query_config), tag);
+std::size_t build_config_query(std::uint8_t* out, const Mac& src, const Mac& dst,
+                               std::uint16_t shelf, std::uint8_t slot, std::uint32_t tag) {
+    std::size_t n =
+        common(out, src, dst, shelf, slot, static_cast<std::uint8_t>(Command::query_config), tag);
     for (std::size_t i = 0; i < 8; ++i) out[n + i] = 0; // AoE r11 config arg: all zero = read
     return pad(out, n + 8);
 }
 
-std::size_t build_ata(std::uint8_t* out, const Mac& src, const Mac& dst, std::uint16_t shelf, std::uint8_t slot,
-                      std::uint32_t tag, std::uint8_t cmd, std::uint64_t lba, std::uint8_t count, bool lba48,
-                      const std::uint8_t* data, std::size_t data_len) {
-    std::size_t n = common(out, src, dst, shelf, slot, static_cast<std::uint8_t>(Command::ata), tag);
+std::size_t build_ata(std::uint8_t* out, const Mac& src, const Mac& dst, std::uint16_t shelf,
+                      std::uint8_t slot, std::uint32_t tag, std::uint8_t cmd, std::uint64_t lba,
+                      std::uint8_t count, bool lba48, const std::uint8_t* data,
+                      std::size_t data_len) {
+    std::size_t n =
+        common(out, src, dst, shelf, slot, static_cast<std::uint8_t>(Command::ata), tag);
     std::uint8_t* a = out + kAoe;
     std::uint8_t aflags = 0;
     if (lba48) aflags |= ata::kAFlagExtended;

@@ -49,8 +49,8 @@ IdentifyInfo parse_identify(const std::uint8_t* data512);
 
 // A parsed response header (untagged frames only: the client does not use VLANs).
 struct Response {
-    bool ok = false;        // AoE response with R set
-    bool error = false;     // E flag
+    bool ok = false;    // AoE response with R set
+    bool error = false; // E flag
     std::uint8_t aoe_error = 0;
     std::uint16_t shelf = 0;
     std::uint8_t slot = 0;
@@ -69,7 +69,8 @@ class TagSource {
     std::uint32_t next() {
         seq_ = (seq_ + 1) & 0x7fff;
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch()).count();
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
         return (std::uint32_t{seq_} << 16) | static_cast<std::uint32_t>(ms & 0xffff);
     }
 
@@ -78,10 +79,10 @@ class TagSource {
 };
 
 struct ReadWriteOptions {
-    unsigned window = 64;            // outstanding requests (never above the target's bufcnt)
+    unsigned window = 64; // outstanding requests (never above the target's bufcnt)
     unsigned sectors_per_request = 2;
     bool lba48 = true;
-    std::int64_t rto_us = 200000;    // retransmit after this long without a response
+    std::int64_t rto_us = 200000; // retransmit after this long without a response
     unsigned max_retries = 20;
 };
 
@@ -97,7 +98,8 @@ template <class Transport> class Session {
         reply.resize(9216);
         for (unsigned attempt = 0; attempt <= retries; ++attempt) {
             std::uint32_t tag = tags_.next();
-            std::size_t n = build_ata(frame, t_.mac(), tgt_.mac, tgt_.shelf, tgt_.slot, tag, cmd, lba, count, lba48, data, data_len);
+            std::size_t n = build_ata(frame, t_.mac(), tgt_.mac, tgt_.shelf, tgt_.slot, tag, cmd,
+                                      lba, count, lba48, data, data_len);
             if (!t_.send(frame, n)) return false;
             ++stats.requests;
             if (attempt) ++stats.retransmits;
@@ -139,7 +141,8 @@ template <class Transport> class Session {
         std::uint8_t frame[9216], rx[9216];
         auto t0 = now_us();
         const std::uint8_t rd = o.lba48 ? aoe::ata::kCmdReadSectorsExt : aoe::ata::kCmdReadSectors;
-        const std::uint8_t wr = o.lba48 ? aoe::ata::kCmdWriteSectorsExt : aoe::ata::kCmdWriteSectors;
+        const std::uint8_t wr =
+            o.lba48 ? aoe::ata::kCmdWriteSectorsExt : aoe::ata::kCmdWriteSectors;
 
         auto issue = [&](unsigned i) -> bool {
             Slot& s = slots[i];
@@ -147,8 +150,9 @@ template <class Transport> class Session {
             s.tag = tags_.next();
             by_seq[(s.tag >> 16) & 0x7fff] = static_cast<std::int32_t>(i);
             const std::uint8_t* data = write_src ? write_src + (s.lba - lba) * 512 : nullptr;
-            std::size_t n = build_ata(frame, t_.mac(), tgt_.mac, tgt_.shelf, tgt_.slot, s.tag, write_src ? wr : rd,
-                                      s.lba, s.n, o.lba48, data, data ? s.n * 512u : 0);
+            std::size_t n =
+                build_ata(frame, t_.mac(), tgt_.mac, tgt_.shelf, tgt_.slot, s.tag,
+                          write_src ? wr : rd, s.lba, s.n, o.lba48, data, data ? s.n * 512u : 0);
             s.sent = now_us();
             ++stats.requests;
             return t_.send(frame, n);
@@ -160,7 +164,8 @@ template <class Transport> class Session {
                 Slot& s = slots[i];
                 s.busy = true;
                 s.lba = next;
-                s.n = static_cast<std::uint8_t>(std::min<std::uint64_t>(o.sectors_per_request, end - next));
+                s.n = static_cast<std::uint8_t>(
+                    std::min<std::uint64_t>(o.sectors_per_request, end - next));
                 s.tries = 0;
                 next += s.n;
                 if (!issue(i)) {
@@ -180,8 +185,9 @@ template <class Transport> class Session {
             if (got > 0) {
                 Response r = parse_response(rx, static_cast<std::size_t>(got));
                 std::int32_t i = r.ok ? by_seq[(r.tag >> 16) & 0x7fff] : -1;
-                if (i < 0 || slots[static_cast<unsigned>(i)].tag != r.tag || !slots[static_cast<unsigned>(i)].busy ||
-                    r.command != 0 || r.shelf != tgt_.shelf || r.slot != tgt_.slot) {
+                if (i < 0 || slots[static_cast<unsigned>(i)].tag != r.tag ||
+                    !slots[static_cast<unsigned>(i)].busy || r.command != 0 ||
+                    r.shelf != tgt_.shelf || r.slot != tgt_.slot) {
                     ++stats.stray; // late reply to a superseded tag, an advert, ...
                     continue;
                 }
@@ -191,7 +197,8 @@ template <class Transport> class Session {
                     ++stats.errors;
                     error = "ATA error at LBA " + std::to_string(s.lba) + ": " +
                             (r.error ? "AoE error " + std::to_string(r.aoe_error)
-                                     : "status 0x" + hex(r.ata_status) + " error 0x" + hex(r.ata_error));
+                                     : "status 0x" + hex(r.ata_status) + " error 0x" +
+                                           hex(r.ata_error));
                     return false;
                 }
                 if (!write_src) {
@@ -212,7 +219,8 @@ template <class Transport> class Session {
                 Slot& s = slots[i];
                 if (!s.busy || now - s.sent < o.rto_us) continue;
                 if (++s.tries > o.max_retries) {
-                    error = "no reply for LBA " + std::to_string(s.lba) + " after " + std::to_string(o.max_retries) + " retransmits";
+                    error = "no reply for LBA " + std::to_string(s.lba) + " after " +
+                            std::to_string(o.max_retries) + " retransmits";
                     return false;
                 }
                 ++stats.retransmits;
@@ -230,7 +238,8 @@ template <class Transport> class Session {
 
     static std::int64_t now_us() {
         return std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch()).count();
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
     }
 
   private:
@@ -245,8 +254,8 @@ template <class Transport> class Session {
 
 // Broadcast (or addressed) config query; collects responses for `timeout_us`.
 template <class Transport>
-std::vector<TargetInfo> discover(Transport& t, std::uint16_t shelf, std::uint8_t slot, std::int64_t timeout_us,
-                                 RunStats* stats = nullptr) {
+std::vector<TargetInfo> discover(Transport& t, std::uint16_t shelf, std::uint8_t slot,
+                                 std::int64_t timeout_us, RunStats* stats = nullptr) {
     std::uint8_t frame[64], rx[9216];
     TagSource tags;
     std::uint32_t tag = tags.next();
@@ -262,7 +271,8 @@ std::vector<TargetInfo> discover(Transport& t, std::uint16_t shelf, std::uint8_t
         TargetInfo ti;
         Response r = parse_response(rx, static_cast<std::size_t>(got));
         // Only answers to our query (adverts carry tag 0 and are counted as stray).
-        if (!r.ok || r.tag != tag || !parse_config_response(rx, static_cast<std::size_t>(got), ti)) {
+        if (!r.ok || r.tag != tag ||
+            !parse_config_response(rx, static_cast<std::size_t>(got), ti)) {
             if (stats) ++stats->stray;
             continue;
         }

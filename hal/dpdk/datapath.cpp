@@ -4,8 +4,8 @@
 #include <time.h>
 
 #include <rte_cycles.h>
-#include <rte_ether.h>
 #include <rte_ethdev.h>
+#include <rte_ether.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -23,7 +23,7 @@ class Loop {
     explicit Loop(LcoreCtx& l) : l_(l), rt_(*l.rt) {
         nports_ = static_cast<std::uint16_t>(rt_.ports.size());
         ns_mult_ = static_cast<std::uint64_t>((u128{1000000000} << 32) / rt_.tsc_hz);
-        drain_tsc_ = rt_.tsc_hz / 10000; // 100 us TX drain, as in l2fwd
+        drain_tsc_ = rt_.tsc_hz / 10000;     // 100 us TX drain, as in l2fwd
         idle_after_tsc_ = rt_.tsc_hz / 5000; // back off after 200 us without a frame
         max_sleep_ns_ = std::uint64_t{rt_.opt.idle_sleep_us} * 1000;
         dispatch_ = rt_.software_dispatch && rt_.nq > 1;
@@ -47,8 +47,10 @@ class Loop {
                 l_.stats[p].rx_frames.add(n);
                 for (std::uint16_t i = 0; i < n; ++i) {
                     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
-                    if (l_.queue == 0 && dispatch_) dispatch(p, pkts[i]);
-                    else handle(p, pkts[i]);
+                    if (l_.queue == 0 && dispatch_)
+                        dispatch(p, pkts[i]);
+                    else
+                        handle(p, pkts[i]);
                 }
             }
             got += drain_rings();
@@ -74,7 +76,8 @@ class Loop {
                 if (sleep_ns > max_sleep_ns_) sleep_ns = max_sleep_ns_;
                 timespec ts{0, static_cast<long>(sleep_ns)};
                 nanosleep(&ts, nullptr);
-                l_.idle_sleeps.store(l_.idle_sleeps.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+                l_.idle_sleeps.store(l_.idle_sleeps.load(std::memory_order_relaxed) + 1,
+                                     std::memory_order_relaxed);
             }
         }
         for (std::uint16_t p = 0; p < nports_; ++p)
@@ -157,12 +160,15 @@ class Loop {
                 rte_mbuf* h = spare();
                 aoe::Reply r;
                 if (!h) {
-                    if (!l_.engine[p]->tick(now_ns_, l_.advert_cursor[p], l_.scratch, sizeof l_.scratch, r)) break;
+                    if (!l_.engine[p]->tick(now_ns_, l_.advert_cursor[p], l_.scratch,
+                                            sizeof l_.scratch, r))
+                        break;
                     l_.engine[p]->count_no_buffer();
                     continue;
                 }
-                if (!l_.engine[p]->tick(now_ns_, l_.advert_cursor[p], rte_pktmbuf_mtod(h, std::uint8_t*),
-                                        rte_pktmbuf_tailroom(h), r))
+                if (!l_.engine[p]->tick(now_ns_, l_.advert_cursor[p],
+                                        rte_pktmbuf_mtod(h, std::uint8_t*), rte_pktmbuf_tailroom(h),
+                                        r))
                     break;
                 spare_ = nullptr;
                 (void)finish(p, h, r);
@@ -215,7 +221,9 @@ class Loop {
                     e.count_no_buffer();
                     continue;
                 }
-                if (!e.next_reply(st, rte_pktmbuf_mtod(h, std::uint8_t*), rte_pktmbuf_tailroom(h), r)) break;
+                if (!e.next_reply(st, rte_pktmbuf_mtod(h, std::uint8_t*), rte_pktmbuf_tailroom(h),
+                                  r))
+                    break;
                 spare_ = nullptr;
                 if (std::uint32_t bytes = finish(p, h, r)) {
                     client.replies.add();
@@ -256,9 +264,11 @@ class Loop {
                 if (x) {
                     auto* data = const_cast<std::uint8_t*>(r.data);
                     rte_iova_t iova = rt_.iova_base[r.export_index];
-                    if (iova != RTE_BAD_IOVA) iova += static_cast<rte_iova_t>(data - rt_.image_base[r.export_index]);
+                    if (iova != RTE_BAD_IOVA)
+                        iova += static_cast<rte_iova_t>(data - rt_.image_base[r.export_index]);
                     rte_mbuf_ext_refcnt_update(&l_.shinfo, 1);
-                    rte_pktmbuf_attach_extbuf(x, data, iova, static_cast<std::uint16_t>(r.data_len), &l_.shinfo);
+                    rte_pktmbuf_attach_extbuf(x, data, iova, static_cast<std::uint16_t>(r.data_len),
+                                              &l_.shinfo);
                     x->data_len = static_cast<std::uint16_t>(r.data_len);
                     x->pkt_len = r.data_len;
                     h->next = x;
@@ -270,7 +280,8 @@ class Loop {
             }
             if (!done) {
                 if (rte_pktmbuf_tailroom(h) >= r.data_len) {
-                    std::memcpy(rte_pktmbuf_mtod_offset(h, std::uint8_t*, r.header_len), r.data, r.data_len);
+                    std::memcpy(rte_pktmbuf_mtod_offset(h, std::uint8_t*, r.header_len), r.data,
+                                r.data_len);
                     h->data_len = static_cast<std::uint16_t>(r.header_len + r.data_len);
                     h->pkt_len = h->data_len;
                 } else {
@@ -293,14 +304,16 @@ class Loop {
             }
         } else if (h->data_len < aoe::kMinFrameLen) {
             // Response hygiene: zero the padding up to 60 bytes.
-            std::memset(rte_pktmbuf_mtod_offset(h, std::uint8_t*, h->data_len), 0, aoe::kMinFrameLen - h->data_len);
+            std::memset(rte_pktmbuf_mtod_offset(h, std::uint8_t*, h->data_len), 0,
+                        aoe::kMinFrameLen - h->data_len);
             h->data_len = aoe::kMinFrameLen;
             h->pkt_len = aoe::kMinFrameLen;
         }
         if (r.needs_flush) {
             // FLUSH on a writable export: the control thread runs msync and gives the reply
             // back on flush_done; this lcore never blocks.
-            h->hash.usr = static_cast<std::uint32_t>(p) | (static_cast<std::uint32_t>(r.export_index) << 16);
+            h->hash.usr =
+                static_cast<std::uint32_t>(p) | (static_cast<std::uint32_t>(r.export_index) << 16);
             if (!l_.flush_req->push(h)) {
                 s.flush_full.add();
                 rte_pktmbuf_free(h);

@@ -56,7 +56,8 @@ static std::vector<int> allowed_cpus() {
 }
 
 static bool has_arg(const std::vector<std::string>& a, const char* prefix) {
-    return std::any_of(a.begin(), a.end(), [&](const std::string& s) { return s.rfind(prefix, 0) == 0; });
+    return std::any_of(a.begin(), a.end(),
+                       [&](const std::string& s) { return s.rfind(prefix, 0) == 0; });
 }
 
 std::vector<std::string> eal_arguments(const Options& o, const std::vector<KernelIface>& ifaces,
@@ -76,7 +77,8 @@ std::vector<std::string> eal_arguments(const Options& o, const std::vector<Kerne
         }
         a.push_back("--lcores=" + lc.str());
         if (hugepages_reserved() > 0) {
-            a.insert(a.end(), {"--in-memory", "--no-pci", "--file-prefix", "aoe-" + std::to_string(getpid())});
+            a.insert(a.end(), {"--in-memory", "--no-pci", "--file-prefix",
+                               "aoe-" + std::to_string(getpid())});
         } else {
             a.insert(a.end(), {"--no-huge", "-m", std::to_string(memory_mb), "--no-shconf",
                                "--file-prefix", "aoe-" + std::to_string(getpid()), "--no-pci"});

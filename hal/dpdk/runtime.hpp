@@ -37,11 +37,11 @@ struct QueueStats {
     aoe::Counter forward_full;   // dropped: the owner's ring was full
     aoe::Counter rx_segmented;   // dropped: a received frame spread over several mbufs
     aoe::Counter tx_frames, tx_bytes;
-    aoe::Counter tx_zero_copy;   // replies sent as header + external buffer in the image
-    aoe::Counter tx_copy;        // replies whose sector data was copied into the mbuf
-    aoe::Counter tx_dropped;     // the PMD refused them (TX queue full)
-    aoe::Counter flushes;        // FLUSH replies that waited for msync on the control thread
-    aoe::Counter flush_full;     // dropped: the flush ring was full
+    aoe::Counter tx_zero_copy; // replies sent as header + external buffer in the image
+    aoe::Counter tx_copy;      // replies whose sector data was copied into the mbuf
+    aoe::Counter tx_dropped;   // the PMD refused them (TX queue full)
+    aoe::Counter flushes;      // FLUSH replies that waited for msync on the control thread
+    aoe::Counter flush_full;   // dropped: the flush ring was full
 };
 
 // Per-client view (decisions.md: statistics by client MAC). A fixed open-addressed table per
@@ -55,7 +55,7 @@ inline constexpr std::uint32_t kClientSlots = 256;
 
 struct PortState {
     std::uint16_t port_id = 0;
-    std::string label;          // "net_af_packet0 (veth0)" for messages
+    std::string label; // "net_af_packet0 (veth0)" for messages
     std::string driver;
     std::string kernel_iface;   // af_packet: the kernel interface
     aoe::PortInfo info;         // MAC and verified MTU
@@ -68,32 +68,32 @@ struct LcoreCtx;
 
 struct ExportSlot {
     std::unique_ptr<Image> image;
-    aoe::Export* exp = nullptr;  // in the arena
-    std::uint16_t index = 0;     // in the ExportTable
+    aoe::Export* exp = nullptr; // in the arena
+    std::uint16_t index = 0;    // in the ExportTable
     rte_iova_t iova_base = RTE_BAD_IOVA;
 };
 
 struct Runtime {
     Options opt;
     std::vector<PortState> ports;
-    std::uint16_t nq = 1;               // queues (= lcores)
-    bool software_dispatch = false;     // nq > 1 and some port lacks flow steering
+    std::uint16_t nq = 1;           // queues (= lcores)
+    bool software_dispatch = false; // nq > 1 and some port lacks flow steering
 
-    rte_mempool* pkt_pool = nullptr;    // RX and large copy replies
-    rte_mempool* hdr_pool = nullptr;    // reply headers (and small copy replies)
-    rte_mempool* ext_pool = nullptr;    // mbufs without data room, attached into images
+    rte_mempool* pkt_pool = nullptr; // RX and large copy replies
+    rte_mempool* hdr_pool = nullptr; // reply headers (and small copy replies)
+    rte_mempool* ext_pool = nullptr; // mbufs without data room, attached into images
     std::uint32_t pkt_data_room = 0;
 
-    void* arena = nullptr;              // one block: export table, exports, engines
+    void* arena = nullptr; // one block: export table, exports, engines
     aoe::ExportTable* table = nullptr;
     aoe::Target target{};
-    std::vector<aoe::Mac> allow;        // backing store of target.options.allow
-    std::vector<ExportSlot> exports;    // by ExportTable index
+    std::vector<aoe::Mac> allow;     // backing store of target.options.allow
+    std::vector<ExportSlot> exports; // by ExportTable index
     std::array<rte_iova_t, aoe::ExportTable::kMaxCapacity> iova_base{};
     std::array<std::uint8_t*, aoe::ExportTable::kMaxCapacity> image_base{};
     std::array<Image*, aoe::ExportTable::kMaxCapacity> image_by_index{};
 
-    std::vector<LcoreCtx*> lcores;      // by queue
+    std::vector<LcoreCtx*> lcores; // by queue
     std::atomic<bool> force_quit{false};
     std::uint64_t tsc_hz = 0;
 };
@@ -109,11 +109,11 @@ struct alignas(64) LcoreCtx {
     std::array<QueueStats, kMaxPorts> stats{};
     // Lock-free SPSC rings from the core (target/spsc_ring.hpp), carved from the arena.
     using Ring = aoe::SpscRing<rte_mbuf*>;
-    Ring* from_dispatcher = nullptr; // queue 0 -> this worker (software dispatch)
-    Ring* to_owner = nullptr;        // this worker -> queue 0 (Verdict::forward)
-    Ring* flush_req = nullptr;       // this lcore -> control thread (FLUSH on rw exports)
-    Ring* flush_done = nullptr;      // control thread -> this lcore (replies to send)
-    rte_mbuf_ext_shared_info shinfo{};   // never freed: external buffers point into images
+    Ring* from_dispatcher = nullptr;   // queue 0 -> this worker (software dispatch)
+    Ring* to_owner = nullptr;          // this worker -> queue 0 (Verdict::forward)
+    Ring* flush_req = nullptr;         // this lcore -> control thread (FLUSH on rw exports)
+    Ring* flush_done = nullptr;        // control thread -> this lcore (replies to send)
+    rte_mbuf_ext_shared_info shinfo{}; // never freed: external buffers point into images
     std::uint16_t advert_cursor[kMaxPorts]{};
     std::array<ClientSlot, kClientSlots> clients{};
     ClientSlot client_overflow;

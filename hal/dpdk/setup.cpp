@@ -60,7 +60,8 @@ bool create_pools(Runtime& rt, const PoolPlan& plan, std::string& error) {
     rt.pkt_data_room = plan.pkt_data_room;
     rt.pkt_pool = rte_pktmbuf_pool_create("aoe_pkt", plan.pkt_count, 256, 0,
                                           static_cast<std::uint16_t>(plan.pkt_data_room), socket);
-    rt.hdr_pool = rte_pktmbuf_pool_create("aoe_hdr", plan.hdr_count, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    rt.hdr_pool = rte_pktmbuf_pool_create("aoe_hdr", plan.hdr_count, 256, 0,
+                                          RTE_MBUF_DEFAULT_BUF_SIZE, socket);
     rt.ext_pool = rte_pktmbuf_pool_create("aoe_ext", plan.ext_count, 256, 0, 0, socket);
     if (!rt.pkt_pool || !rt.hdr_pool || !rt.ext_pool) {
         error = std::string("cannot create mbuf pools: ") + rte_strerror(rte_errno) +
@@ -75,7 +76,8 @@ static std::uint32_t pmd_mtu_limit(const PortState& ps, const rte_eth_dev_info& 
     if (ps.driver == "net_af_packet") {
         // Limited by the ring frame (set in the vdev args) less the tpacket header.
         // af_packet ignores set_mtu (testing.md: -EINVAL, yet 9000-byte frames pass).
-        lim = ps.kernel_iface.empty() ? 1500 : kernel_iface_mtu(if_nametoindex(ps.kernel_iface.c_str()));
+        lim = ps.kernel_iface.empty() ? 1500
+                                      : kernel_iface_mtu(if_nametoindex(ps.kernel_iface.c_str()));
     }
     return lim;
 }
@@ -84,11 +86,13 @@ bool setup_ports(Runtime& rt, const PoolPlan& plan, const std::vector<KernelIfac
                  std::string& error) {
     std::uint16_t nports = rte_eth_dev_count_avail();
     if (nports == 0) {
-        error = "no DPDK port: give an interface (IFACE or --iface) or a --vdev/PCI device in the EAL arguments";
+        error = "no DPDK port: give an interface (IFACE or --iface) or a --vdev/PCI device in the "
+                "EAL arguments";
         return false;
     }
     if (nports > kMaxPorts) {
-        error = "too many ports (" + std::to_string(nports) + ", at most " + std::to_string(kMaxPorts) + ")";
+        error = "too many ports (" + std::to_string(nports) + ", at most " +
+                std::to_string(kMaxPorts) + ")";
         return false;
     }
     rt.nq = rt.opt.queues;
@@ -109,10 +113,13 @@ bool setup_ports(Runtime& rt, const PoolPlan& plan, const std::vector<KernelIfac
             char ifn[IF_NAMESIZE + 1] = {};
             if (if_indextoname(info.if_index, ifn)) ps.kernel_iface = ifn;
         }
-        ps.label = std::string(name) + (ps.kernel_iface.empty() ? "" : " (" + ps.kernel_iface + ")");
+        ps.label =
+            std::string(name) + (ps.kernel_iface.empty() ? "" : " (" + ps.kernel_iface + ")");
         if (info.max_rx_queues < rt.nq || info.max_tx_queues < rt.nq) {
-            error = "port " + ps.label + " cannot be configured: it has " + std::to_string(info.max_rx_queues) +
-                    " RX / " + std::to_string(info.max_tx_queues) + " TX queues, --queues wants " + std::to_string(rt.nq);
+            error = "port " + ps.label + " cannot be configured: it has " +
+                    std::to_string(info.max_rx_queues) + " RX / " +
+                    std::to_string(info.max_tx_queues) + " TX queues, --queues wants " +
+                    std::to_string(rt.nq);
             return false;
         }
         ps.multi_seg = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
@@ -126,17 +133,21 @@ bool setup_ports(Runtime& rt, const PoolPlan& plan, const std::vector<KernelIfac
             error = "port " + ps.label + " cannot be configured: " + rte_strerror(-rc);
             return false;
         }
-        std::uint16_t nrx = static_cast<std::uint16_t>(plan.rx_desc), ntx = static_cast<std::uint16_t>(plan.tx_desc);
+        std::uint16_t nrx = static_cast<std::uint16_t>(plan.rx_desc),
+                      ntx = static_cast<std::uint16_t>(plan.tx_desc);
         rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
         int socket = rte_eth_dev_socket_id(pid);
         if (socket < 0) socket = static_cast<int>(rte_socket_id());
         rte_eth_txconf txc = info.default_txconf;
         txc.offloads = conf.txmode.offloads;
         for (std::uint16_t q = 0; q < rt.nq; ++q) {
-            rc = rte_eth_rx_queue_setup(pid, q, nrx, static_cast<unsigned>(socket), nullptr, rt.pkt_pool);
-            if (rc == 0) rc = rte_eth_tx_queue_setup(pid, q, ntx, static_cast<unsigned>(socket), &txc);
+            rc = rte_eth_rx_queue_setup(pid, q, nrx, static_cast<unsigned>(socket), nullptr,
+                                        rt.pkt_pool);
+            if (rc == 0)
+                rc = rte_eth_tx_queue_setup(pid, q, ntx, static_cast<unsigned>(socket), &txc);
             if (rc != 0) {
-                error = "port " + ps.label + " cannot be configured: queue " + std::to_string(q) + ": " + rte_strerror(-rc);
+                error = "port " + ps.label + " cannot be configured: queue " + std::to_string(q) +
+                        ": " + rte_strerror(-rc);
                 return false;
             }
         }
@@ -147,7 +158,10 @@ bool setup_ports(Runtime& rt, const PoolPlan& plan, const std::vector<KernelIfac
         if (!rt.opt.mtu && !ps.kernel_iface.empty()) want = kernel_iface_mtu(info.if_index);
         std::uint32_t mtu = std::min(want, pmd_mtu_limit(ps, info));
         if (ps.driver == "net_af_packet") {
-            bool jumbo_ring = std::any_of(ifaces.begin(), ifaces.end(), [&](const KernelIface& k) { return k.name == ps.kernel_iface; }) && plan.pkt_data_room > RTE_MBUF_DEFAULT_BUF_SIZE;
+            bool jumbo_ring =
+                std::any_of(ifaces.begin(), ifaces.end(),
+                            [&](const KernelIface& k) { return k.name == ps.kernel_iface; }) &&
+                plan.pkt_data_room > RTE_MBUF_DEFAULT_BUF_SIZE;
             std::uint32_t ring_frame = jumbo_ring ? kAfPacketJumboFrame : kAfPacketFrame;
             mtu = std::min<std::uint32_t>(mtu, ring_frame - 128);
             if (!ps.kernel_iface.empty()) mtu = std::min(mtu, kernel_iface_mtu(info.if_index));
@@ -162,7 +176,8 @@ bool setup_ports(Runtime& rt, const PoolPlan& plan, const std::vector<KernelIfac
         // Frames we receive must fit one mbuf (the engine sees contiguous frames).
         mtu = std::min<std::uint32_t>(mtu, rt.pkt_data_room - RTE_PKTMBUF_HEADROOM - 22);
         if (aoe::sectors_for_mtu(mtu) == 0) {
-            error = "port " + ps.label + ": MTU " + std::to_string(mtu) + " is too small for one sector";
+            error = "port " + ps.label + ": MTU " + std::to_string(mtu) +
+                    " is too small for one sector";
             return false;
         }
         ps.info.mtu = static_cast<std::uint16_t>(mtu);
@@ -181,10 +196,12 @@ bool setup_ports(Runtime& rt, const PoolPlan& plan, const std::vector<KernelIfac
             ps.flow_steering = install_flow_steering(pid, rt.nq, why);
             if (!ps.flow_steering) rt.software_dispatch = true;
         }
-        std::fprintf(stderr, "aoe-target: port %u %s: mac %s, mtu %u (%u sectors per reply), %s transmit%s\n", pid,
-                     ps.label.c_str(), format_mac(ps.info.mac).c_str(), mtu, aoe::sectors_for_mtu(mtu),
-                     ps.zero_copy ? "zero-copy" : "copy",
-                     rt.nq > 1 ? (ps.flow_steering ? ", rte_flow steering" : ", software dispatch") : "");
+        std::fprintf(
+            stderr,
+            "aoe-target: port %u %s: mac %s, mtu %u (%u sectors per reply), %s transmit%s\n", pid,
+            ps.label.c_str(), format_mac(ps.info.mac).c_str(), mtu, aoe::sectors_for_mtu(mtu),
+            ps.zero_copy ? "zero-copy" : "copy",
+            rt.nq > 1 ? (ps.flow_steering ? ", rte_flow steering" : ", software dispatch") : "");
         rt.ports.push_back(ps);
     }
     return true;
@@ -233,8 +250,11 @@ bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& e
     need.add_raw(engine_bytes, 64).add<aoe::Engine>();
     for (std::size_t i = 1; i < nengines; ++i) need.add_raw(engine_bytes, 64).add<aoe::Engine>();
     for (std::uint16_t q = 0; q < rt.nq; ++q) {
-        need.add_raw(Ring::arena_size(plan.flush_ring).bytes, 1).add_raw(Ring::arena_size(plan.flush_ring).bytes, 1);
-        if (q > 0) need.add_raw(Ring::arena_size(plan.dispatch_ring).bytes, 1).add_raw(Ring::arena_size(plan.owner_ring).bytes, 1);
+        need.add_raw(Ring::arena_size(plan.flush_ring).bytes, 1)
+            .add_raw(Ring::arena_size(plan.flush_ring).bytes, 1);
+        if (q > 0)
+            need.add_raw(Ring::arena_size(plan.dispatch_ring).bytes, 1)
+                .add_raw(Ring::arena_size(plan.owner_ring).bytes, 1);
     }
     std::size_t total = need.bytes + 4096;
     rt.arena = rte_zmalloc("aoe_arena", total, 64);
@@ -267,9 +287,11 @@ bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& e
         fill_field(e->model, sizeof e->model, "aoeboot aoe-target");
         s.exp = e;
         if (!spec.writable) {
-            int rc = rte_extmem_register(s.image->data(), s.image->map_bytes(), nullptr, 0, kImageAlign);
+            int rc =
+                rte_extmem_register(s.image->data(), s.image->map_bytes(), nullptr, 0, kImageAlign);
             if (rc != 0 && rte_errno != EEXIST) {
-                error = spec.path + ": cannot register the image with DPDK: " + rte_strerror(rte_errno);
+                error =
+                    spec.path + ": cannot register the image with DPDK: " + rte_strerror(rte_errno);
                 return false;
             }
             // Vdevs copy by virtual address; real NICs need the IOVA: VA mode, plus a DMA map.
@@ -278,13 +300,15 @@ bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& e
                 for (auto& ps : rt.ports) {
                     rte_eth_dev_info info{};
                     if (rte_eth_dev_info_get(ps.port_id, &info) == 0 && info.device)
-                        rte_dev_dma_map(info.device, s.image->data(), s.iova_base, s.image->map_bytes());
+                        rte_dev_dma_map(info.device, s.image->data(), s.iova_base,
+                                        s.image->map_bytes());
                 }
             }
         }
         std::uint16_t idx = 0;
         if (!rt.table->publish(e, &idx)) {
-            error = "cannot publish export " + std::to_string(spec.shelf) + "." + std::to_string(spec.slot);
+            error = "cannot publish export " + std::to_string(spec.shelf) + "." +
+                    std::to_string(spec.slot);
             return false;
         }
         s.index = idx;
@@ -293,15 +317,16 @@ bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& e
         rt.image_by_index[idx] = s.image.get();
     }
     // Keep the slots ordered by table index for telemetry.
-    std::sort(rt.exports.begin(), rt.exports.end(), [](const ExportSlot& a, const ExportSlot& b) { return a.index < b.index; });
+    std::sort(rt.exports.begin(), rt.exports.end(),
+              [](const ExportSlot& a, const ExportSlot& b) { return a.index < b.index; });
 
     // Lcores: queue 0 on the main lcore, then the workers.
     std::vector<unsigned> ids{rte_get_main_lcore()};
     unsigned lid;
     RTE_LCORE_FOREACH_WORKER(lid) ids.push_back(lid);
     if (ids.size() < rt.nq) {
-        error = "--queues " + std::to_string(rt.nq) + " needs " + std::to_string(rt.nq) + " lcores, EAL has " +
-                std::to_string(ids.size()) + " (EAL -l)";
+        error = "--queues " + std::to_string(rt.nq) + " needs " + std::to_string(rt.nq) +
+                " lcores, EAL has " + std::to_string(ids.size()) + " (EAL -l)";
         return false;
     }
     for (std::uint16_t q = 0; q < rt.nq; ++q) {
@@ -318,8 +343,11 @@ bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& e
             }
             // Every port's queue-0 engine is an owner: all owners run on the one queue-0
             // lcore, so the control state still has a single writer thread.
-            l->engine[p] = new (mem) aoe::Engine(rt.target, rt.ports[p].info, q == 0 ? aoe::Role::owner : aoe::Role::worker, storage);
-            l->txb[p] = static_cast<rte_eth_dev_tx_buffer*>(rte_zmalloc_socket("aoe_txb", RTE_ETH_TX_BUFFER_SIZE(kBurst), 0, static_cast<int>(rte_socket_id())));
+            l->engine[p] =
+                new (mem) aoe::Engine(rt.target, rt.ports[p].info,
+                                      q == 0 ? aoe::Role::owner : aoe::Role::worker, storage);
+            l->txb[p] = static_cast<rte_eth_dev_tx_buffer*>(rte_zmalloc_socket(
+                "aoe_txb", RTE_ETH_TX_BUFFER_SIZE(kBurst), 0, static_cast<int>(rte_socket_id())));
             if (!l->txb[p]) {
                 error = "cannot allocate TX buffers";
                 return false;

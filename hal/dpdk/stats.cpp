@@ -3,18 +3,21 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
-#include <cstdio>
 #include <array>
+#include <cstdio>
 #include <map>
 
 namespace aoehal {
 namespace {
 
-const char* const kDropNames[] = {"runt", "not_aoe", "wrong_vlan", "foreign_dst", "group_src", "not_allowed",
-                                  "masked", "truncated", "broadcast_ata", "vendor", "rate_limited", "no_buffer"};
-static_assert(sizeof kDropNames / sizeof kDropNames[0] == static_cast<int>(aoe::DropReason::count_));
+const char* const kDropNames[] = {"runt",          "not_aoe",     "wrong_vlan",   "foreign_dst",
+                                  "group_src",     "not_allowed", "masked",       "truncated",
+                                  "broadcast_ata", "vendor",      "rate_limited", "no_buffer"};
+static_assert(sizeof kDropNames / sizeof kDropNames[0] ==
+              static_cast<int>(aoe::DropReason::count_));
 const char* const kSilentNames[] = {"response", "not_ours", "config_mismatch"};
-static_assert(sizeof kSilentNames / sizeof kSilentNames[0] == static_cast<int>(aoe::SilentReason::count_));
+static_assert(sizeof kSilentNames / sizeof kSilentNames[0] ==
+              static_cast<int>(aoe::SilentReason::count_));
 
 const Runtime* g_rt = nullptr;
 
@@ -33,8 +36,10 @@ void engine_values(NamedValues& v, const aoe::Engine& e) {
     add(v, "replies", c.replies.get());
     add(v, "reply_bytes", c.reply_bytes.get());
     std::uint64_t dropped = 0, silent = 0;
-    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i) dropped += c.dropped[i].get();
-    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i) silent += c.silent[i].get();
+    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
+        dropped += c.dropped[i].get();
+    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
+        silent += c.silent[i].get();
     add(v, "dropped", dropped);
     add(v, "silent", silent);
     for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
@@ -83,7 +88,8 @@ int tel_stats(const char*, const char*, rte_tel_data* d) {
     rte_tel_data_start_dict(d);
     for (auto& [k, v] : s.total) rte_tel_data_add_dict_u64(d, k.c_str(), v);
     // Per queue: one array per counter, indexed by queue.
-    const char* per_q[] = {"frames_in", "replies", "reply_bytes", "dropped", "tx_zero_copy", "tx_copy", "idle_sleeps"};
+    const char* per_q[] = {"frames_in",    "replies", "reply_bytes", "dropped",
+                           "tx_zero_copy", "tx_copy", "idle_sleeps"};
     for (const char* key : per_q) {
         rte_tel_data* a = rte_tel_data_alloc();
         rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
@@ -146,7 +152,8 @@ int tel_clients(const char*, const char*, rte_tel_data* d) {
         aoe::Mac m{};
         for (int i = 0; i < 6; ++i) m.b[i] = static_cast<std::uint8_t>(k >> (8 * i));
         rte_tel_data_add_array_string(macs, format_mac(m).c_str());
-        for (int i = 0; i < 3; ++i) rte_tel_data_add_array_u64(cols[i], v[static_cast<std::size_t>(i)]);
+        for (int i = 0; i < 3; ++i)
+            rte_tel_data_add_array_u64(cols[i], v[static_cast<std::size_t>(i)]);
     }
     rte_tel_data_add_dict_container(d, "mac", macs, 0);
     for (int i = 0; i < 3; ++i) rte_tel_data_add_dict_container(d, names[i], cols[i], 0);
@@ -188,9 +195,11 @@ StatsSnapshot collect_stats(const Runtime& rt) {
         add(v, "sectors", ex.exp->sectors);
         add(v, "writable", ex.exp->writable);
         for (auto* l : rt.lcores)
-            for (std::size_t p = 0; p < rt.ports.size(); ++p) export_values(v, l->engine[p]->export_counters(ex.index));
+            for (std::size_t p = 0; p < rt.ports.size(); ++p)
+                export_values(v, l->engine[p]->export_counters(ex.index));
         s.per_export.push_back(std::move(v));
-        s.export_names.push_back("e" + std::to_string(ex.exp->shelf) + "." + std::to_string(ex.exp->slot));
+        s.export_names.push_back("e" + std::to_string(ex.exp->shelf) + "." +
+                                 std::to_string(ex.exp->slot));
     }
     return s;
 }
@@ -199,7 +208,8 @@ void register_telemetry(Runtime& rt) {
     g_rt = &rt;
     rte_telemetry_register_cmd("/aoe/stats", tel_stats, "aoe-target totals and per-queue counters");
     rte_telemetry_register_cmd("/aoe/exports", tel_exports, "aoe-target per-export counters");
-    rte_telemetry_register_cmd("/aoe/clients", tel_clients, "aoe-target per-client (source MAC) counters");
+    rte_telemetry_register_cmd("/aoe/clients", tel_clients,
+                               "aoe-target per-client (source MAC) counters");
 }
 
 static std::uint64_t get(const NamedValues& v, const char* k) {
@@ -217,15 +227,19 @@ std::string summary_line(const Runtime& rt) {
         writes += get(e, "writes");
     }
     char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "frames in %llu, replies %llu, dropped %llu, silent %llu, reads %llu (%llu MiB), writes %llu, "
-                  "zero-copy %llu, copy %llu, tx dropped %llu, imissed %llu, idle sleeps %llu",
-                  (unsigned long long)get(s.total, "frames_in"), (unsigned long long)get(s.total, "replies"),
-                  (unsigned long long)get(s.total, "dropped"), (unsigned long long)get(s.total, "silent"),
-                  (unsigned long long)reads, (unsigned long long)(rbytes >> 20), (unsigned long long)writes,
-                  (unsigned long long)get(s.total, "tx_zero_copy"), (unsigned long long)get(s.total, "tx_copy"),
-                  (unsigned long long)get(s.total, "drop_tx_full"), (unsigned long long)get(s.total, "imissed"),
-                  (unsigned long long)get(s.total, "idle_sleeps"));
+    std::snprintf(
+        buf, sizeof buf,
+        "frames in %llu, replies %llu, dropped %llu, silent %llu, reads %llu (%llu MiB), writes "
+        "%llu, "
+        "zero-copy %llu, copy %llu, tx dropped %llu, imissed %llu, idle sleeps %llu",
+        (unsigned long long)get(s.total, "frames_in"), (unsigned long long)get(s.total, "replies"),
+        (unsigned long long)get(s.total, "dropped"), (unsigned long long)get(s.total, "silent"),
+        (unsigned long long)reads, (unsigned long long)(rbytes >> 20), (unsigned long long)writes,
+        (unsigned long long)get(s.total, "tx_zero_copy"),
+        (unsigned long long)get(s.total, "tx_copy"),
+        (unsigned long long)get(s.total, "drop_tx_full"),
+        (unsigned long long)get(s.total, "imissed"),
+        (unsigned long long)get(s.total, "idle_sleeps"));
     return buf;
 }
 
@@ -234,13 +248,17 @@ void print_stats(const Runtime& rt, FILE* out) {
     for (auto& [k, v] : s.total)
         if (v) std::fprintf(out, "aoe-target: stat %s=%llu\n", k.c_str(), (unsigned long long)v);
     for (std::size_t q = 0; q < s.per_queue.size(); ++q)
-        std::fprintf(out, "aoe-target: stat queue%zu frames_in=%llu replies=%llu tx_zero_copy=%llu tx_copy=%llu\n", q,
-                     (unsigned long long)get(s.per_queue[q], "frames_in"), (unsigned long long)get(s.per_queue[q], "replies"),
+        std::fprintf(out,
+                     "aoe-target: stat queue%zu frames_in=%llu replies=%llu tx_zero_copy=%llu "
+                     "tx_copy=%llu\n",
+                     q, (unsigned long long)get(s.per_queue[q], "frames_in"),
+                     (unsigned long long)get(s.per_queue[q], "replies"),
                      (unsigned long long)get(s.per_queue[q], "tx_zero_copy"),
                      (unsigned long long)get(s.per_queue[q], "tx_copy"));
     for (std::size_t i = 0; i < s.per_export.size(); ++i) {
         std::fprintf(out, "aoe-target: stat export %s", s.export_names[i].c_str());
-        for (auto& [k, v] : s.per_export[i]) std::fprintf(out, " %s=%llu", k.c_str(), (unsigned long long)v);
+        for (auto& [k, v] : s.per_export[i])
+            std::fprintf(out, " %s=%llu", k.c_str(), (unsigned long long)v);
         std::fprintf(out, "\n");
     }
 }

@@ -14,10 +14,10 @@ namespace aoehal {
 using NamedValues = std::vector<std::pair<std::string, std::uint64_t>>;
 
 struct StatsSnapshot {
-    NamedValues total;                          // summed over queues and ports
-    std::vector<NamedValues> per_queue;         // by queue, summed over ports
-    std::vector<NamedValues> per_export;        // by export (table order)
-    std::vector<std::string> export_names;      // "e0.1"
+    NamedValues total;                     // summed over queues and ports
+    std::vector<NamedValues> per_queue;    // by queue, summed over ports
+    std::vector<NamedValues> per_export;   // by export (table order)
+    std::vector<std::string> export_names; // "e0.1"
 };
 
 StatsSnapshot collect_stats(const Runtime& rt);

@@ -21,17 +21,23 @@ void count(std::atomic<unsigned long>& c) {
     if (t_armed && !t_in_probe) c.fetch_add(1, std::memory_order_relaxed);
 }
 
-template <class F> F real(const char* name) { return reinterpret_cast<F>(dlsym(RTLD_NEXT, name)); }
+template <class F> F real(const char* name) {
+    return reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
+}
 
 // dlsym may itself call calloc: serve those early calls from a static buffer.
 alignas(16) char g_boot[4096];
 std::size_t g_boot_used = 0;
-bool from_boot(void* p) { return p >= g_boot && p < g_boot + sizeof g_boot; }
+bool from_boot(void* p) {
+    return p >= g_boot && p < g_boot + sizeof g_boot;
+}
 
 struct Report {
     ~Report() {
-        std::fprintf(stderr, "aoe-probe: armed_threads=%lu allocs=%lu frees=%lu mutex_locks=%lu rte_allocs=%lu\n",
-                     g_armed_threads.load(), g_allocs.load(), g_frees.load(), g_locks.load(), g_rte.load());
+        std::fprintf(
+            stderr,
+            "aoe-probe: armed_threads=%lu allocs=%lu frees=%lu mutex_locks=%lu rte_allocs=%lu\n",
+            g_armed_threads.load(), g_allocs.load(), g_frees.load(), g_locks.load(), g_rte.load());
     }
 } g_report;
 } // namespace
@@ -131,10 +137,11 @@ void* rte_ring_create(const char* name, unsigned n, int socket, unsigned flags) 
     count(g_rte);
     return f(name, n, socket, flags);
 }
-void* rte_pktmbuf_pool_create(const char* name, unsigned n, unsigned cache, std::uint16_t priv, std::uint16_t room,
-                              int socket) {
-    static auto f = real<void* (*)(const char*, unsigned, unsigned, std::uint16_t, std::uint16_t, int)>(
-        "rte_pktmbuf_pool_create");
+void* rte_pktmbuf_pool_create(const char* name, unsigned n, unsigned cache, std::uint16_t priv,
+                              std::uint16_t room, int socket) {
+    static auto f =
+        real<void* (*)(const char*, unsigned, unsigned, std::uint16_t, std::uint16_t, int)>(
+            "rte_pktmbuf_pool_create");
     count(g_rte);
     return f(name, n, cache, priv, room, socket);
 }

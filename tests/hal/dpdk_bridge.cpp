@@ -1,6 +1,7 @@
 // dpdk-bridge: forwards frames between DPDK ports 0 and 1 (a two-port "wire"), so the kernel
 // test client can reach aoe-target through a DPDK-only link such as net_memif:
-//   aoe-client --veth--> [net_af_packet | dpdk-bridge | net_memif client] --> aoe-target (memif server)
+//   aoe-client --veth--> [net_af_packet | dpdk-bridge | net_memif client] --> aoe-target (memif
+//   server)
 // Debian's DPDK package ships no testpmd, hence this small tool (test-only).
 // Usage: dpdk-bridge EAL-ARGS   (exactly two ports)
 #include <rte_cycles.h>
@@ -14,13 +15,16 @@
 #include <ctime>
 
 static volatile std::sig_atomic_t g_quit = 0;
-static void on_signal(int) { g_quit = 1; }
+static void on_signal(int) {
+    g_quit = 1;
+}
 
 static bool setup(std::uint16_t port, rte_mempool* pool) {
     rte_eth_conf conf{};
     rte_eth_dev_info info{};
     rte_eth_dev_info_get(port, &info);
-    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
     if (rte_eth_dev_configure(port, 1, 1, &conf) != 0) return false;
     if (rte_eth_rx_queue_setup(port, 0, 1024, rte_socket_id(), nullptr, pool) != 0) return false;
     if (rte_eth_tx_queue_setup(port, 0, 1024, rte_socket_id(), nullptr) != 0) return false;
@@ -36,7 +40,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "dpdk-bridge: need exactly two ports\n");
         return 2;
     }
-    rte_mempool* pool = rte_pktmbuf_pool_create("bridge", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+    rte_mempool* pool = rte_pktmbuf_pool_create("bridge", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                                static_cast<int>(rte_socket_id()));
     if (!pool || !setup(0, pool) || !setup(1, pool)) {
         std::fprintf(stderr, "dpdk-bridge: port setup failed\n");
         return 1;

@@ -32,7 +32,9 @@ TEST_CASE("defaults: no PCI scan, our own file prefix, --no-huge exactly when no
         CHECK(has(a, "--in-memory"));
         CHECK_FALSE(has(a, "--no-huge"));
     }
-    CHECK(std::any_of(a.begin(), a.end(), [](auto& s) { return s.rfind("--lcores=0@", 0) == 0 && s.find(",1@") != std::string::npos; }));
+    CHECK(std::any_of(a.begin(), a.end(), [](auto& s) {
+        return s.rfind("--lcores=0@", 0) == 0 && s.find(",1@") != std::string::npos;
+    }));
     CHECK(has(a, "--vdev=net_af_packet0,iface=veth0,qdisc_bypass=1,qpairs=2"));
 }
 
@@ -42,7 +44,8 @@ TEST_CASE("jumbo interfaces get big af_packet ring frames; --mtu caps them") {
     bool jumbo = false;
     auto a = eal_arguments(o, ifs, 512, jumbo);
     CHECK(jumbo);
-    CHECK(has(a, "--vdev=net_af_packet0,iface=a,qdisc_bypass=1,qpairs=1,blocksz=65536,framesz=16384,framecnt=512"));
+    CHECK(has(a, "--vdev=net_af_packet0,iface=a,qdisc_bypass=1,qpairs=1,blocksz=65536,framesz="
+                 "16384,framecnt=512"));
     CHECK(has(a, "--vdev=net_af_packet1,iface=b,qdisc_bypass=1,qpairs=1"));
     o.mtu = 1500;
     a = eal_arguments(o, ifs, 512, jumbo);

@@ -26,7 +26,8 @@ TEST_CASE("vbladed form: SHELF SLOT IFACE FILE") {
 }
 
 TEST_CASE("--export is repeatable, rw suffix") {
-    auto r = parse({"--iface", "veth0", "--export", "1.2=a.img", "--export", "e3.4=b.img,rw", "--queues", "2"});
+    auto r = parse({"--iface", "veth0", "--export", "1.2=a.img", "--export", "e3.4=b.img,rw",
+                    "--queues", "2"});
     REQUIRE(r.options);
     REQUIRE(r.options->exports.size() == 2);
     CHECK(r.options->exports[1].shelf == 3);
@@ -65,16 +66,19 @@ TEST_CASE("usage errors") {
     CHECK_FALSE(parse({"0", "1", "eth0"}).options);
     CHECK_FALSE(parse({"--bogus"}).options);
     CHECK_FALSE(parse({"--iface", "a", "--export", "0.1=f", "--export", "0.1=g"}).options);
-    CHECK_FALSE(parse({"--iface", "a", "--export", "0.1=f", "--mac-allow", "01:00:5e:00:00:01"}).options);
+    CHECK_FALSE(
+        parse({"--iface", "a", "--export", "0.1=f", "--mac-allow", "01:00:5e:00:00:01"}).options);
     CHECK_FALSE(parse({"--iface", "a", "--export", "0.1=f", "--vlan", "4095"}).options);
-    auto many = parse({"--iface", "a", "--max-exports", "1", "--export", "0.1=f", "--export", "0.2=g"});
+    auto many =
+        parse({"--iface", "a", "--max-exports", "1", "--export", "0.1=f", "--export", "0.2=g"});
     CHECK_FALSE(many.options);
     CHECK(parse({"--help"}).options->help);
     CHECK(parse({"--version"}).options->version);
 }
 
 TEST_CASE("--mac-allow list") {
-    auto r = parse({"--iface", "a", "--export", "0.1=f", "--mac-allow", "52:54:00:00:00:01,52:54:00:00:00:02"});
+    auto r = parse({"--iface", "a", "--export", "0.1=f", "--mac-allow",
+                    "52:54:00:00:00:01,52:54:00:00:00:02"});
     REQUIRE(r.options);
     REQUIRE(r.options->mac_allow.size() == 2);
     CHECK(format_mac(r.options->mac_allow[1]) == "52:54:00:00:00:02");
