@@ -87,11 +87,27 @@ sigkill)
         $CHECK "$NEW" "${ref_new[@]}" --labels $after > /dev/null || fail "$sname: reference run not loadable"
         echo "$sname: a complete run takes $full_ms ms; killing at random points in 0..$((full_ms + 5)) ms"
         old=0 new=0 mixed=0 leftovers=0
-        for i in $(seq "$ITER"); do
+        # Random kill times, then one kill at each rename (stage-pxe's own test hook
+        # STAGE_PXE_TEST_STOP_BEFORE_RENAME stops the run just before renaming a file whose
+        # path ends with the hook), so every commit point is hit deterministically.
+        # (an update of an existing name leaves the config text as it is: no config rename)
+        if [ "$sname" = update ]; then hooks=(linux initrd stage-pxe.manifest.json)
+        else hooks=(linux initrd default.bak default stage-pxe.manifest.json); fi
+        for i in $(seq $((ITER + ${#hooks[@]}))); do
             rm -rf "$R"; cp -a "$BASE" "$R"
-            delay_us=$(( (RANDOM * 32768 + RANDOM) % ((full_ms + 5) * 1000) ))
-            "$STAGE" -q "$WORK/$iso" --tftp-root "$R" --name $name > /dev/null 2>&1 & p=$!
-            sleep "$(awk -v u=$delay_us 'BEGIN{printf "%.6f", u / 1e6}')"
+            if [ "$i" -le "$ITER" ]; then
+                delay_us=$(( (RANDOM * 32768 + RANDOM) % ((full_ms + 5) * 1000) ))
+                when="kill after $delay_us us"
+                "$STAGE" -q "$WORK/$iso" --tftp-root "$R" --name $name > /dev/null 2>&1 & p=$!
+                sleep "$(awk -v u=$delay_us 'BEGIN{printf "%.6f", u / 1e6}')"
+            else
+                hook=${hooks[i - ITER - 1]}
+                when="kill just before the rename of .../$hook"
+                STAGE_PXE_TEST_STOP_BEFORE_RENAME=$hook "$STAGE" -q "$WORK/$iso" --tftp-root "$R" --name $name \
+                    > /dev/null 2> "$WORK/hook.err" & p=$!
+                for _ in $(seq 100); do grep -q "test hook" "$WORK/hook.err" && break; sleep 0.05; done
+                grep -q "test hook" "$WORK/hook.err" || { cat "$WORK/hook.err"; fail "$sname: the run never reached the rename of $hook"; }
+            fi
             kill -KILL $p 2>/dev/null || true
             wait $p 2>/dev/null || true
             cfg=$R/pxelinux.cfg/default
@@ -104,7 +120,7 @@ sigkill)
                 new=$((new + 1))
             else
                 mixed=$((mixed + 1))
-                echo "FAIL: $sname iteration $i (kill after $delay_us us): neither the old entry nor the new one:"
+                echo "FAIL: $sname iteration $i ($when): neither the old entry nor the new one:"
                 sed 's/^/  old? /' "$WORK/check-old" 2>/dev/null || true
                 [ -f "$WORK/check-new" ] && sed 's/^/  new? /' "$WORK/check-new" || true
                 diff "$BASE/pxelinux.cfg/default" "$cfg" | head -5 || true
@@ -120,7 +136,7 @@ sigkill)
             stale=$(find "$R" -name '*.stage-pxe-tmp.*')
             [ -z "$stale" ] || fail "$sname iteration $i: the re-run left the killed run's temporary files: $stale"
         done
-        echo "sigkill $sname: $ITER kills: old entry $old, new entry $new, mixed/unloadable $mixed;" \
+        echo "sigkill $sname: $ITER random kills + ${#hooks[@]} at the renames: old entry $old, new entry $new, mixed/unloadable $mixed;" \
              "temporary files left by killed runs: $leftovers (all swept by the next run); every re-run succeeded"
         [ $mixed = 0 ] || bad=1
     done
