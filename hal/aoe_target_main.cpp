@@ -8,6 +8,7 @@
 #include <rte_lcore.h>
 #include <rte_ring.h>
 #include <rte_version.h>
+#include <systemd/sd-daemon.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,7 +20,9 @@
 
 #include "aoeboot_version.hpp"
 #include "hal/dpdk/datapath.hpp"
+#include "hal/config_file.hpp"
 #include "hal/dpdk/eal.hpp"
+#include "hal/dpdk/exports.hpp"
 #include "hal/dpdk/setup.hpp"
 #include "hal/dpdk/stats.hpp"
 #include "hal/options.hpp"
@@ -31,12 +34,34 @@ namespace {
 
 Runtime* g_rt = nullptr;
 volatile std::sig_atomic_t g_usr1 = 0;
+volatile std::sig_atomic_t g_hup = 0;
 
 void on_stop(int) {
     if (g_rt) g_rt->force_quit.store(true);
 }
 void on_usr1(int) {
     g_usr1 = 1;
+}
+void on_hup(int) {
+    g_hup = 1;
+}
+
+// SIGHUP from the first instruction on: its default action would kill a target that is
+// still starting when `systemctl reload` comes early.
+void install_hup() {
+    struct sigaction sa {};
+    sa.sa_handler = on_hup;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, nullptr);
+}
+
+// systemd (Type=notify): a status line saying what is served. No-op without NOTIFY_SOCKET.
+void notify_status(const Runtime& rt, const char* state) {
+    std::lock_guard<std::mutex> lock(rt.exports_mu);
+    std::string st = std::string(state) + "STATUS=serving " + std::to_string(rt.exports.size()) +
+                     " export(s) on " + std::to_string(rt.ports.size()) + " port(s):";
+    for (auto& ex : rt.exports) st += " " + export_label(ex.spec);
+    sd_notify(0, st.c_str());
 }
 
 void install_signals() {
@@ -70,6 +95,18 @@ void control_loop(Runtime& rt) {
             }
             busy |= n != 0;
         }
+        if (g_hup) {
+            g_hup = 0;
+            if (rt.cmdline.config_path.empty() && rt.cmdline.export_dir.empty()) {
+                std::fprintf(stderr, "aoe-target: SIGHUP: nothing to reload (no --config or "
+                                     "--export-dir)\n");
+            } else {
+                // RELOADING=1 ... READY=1: systemctl reload waits for the new list to be live.
+                sd_notify(0, "RELOADING=1");
+                reload_exports(rt);
+                notify_status(rt, "READY=1\n");
+            }
+        }
         if (g_usr1) {
             g_usr1 = 0;
             std::fprintf(stderr, "aoe-target: %s\n", summary_line(rt).c_str());
@@ -101,6 +138,7 @@ void remove_runtime_dir(const std::string& dir) {
 } // namespace
 
 int main(int argc, char** argv) {
+    install_hup();
     ParseResult pr = parse_options(argc, argv);
     if (!pr.options) {
         std::fprintf(stderr, "aoe-target: %s\nTry 'aoe-target --help'.\n", pr.error.c_str());
@@ -108,6 +146,20 @@ int main(int argc, char** argv) {
     }
     Runtime rt;
     rt.opt = *pr.options;
+    rt.cmdline = *pr.options;
+    if (!rt.opt.help && !rt.opt.version && !rt.opt.stats &&
+        (!rt.opt.config_path.empty() || !rt.opt.export_dir.empty())) {
+        std::string cerr = load_configuration(rt.cmdline, rt.opt);
+        if (!cerr.empty()) {
+            std::fprintf(stderr, "aoe-target: %s\n", cerr.c_str());
+            return 1;
+        }
+        if (rt.opt.exports.empty())
+            std::fprintf(stderr,
+                         "aoe-target: no exports yet: add SHELF.SLOT=FILE lines to %s/*.conf "
+                         "and send SIGHUP (systemctl reload aoe-target)\n",
+                         rt.opt.export_dir.c_str());
+    }
     if (rt.opt.help) {
         std::fputs(usage_text("aoe-target").c_str(), stdout);
         return 0;
@@ -165,8 +217,7 @@ int main(int argc, char** argv) {
     }
     register_telemetry(rt);
     for (auto& ex : rt.exports) {
-        std::string label =
-            "e" + std::to_string(ex.exp->shelf) + "." + std::to_string(ex.exp->slot);
+        std::string label = export_label(ex.spec);
         std::fprintf(stderr, "aoe-target: serving %s: %s, %llu sectors, %s, serial %s\n",
                      label.c_str(), ex.image->path().c_str(),
                      static_cast<unsigned long long>(ex.exp->sectors),
@@ -179,8 +230,11 @@ int main(int argc, char** argv) {
         rte_eal_remote_launch(launch_worker, rt.lcores[q], rt.lcores[q]->lcore_id);
     std::fprintf(stderr, "aoe-target: ready (%u queue%s, %zu port%s, %zu export%s)\n", rt.nq,
                  rt.nq > 1 ? "s" : "", rt.ports.size(), rt.ports.size() > 1 ? "s" : "",
-                 rt.exports.size(), rt.exports.size() > 1 ? "s" : "");
+                 rt.exports.size(), rt.exports.size() != 1 ? "s" : "");
+    // Every export is mapped and published and every port started: tell systemd.
+    notify_status(rt, "READY=1\n");
     lcore_main(rt.lcores[0]);
+    sd_notify(0, "STOPPING=1");
     rte_eal_mp_wait_lcore();
     rt.force_quit.store(true);
     control.join();

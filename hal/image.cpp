@@ -104,11 +104,22 @@ bool Image::open(const std::string& path, bool writable, std::string& error, std
     std::int64_t mt =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
     h = fnv1a(h, &mt, sizeof mt);
+    dev_ = st.st_dev;
+    ino_ = st.st_ino;
+    mtime_ns_ = mt;
     h = fnv1a(h, &st.st_ino, sizeof st.st_ino);
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
     identity_ = buf;
     return true;
+}
+
+bool Image::changed_on_disk() const {
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) != 0) return true;
+    std::int64_t mt =
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    return st.st_dev != dev_ || st.st_ino != ino_ || mt != mtime_ns_;
 }
 
 bool Image::sync() {

@@ -35,6 +35,9 @@ class Image {
     // IDENTIFY serial: 16 hex digits of FNV-1a over ISO volume id + size + mtime + inode.
     const std::string& identity() const { return identity_; }
 
+    // The file at path() is no longer the one opened (replaced, rewritten or removed).
+    bool changed_on_disk() const;
+
     // Flush writes of a writable image to the file (control thread only; may block).
     bool sync();
 
@@ -52,6 +55,8 @@ class Image {
     std::size_t map_bytes_ = 0;
     bool writable_ = false;
     std::string identity_;
+    std::uint64_t dev_ = 0, ino_ = 0;
+    std::int64_t mtime_ns_ = 0;
     std::thread prefetch_;
     std::atomic<bool> prefetch_stop_{false};
     std::atomic<bool> prefetch_done_{false};

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 
 namespace aoehal {
 namespace {
@@ -121,11 +122,236 @@ std::string usage_text(const char* prog) {
            "  --max-exports N          capacity of the export table (default 16)\n"
            "  --copy                   always copy sector data (no zero-copy transmit)\n"
            "  --idle-sleep-us N        longest idle back-off sleep, 0..1000 (default 500)\n"
+           "  --config FILE            read options from FILE ('key = value' lines, the long\n"
+           "                           option names; the command line overrides the file)\n"
+           "  --export-dir DIR         export every SHELF.SLOT=FILE[,rw] line of DIR/*.conf\n"
+           "                           (what stage-pxe --export-dir writes)\n"
            "  --stats[=PID] [--json]   print the counters of a running aoe-target (telemetry)\n"
            "  --help, --version\n"
            "\n"
-           "SIGUSR1 prints a one-line summary; telemetry: /aoe/stats, /aoe/exports.\n"
+           "SIGHUP re-reads --config and --export-dir: new exports are published, removed ones\n"
+           "retired, unchanged ones keep serving. SIGUSR1 prints a one-line summary;\n"
+           "telemetry: /aoe/stats, /aoe/exports. Under systemd it reports readiness (Type=notify).\n"
            "Exit status: 0 ok, 1 failure, 2 usage error.\n";
+}
+
+namespace {
+
+// Long options: name, takes an argument, settable in the configuration file.
+struct OptionDef {
+    const char* name;
+    int has_arg;
+    bool in_file;
+};
+constexpr OptionDef kOptions[] = {
+    {"export", required_argument, true},
+    {"iface", required_argument, true},
+    {"mtu", required_argument, true},
+    {"queues", required_argument, true},
+    {"mac-allow", required_argument, true},
+    {"vlan", required_argument, true},
+    {"advertise-interval", required_argument, true},
+    {"remote-admin", no_argument, true},
+    {"buffer-count", required_argument, true},
+    {"max-exports", required_argument, true},
+    {"copy", no_argument, true},
+    {"idle-sleep-us", required_argument, true},
+    {"export-dir", required_argument, true},
+    {"eal", required_argument, true}, // in the file: EAL arguments separated by spaces
+    {"config", required_argument, false},
+    {"stats", optional_argument, false},
+    {"json", no_argument, false},
+    {"help", no_argument, false},
+    {"version", no_argument, false},
+};
+
+bool parse_flag(const std::string& v, bool& out) {
+    if (v == "yes" || v == "true" || v == "on" || v == "1") {
+        out = true;
+        return true;
+    }
+    if (v == "no" || v == "false" || v == "off" || v == "0") {
+        out = false;
+        return true;
+    }
+    return false;
+}
+
+std::vector<std::string> split_spaces(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+        std::size_t j = i;
+        while (j < s.size() && s[j] != ' ' && s[j] != '\t') ++j;
+        if (j > i) out.push_back(s.substr(i, j - i));
+        i = j;
+    }
+    return out;
+}
+
+} // namespace
+
+bool file_option(const std::string& name) {
+    for (const auto& d : kOptions)
+        if (name == d.name) return d.in_file;
+    return false;
+}
+
+std::optional<ExportSpec> parse_export(const std::string& arg, std::string& why) {
+    auto eq = arg.find('=');
+    if (eq == std::string::npos) {
+        why = "wants SHELF.SLOT=FILE[,rw], got '" + arg + "'";
+        return std::nullopt;
+    }
+    auto addr = parse_address(arg.substr(0, eq), why);
+    if (!addr) return std::nullopt;
+    ExportSpec e;
+    e.shelf = addr->first;
+    e.slot = addr->second;
+    e.path = arg.substr(eq + 1);
+    if (e.path.size() >= 3 && e.path.compare(e.path.size() - 3, 3, ",rw") == 0) {
+        e.writable = true;
+        e.path.resize(e.path.size() - 3);
+    } else if (e.path.size() >= 3 && e.path.compare(e.path.size() - 3, 3, ",ro") == 0) {
+        e.path.resize(e.path.size() - 3);
+    }
+    if (e.path.empty()) {
+        why = "'" + arg + "': no file";
+        return std::nullopt;
+    }
+    return e;
+}
+
+std::string apply_option(Options& o, const std::string& name, const std::string& arg,
+                         bool from_file) {
+    unsigned long v = 0;
+    auto flag = [&](bool& field) -> std::string {
+        if (!from_file) {
+            field = true;
+            return "";
+        }
+        if (!parse_flag(arg, field))
+            return name + " must be yes or no (also true/false, on/off, 1/0), got '" + arg + "'";
+        return "";
+    };
+    if (name == "export") {
+        std::string why;
+        auto e = parse_export(arg, why);
+        if (!e) return "--export: " + why;
+        if (from_file && e->path[0] != '/')
+            return "export " + arg + ": the image path must be absolute";
+        o.exports.push_back(*e);
+    } else if (name == "iface") {
+        if (arg.empty()) return "--iface needs an interface name";
+        o.ifaces.push_back(arg);
+    } else if (name == "mtu") {
+        if (!parse_ulong(arg, 65535, v) || v < 576) return "--mtu must be 576..65535";
+        o.mtu = static_cast<std::uint32_t>(v);
+    } else if (name == "queues") {
+        if (!parse_ulong(arg, 64, v) || v < 1) return "--queues must be 1..64";
+        o.queues = static_cast<std::uint16_t>(v);
+    } else if (name == "mac-allow") {
+        std::size_t pos = 0;
+        while (pos <= arg.size()) {
+            auto comma = arg.find(',', pos);
+            std::string one =
+                arg.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            auto m = parse_mac(one);
+            if (!m) return "--mac-allow: '" + one + "' is not a MAC address";
+            if (m->is_group()) return "--mac-allow: " + one + " is a group address";
+            o.mac_allow.push_back(*m);
+            if (comma == std::string::npos) break;
+            pos = comma + 1;
+        }
+    } else if (name == "vlan") {
+        if (!parse_ulong(arg, 4094, v) || v < 1) return "--vlan must be 1..4094";
+        o.vlan = static_cast<std::uint16_t>(v);
+    } else if (name == "advertise-interval") {
+        char* end = nullptr;
+        double d = std::strtod(arg.c_str(), &end);
+        if (arg.empty() || *end != '\0' || !(d >= 0) || d > 3600)
+            return "--advertise-interval must be 0..3600 seconds";
+        o.advertise_interval = d;
+    } else if (name == "remote-admin") {
+        return flag(o.remote_admin);
+    } else if (name == "buffer-count") {
+        if (!parse_ulong(arg, 65535, v) || v < 2) return "--buffer-count must be 2..65535";
+        o.buffer_count = static_cast<std::uint16_t>(v);
+    } else if (name == "max-exports") {
+        if (!parse_ulong(arg, 255, v) || v < 1) return "--max-exports must be 1..255";
+        o.max_exports = static_cast<std::uint16_t>(v);
+    } else if (name == "copy") {
+        return flag(o.force_copy);
+    } else if (name == "idle-sleep-us") {
+        if (!parse_ulong(arg, 1000, v)) return "--idle-sleep-us must be 0..1000";
+        o.idle_sleep_us = static_cast<std::uint32_t>(v);
+    } else if (name == "export-dir") {
+        if (arg.empty()) return "--export-dir needs a directory";
+        if (from_file && arg[0] != '/') return "export-dir must be an absolute path";
+        o.export_dir = arg;
+    } else if (name == "eal") { // the file's form; the command line's --eal is split earlier
+        o.eal_args = split_spaces(arg);
+        if (o.eal_args.empty()) return "eal needs EAL arguments";
+        o.user_eal = true;
+    } else if (name == "config") {
+        if (arg.empty()) return "--config needs a file";
+        o.config_path = arg;
+    } else if (name == "stats") {
+        o.stats = true;
+        o.stats_target = arg;
+    } else if (name == "json") {
+        o.json = true;
+    } else if (name == "help") {
+        o.help = true;
+    } else if (name == "version") {
+        o.version = true;
+    } else {
+        return "unknown option " + name;
+    }
+    return "";
+}
+
+std::string validate_options(Options& o, bool allow_empty) {
+    const auto& pos = o.positional;
+    if (!pos.empty()) {
+        // vbladed form: SHELF SLOT IFACE FILE
+        if (pos.size() != 4)
+            return "expected SHELF SLOT IFACE FILE, got " + std::to_string(pos.size()) +
+                   " argument(s)";
+        unsigned long shelf = 0, slot = 0;
+        std::string why;
+        if (!parse_ulong(pos[0], 0xFFFFFFFF, shelf)) return "SHELF '" + pos[0] + "' is not a number";
+        if (!valid_shelf(shelf, why)) return why;
+        if (!parse_ulong(pos[1], 0xFFFFFFFF, slot)) return "SLOT '" + pos[1] + "' is not a number";
+        if (!valid_slot(slot, why)) return why;
+        o.ifaces.insert(o.ifaces.begin(), pos[2]);
+        ExportSpec e;
+        e.shelf = static_cast<std::uint16_t>(shelf);
+        e.slot = static_cast<std::uint8_t>(slot);
+        e.path = pos[3];
+        o.exports.insert(o.exports.begin(), e);
+        if (!o.export_origins.empty()) o.export_origins.insert(o.export_origins.begin(), "");
+        o.positional.clear();
+    }
+    if (o.exports.empty() && !allow_empty)
+        return "nothing to export (give SHELF SLOT IFACE FILE or --export)";
+    if (o.exports.size() > o.max_exports)
+        return "more exports than --max-exports (" + std::to_string(o.max_exports) + ")";
+    auto where = [&](std::size_t i) {
+        return i < o.export_origins.size() && !o.export_origins[i].empty()
+                   ? o.export_origins[i]
+                   : std::string("the command line");
+    };
+    for (std::size_t i = 0; i < o.exports.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (o.exports[i].shelf == o.exports[j].shelf && o.exports[i].slot == o.exports[j].slot)
+                return "shelf.slot " + std::to_string(o.exports[i].shelf) + "." +
+                       std::to_string(o.exports[i].slot) + " exported twice (" +
+                       where(j) + " and " + where(i) + ")";
+    if (o.ifaces.empty() && !o.user_eal)
+        return "no interface (give IFACE, --iface, or EAL args with a --vdev/PCI port)";
+    return "";
 }
 
 ParseResult parse_options(int argc, const char* const* argv) {
@@ -153,43 +379,12 @@ ParseResult parse_options(int argc, const char* const* argv) {
         }
     }
 
-    enum {
-        kExport = 256,
-        kIface,
-        kMtu,
-        kQueues,
-        kMacAllow,
-        kVlan,
-        kAdvert,
-        kRemoteAdmin,
-        kBufCount,
-        kMaxExports,
-        kCopy,
-        kIdle,
-        kStats,
-        kJson,
-        kHelp,
-        kVersion
-    };
-    static const option longopts[] = {
-        {"export", required_argument, nullptr, kExport},
-        {"iface", required_argument, nullptr, kIface},
-        {"mtu", required_argument, nullptr, kMtu},
-        {"queues", required_argument, nullptr, kQueues},
-        {"mac-allow", required_argument, nullptr, kMacAllow},
-        {"vlan", required_argument, nullptr, kVlan},
-        {"advertise-interval", required_argument, nullptr, kAdvert},
-        {"remote-admin", no_argument, nullptr, kRemoteAdmin},
-        {"buffer-count", required_argument, nullptr, kBufCount},
-        {"max-exports", required_argument, nullptr, kMaxExports},
-        {"copy", no_argument, nullptr, kCopy},
-        {"idle-sleep-us", required_argument, nullptr, kIdle},
-        {"stats", optional_argument, nullptr, kStats},
-        {"json", no_argument, nullptr, kJson},
-        {"help", no_argument, nullptr, kHelp},
-        {"version", no_argument, nullptr, kVersion},
-        {nullptr, 0, nullptr, 0},
-    };
+    std::vector<option> longopts;
+    for (std::size_t i = 0; i < std::size(kOptions); ++i)
+        if (std::strcmp(kOptions[i].name, "eal") != 0)
+            longopts.push_back({kOptions[i].name, kOptions[i].has_arg, nullptr,
+                                256 + static_cast<int>(i)});
+    longopts.push_back({nullptr, 0, nullptr, 0});
 
     std::vector<std::string> storage;
     storage.reserve(args.size() + 1);
@@ -208,147 +403,27 @@ ParseResult parse_options(int argc, const char* const* argv) {
     optind = 0; // GNU: full re-initialisation, so parse_options can run more than once
     opterr = 0;
     int c;
-    // Leading '+': stop at the first positional argument? No: positionals may come anywhere,
-    // so let GNU getopt permute; '-' numbers like "0" are plain positionals.
-    while ((c = getopt_long(cargc, cargv.data(), ":", longopts, nullptr)) != -1) {
+    // GNU getopt permutes: positionals (the vbladed form) may come anywhere.
+    while ((c = getopt_long(cargc, cargv.data(), ":", longopts.data(), nullptr)) != -1) {
+        if (c == ':') return fail(std::string("option ") + cargv[optind - 1] + " needs an argument");
+        if (c < 256) return fail(std::string("unknown option ") + cargv[optind - 1]);
+        std::string name = kOptions[c - 256].name;
         std::string arg = optarg ? optarg : "";
-        unsigned long v = 0;
-        switch (c) {
-        case kExport: {
-            auto eq = arg.find('=');
-            if (eq == std::string::npos)
-                return fail("--export wants SHELF.SLOT=FILE[,rw], got '" + arg + "'");
-            std::string why;
-            auto addr = parse_address(arg.substr(0, eq), why);
-            if (!addr) return fail("--export: " + why);
-            ExportSpec e;
-            e.shelf = addr->first;
-            e.slot = addr->second;
-            e.path = arg.substr(eq + 1);
-            if (e.path.size() >= 3 && e.path.compare(e.path.size() - 3, 3, ",rw") == 0) {
-                e.writable = true;
-                e.path.resize(e.path.size() - 3);
-            } else if (e.path.size() >= 3 && e.path.compare(e.path.size() - 3, 3, ",ro") == 0) {
-                e.path.resize(e.path.size() - 3);
-            }
-            if (e.path.empty()) return fail("--export " + arg + ": no file");
-            o.exports.push_back(e);
-            break;
-        }
-        case kIface:
-            if (arg.empty()) return fail("--iface needs an interface name");
-            o.ifaces.push_back(arg);
-            break;
-        case kMtu:
-            if (!parse_ulong(arg, 65535, v) || v < 576) return fail("--mtu must be 576..65535");
-            o.mtu = static_cast<std::uint32_t>(v);
-            break;
-        case kQueues:
-            if (!parse_ulong(arg, 64, v) || v < 1) return fail("--queues must be 1..64");
-            o.queues = static_cast<std::uint16_t>(v);
-            break;
-        case kMacAllow: {
-            std::size_t pos = 0;
-            while (pos <= arg.size()) {
-                auto comma = arg.find(',', pos);
-                std::string one =
-                    arg.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-                auto m = parse_mac(one);
-                if (!m) return fail("--mac-allow: '" + one + "' is not a MAC address");
-                if (m->is_group()) return fail("--mac-allow: " + one + " is a group address");
-                o.mac_allow.push_back(*m);
-                if (comma == std::string::npos) break;
-                pos = comma + 1;
-            }
-            break;
-        }
-        case kVlan:
-            if (!parse_ulong(arg, 4094, v) || v < 1) return fail("--vlan must be 1..4094");
-            o.vlan = static_cast<std::uint16_t>(v);
-            break;
-        case kAdvert: {
-            char* end = nullptr;
-            double d = std::strtod(arg.c_str(), &end);
-            if (arg.empty() || *end != '\0' || !(d >= 0) || d > 3600)
-                return fail("--advertise-interval must be 0..3600 seconds");
-            o.advertise_interval = d;
-            break;
-        }
-        case kRemoteAdmin:
-            o.remote_admin = true;
-            break;
-        case kBufCount:
-            if (!parse_ulong(arg, 65535, v) || v < 2)
-                return fail("--buffer-count must be 2..65535");
-            o.buffer_count = static_cast<std::uint16_t>(v);
-            break;
-        case kMaxExports:
-            if (!parse_ulong(arg, 255, v) || v < 1) return fail("--max-exports must be 1..255");
-            o.max_exports = static_cast<std::uint16_t>(v);
-            break;
-        case kCopy:
-            o.force_copy = true;
-            break;
-        case kIdle:
-            if (!parse_ulong(arg, 1000, v)) return fail("--idle-sleep-us must be 0..1000");
-            o.idle_sleep_us = static_cast<std::uint32_t>(v);
-            break;
-        case kStats:
-            o.stats = true;
-            o.stats_target = arg;
-            break;
-        case kJson:
-            o.json = true;
-            break;
-        case kHelp:
-            o.help = true;
-            break;
-        case kVersion:
-            o.version = true;
-            break;
-        case ':':
-            return fail(std::string("option ") + cargv[optind - 1] + " needs an argument");
-        default:
-            return fail(std::string("unknown option ") + cargv[optind - 1]);
-        }
+        std::string err = apply_option(o, name, arg, false);
+        if (!err.empty()) return fail(err);
+        o.given.push_back({name, arg});
     }
+    o.positional.assign(cargv.begin() + optind, cargv.begin() + cargc);
     if (o.help || o.version || o.stats) {
         r.options = o;
         return r;
     }
-
-    std::vector<std::string> pos(cargv.begin() + optind, cargv.begin() + cargc);
-    if (!pos.empty()) {
-        // vbladed form: SHELF SLOT IFACE FILE
-        if (pos.size() != 4)
-            return fail("expected SHELF SLOT IFACE FILE, got " + std::to_string(pos.size()) +
-                        " argument(s)");
-        unsigned long shelf = 0, slot = 0;
-        std::string why;
-        if (!parse_ulong(pos[0], 0xFFFFFFFF, shelf))
-            return fail("SHELF '" + pos[0] + "' is not a number");
-        if (!valid_shelf(shelf, why)) return fail(why);
-        if (!parse_ulong(pos[1], 0xFFFFFFFF, slot))
-            return fail("SLOT '" + pos[1] + "' is not a number");
-        if (!valid_slot(slot, why)) return fail(why);
-        o.ifaces.insert(o.ifaces.begin(), pos[2]);
-        ExportSpec e;
-        e.shelf = static_cast<std::uint16_t>(shelf);
-        e.slot = static_cast<std::uint8_t>(slot);
-        e.path = pos[3];
-        o.exports.insert(o.exports.begin(), e);
+    // With a configuration file or an export directory, the whole picture is known only after
+    // load_configuration has read them; it runs validate_options then.
+    if (o.config_path.empty() && o.export_dir.empty()) {
+        std::string err = validate_options(o, false);
+        if (!err.empty()) return fail(err);
     }
-    if (o.exports.empty())
-        return fail("nothing to export (give SHELF SLOT IFACE FILE or --export)");
-    if (o.exports.size() > o.max_exports)
-        return fail("more exports than --max-exports (" + std::to_string(o.max_exports) + ")");
-    for (std::size_t i = 0; i < o.exports.size(); ++i)
-        for (std::size_t j = 0; j < i; ++j)
-            if (o.exports[i].shelf == o.exports[j].shelf && o.exports[i].slot == o.exports[j].slot)
-                return fail("shelf.slot " + std::to_string(o.exports[i].shelf) + "." +
-                            std::to_string(o.exports[i].slot) + " exported twice");
-    if (o.ifaces.empty() && !o.user_eal)
-        return fail("no interface (give IFACE, --iface, or EAL args with a --vdev/PCI port)");
     r.options = o;
     return r;
 }

@@ -19,8 +19,18 @@ struct ExportSpec {
     bool writable = false;
 };
 
+// One option as given on the command line (long name without "--", argument), kept so the
+// configuration file can be layered underneath it (config_file.hpp).
+struct OptionUse {
+    std::string name;
+    std::string arg;
+};
+
 struct Options {
     std::vector<ExportSpec> exports;
+    // "FILE:LINE" of exports[i] when it came from a configuration file ("" or missing: the
+    // command line). Kept beside `exports` so ExportSpec stays a four-field aggregate.
+    std::vector<std::string> export_origins;
     std::vector<std::string> ifaces;   // kernel interfaces: one net_af_packet vdev each
     std::vector<std::string> eal_args; // user EAL args; empty: we pick vbladed-like defaults
     bool user_eal = false;             // EAL args were given (`--` or `--eal`)
@@ -39,6 +49,10 @@ struct Options {
     bool json = false; // --stats --json
     bool help = false;
     bool version = false;
+    std::string config_path; // --config FILE (key = value lines, config_file.hpp)
+    std::string export_dir;  // --export-dir DIR (*.conf files of SHELF.SLOT=FILE[,rw] lines)
+    std::vector<OptionUse> given;        // the command line's options, in order
+    std::vector<std::string> positional; // the vbladed form's SHELF SLOT IFACE FILE
 };
 
 struct ParseResult {
@@ -46,7 +60,23 @@ struct ParseResult {
     std::string error; // usage error (exit 2) when options is empty and neither help nor version
 };
 
+// The command line. With --config or --export-dir the checks that need the whole
+// configuration (something to export, an interface) are left to load_configuration.
 ParseResult parse_options(int argc, const char* const* argv);
+// Applies one option by long name ("mtu", "export", ...) to `o`. `from_file`: flags take a
+// value (yes/no, true/false, on/off, 1/0) and paths must be absolute. Returns an error
+// message (without the option source) or "".
+std::string apply_option(Options& o, const std::string& name, const std::string& arg,
+                         bool from_file);
+// Whether `name` is an option the configuration file may set (every option except the
+// one-shot commands help, version, stats, json and config itself).
+bool file_option(const std::string& name);
+// Parses "SHELF.SLOT=FILE[,rw]" (the --export argument and an exports.d line).
+std::optional<ExportSpec> parse_export(const std::string& arg, std::string& why);
+// The checks on a complete configuration: the vbladed positionals, export count, duplicate
+// shelf.slot, an interface or EAL port. `allow_empty`: no export yet is fine (an export
+// directory that SIGHUP will fill). Returns an error message or "".
+std::string validate_options(Options& o, bool allow_empty);
 std::string usage_text(const char* prog);
 
 // Helpers shared with aoe-client and tests.

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -68,13 +69,21 @@ struct LcoreCtx;
 
 struct ExportSlot {
     std::unique_ptr<Image> image;
-    aoe::Export* exp = nullptr; // in the arena
+    ExportSpec spec;            // what the configuration asked for (reload compares it)
+    std::string origin;         // "FILE:LINE" when it came from a configuration file
+    aoe::Export* exp = nullptr; // in the arena (Runtime::export_store)
     std::uint16_t index = 0;    // in the ExportTable
+    std::uint16_t store = 0;    // in Runtime::export_store
     rte_iova_t iova_base = RTE_BAD_IOVA;
+    bool dma_mapped = false;
+    // The engines' per-export counters of `index` when this export was published: a table
+    // index is reused after a reload, and telemetry shows this export's own counts.
+    std::vector<std::pair<std::string, std::uint64_t>> counter_base;
 };
 
 struct Runtime {
     Options opt;
+    Options cmdline; // as parsed from the command line: SIGHUP re-reads the files under it
     std::vector<PortState> ports;
     std::uint16_t nq = 1;           // queues (= lcores)
     bool software_dispatch = false; // nq > 1 and some port lacks flow steering
@@ -89,6 +98,12 @@ struct Runtime {
     aoe::Target target{};
     std::vector<aoe::Mac> allow;     // backing store of target.options.allow
     std::vector<ExportSlot> exports; // by ExportTable index
+    // Export storage for the table's capacity (arena); a reload reuses freed entries.
+    aoe::Export* export_store = nullptr;
+    std::vector<bool> export_store_used;
+    // Guards `exports` between the control thread (reload) and telemetry readers; never
+    // taken by an lcore.
+    mutable std::mutex exports_mu;
     std::array<rte_iova_t, aoe::ExportTable::kMaxCapacity> iova_base{};
     std::array<std::uint8_t*, aoe::ExportTable::kMaxCapacity> image_base{};
     std::array<Image*, aoe::ExportTable::kMaxCapacity> image_by_index{};

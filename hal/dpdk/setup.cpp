@@ -17,6 +17,7 @@
 #include <new>
 
 #include "aoeboot_version.hpp"
+#include "hal/dpdk/exports.hpp"
 #include "hal/dpdk/flow_steer.hpp"
 
 namespace aoehal {
@@ -44,12 +45,20 @@ PoolPlan plan_pools(const Options& o, std::uint16_t nports, bool jumbo) {
 }
 
 bool open_images(Runtime& rt, std::string& error) {
-    for (auto& spec : rt.opt.exports) {
+    for (std::size_t i = 0; i < rt.opt.exports.size(); ++i) {
+        const ExportSpec& spec = rt.opt.exports[i];
+        const std::string origin =
+            i < rt.opt.export_origins.size() ? rt.opt.export_origins[i] : std::string();
         ExportSlot s;
         s.image = std::make_unique<Image>();
         std::string note;
-        if (!s.image->open(spec.path, spec.writable, error, note)) return false;
+        if (!s.image->open(spec.path, spec.writable, error, note)) {
+            if (!origin.empty()) error = origin + ": " + error;
+            return false;
+        }
         if (!note.empty()) std::fprintf(stderr, "aoe-target: warning: %s\n", note.c_str());
+        s.spec = spec;
+        s.origin = origin;
         rt.exports.push_back(std::move(s));
     }
     return true;
@@ -216,11 +225,6 @@ void stop_ports(Runtime& rt) {
 
 namespace {
 
-void fill_field(char* dst, std::size_t n, const std::string& s) {
-    std::memset(dst, ' ', n);
-    std::memcpy(dst, s.data(), std::min(n, s.size()));
-}
-
 void tx_error_cb(rte_mbuf** pkts, std::uint16_t unsent, void* userdata) {
     static_cast<aoe::Counter*>(userdata)->add(unsent);
     for (std::uint16_t i = 0; i < unsent; ++i) rte_pktmbuf_free(pkts[i]);
@@ -268,54 +272,19 @@ bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& e
     rt.target.exports = rt.table;
     rt.target.options = to;
 
-    // Exports: fill, register read-only images as external memory, publish.
+    // Exports: storage for the table's capacity (a reload reuses it), then publish each.
     if (!slots || !rt.table) {
         error = "engine arena too small";
         return false;
     }
-    for (std::size_t i = 0; i < rt.exports.size(); ++i) {
-        auto& s = rt.exports[i];
-        const auto& spec = rt.opt.exports[i];
-        auto* e = arena.make<aoe::Export>();
-        e->shelf = spec.shelf;
-        e->slot = spec.slot;
-        e->writable = spec.writable;
-        e->image = s.image->data();
-        e->sectors = s.image->sectors();
-        fill_field(e->serial, sizeof e->serial, s.image->identity());
-        fill_field(e->firmware, sizeof e->firmware, std::string("V") + AOEBOOT_VERSION);
-        fill_field(e->model, sizeof e->model, "aoeboot aoe-target");
-        s.exp = e;
-        if (!spec.writable) {
-            int rc =
-                rte_extmem_register(s.image->data(), s.image->map_bytes(), nullptr, 0, kImageAlign);
-            if (rc != 0 && rte_errno != EEXIST) {
-                error =
-                    spec.path + ": cannot register the image with DPDK: " + rte_strerror(rte_errno);
-                return false;
-            }
-            // Vdevs copy by virtual address; real NICs need the IOVA: VA mode, plus a DMA map.
-            if (rte_eal_iova_mode() == RTE_IOVA_VA) {
-                s.iova_base = reinterpret_cast<rte_iova_t>(s.image->data());
-                for (auto& ps : rt.ports) {
-                    rte_eth_dev_info info{};
-                    if (rte_eth_dev_info_get(ps.port_id, &info) == 0 && info.device)
-                        rte_dev_dma_map(info.device, s.image->data(), s.iova_base,
-                                        s.image->map_bytes());
-                }
-            }
-        }
-        std::uint16_t idx = 0;
-        if (!rt.table->publish(e, &idx)) {
-            error = "cannot publish export " + std::to_string(spec.shelf) + "." +
-                    std::to_string(spec.slot);
-            return false;
-        }
-        s.index = idx;
-        rt.iova_base[idx] = s.iova_base;
-        rt.image_base[idx] = s.image->data();
-        rt.image_by_index[idx] = s.image.get();
+    rt.export_store = arena.make_array<aoe::Export>(cap);
+    if (!rt.export_store) {
+        error = "engine arena too small";
+        return false;
     }
+    rt.export_store_used.assign(cap, false);
+    for (auto& s : rt.exports)
+        if (!publish_export(rt, s, error)) return false;
     // Keep the slots ordered by table index for telemetry.
     std::sort(rt.exports.begin(), rt.exports.end(),
               [](const ExportSlot& a, const ExportSlot& b) { return a.index < b.index; });

@@ -164,6 +164,14 @@ int tel_clients(const char*, const char*, rte_tel_data* d) {
 
 } // namespace
 
+NamedValues export_counter_values(const Runtime& rt, std::uint16_t index) {
+    NamedValues v;
+    for (auto* l : rt.lcores)
+        for (std::size_t p = 0; p < rt.ports.size(); ++p)
+            export_values(v, l->engine[p]->export_counters(index));
+    return v;
+}
+
 StatsSnapshot collect_stats(const Runtime& rt) {
     StatsSnapshot s;
     for (auto* l : rt.lcores) {
@@ -188,15 +196,20 @@ StatsSnapshot collect_stats(const Runtime& rt) {
     add(s.total, "ierrors", ierrors);
     add(s.total, "queues", rt.nq);
     add(s.total, "ports", rt.ports.size());
+    std::lock_guard<std::mutex> lock(rt.exports_mu); // a reload may be changing the list
     for (auto& ex : rt.exports) {
         NamedValues v;
         add(v, "shelf", ex.exp->shelf);
         add(v, "slot", ex.exp->slot);
         add(v, "sectors", ex.exp->sectors);
         add(v, "writable", ex.exp->writable);
-        for (auto* l : rt.lcores)
-            for (std::size_t p = 0; p < rt.ports.size(); ++p)
-                export_values(v, l->engine[p]->export_counters(ex.index));
+        // This export's own counts: its table index may have served a retired export before.
+        for (auto& [k, x] : export_counter_values(rt, ex.index)) {
+            std::uint64_t base = 0;
+            for (auto& [bk, bx] : ex.counter_base)
+                if (bk == k) base = bx;
+            add(v, k, x - base);
+        }
         s.per_export.push_back(std::move(v));
         s.export_names.push_back("e" + std::to_string(ex.exp->shelf) + "." +
                                  std::to_string(ex.exp->slot));

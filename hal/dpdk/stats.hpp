@@ -21,6 +21,8 @@ struct StatsSnapshot {
 };
 
 StatsSnapshot collect_stats(const Runtime& rt);
+// One table index's export counters summed over every engine (reload's baseline).
+NamedValues export_counter_values(const Runtime& rt, std::uint16_t index);
 void register_telemetry(Runtime& rt);
 std::string summary_line(const Runtime& rt);
 void print_stats(const Runtime& rt, FILE* out);
