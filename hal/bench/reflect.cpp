@@ -1,7 +1,5 @@
 #include "hal/bench/reflect.hpp"
 
-#include <time.h>
-
 #include <rte_mbuf.h>
 
 #include <cstring>
@@ -71,20 +69,12 @@ void run_reflect(BenchPort& port, const BenchOptions& o, const std::atomic<bool>
     const std::uint16_t shelf = o.have_target ? o.shelf : 0;
     const std::uint8_t slot = o.have_target ? o.slot : 1;
     const std::uint8_t scnt = sectors_for_mtu(port.mtu);
-    unsigned idle = 0;
+    // A pure busy poll, like testpmd: the reference must not add wake-up latency.
     while (!stop.load(std::memory_order_relaxed)) {
         rte_mbuf* pkts[kBurst];
         rte_mbuf* out[kBurst];
         std::uint16_t n = rte_eth_rx_burst(port.port_id, 0, pkts, kBurst);
-        if (!n) {
-            // Back off a little when idle so an idle reflector does not steal the other core.
-            if (++idle > 4096) {
-                timespec ts{0, 20000};
-                nanosleep(&ts, nullptr);
-            }
-            continue;
-        }
-        idle = 0;
+        if (!n) continue;
         st.rx += n;
         std::uint16_t k = 0;
         for (std::uint16_t i = 0; i < n; ++i) {
