@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# The service story end to end, as systemd would run it (systemd is not PID 1 here):
+# configure one export in the configuration files, start aoe-target with a NOTIFY_SOCKET
+# listener (Type=notify readiness), read the export from a client, then add a second export
+# and send SIGHUP while a client keeps reading the first one; a bad configuration and a
+# removal follow. The reader must see no error at any time.
+#
+# Usage: service_test.sh CLIENT build TARGET   aoe-target from the build tree
+#        service_test.sh CLIENT chroot ROOT    the package installed in ROOT: the unit's
+#                                              ExecStart, Environment, capability bounding set and
+#                                              NoNewPrivileges, a read-only root with private
+#                                              /tmp and /home, and RuntimeDirectory (/run/dpdk)
+# Needs root (network namespaces). Unique names per run; everything is removed on exit.
+set -euo pipefail
+CLIENT=$1 MODE=$2 ARG=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
+[ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root (network namespaces)"; exit 1; }
+
+id=$$
+NT=aoeST$id NC=aoeSC$id VT=sT$id VC=sC$id VT2=sT2$id VC2=sC2$id
+WORK=$(mktemp -d /tmp/aoe-svc.XXXXXX)
+pids=()
+tpid=
+cleanup() {
+    local rc=$?
+    [ -f "$WORK/stop" ] || touch "$WORK/stop"
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    [ -n "$tpid" ] && kill -TERM "$tpid" 2>/dev/null || true
+    sleep 0.3
+    for ns in $NT $NC; do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    [ -n "${RUNDIR_HOST:-}" ] && rm -rf "$RUNDIR_HOST"
+    rm -rf "$WORK"
+    exit $rc
+}
+trap cleanup EXIT INT TERM
+fail() {
+    echo "FAIL: $*"
+    [ -f "$WORK/target.log" ] && { echo "--- target log"; tail -40 "$WORK/target.log"; }
+    [ -f "$WORK/notify.log" ] && { echo "--- notify log"; cat "$WORK/notify.log"; }
+    exit 1
+}
+log() { echo "[$(date +%T.%3N)] $*"; }
+
+# Where the configuration and images live: a private tree, or inside the chroot.
+case $MODE in
+  build) ROOT=$WORK/root; TARGET=$ARG; mkdir -p "$ROOT" ;;
+  chroot) ROOT=$ARG ;;
+  *) fail "unknown mode $MODE" ;;
+esac
+ETC=/etc/aoeboot SRV=/srv/aoeboot-test-$id
+mkdir -p "$ROOT$ETC/exports.d" "$ROOT$SRV"
+RUNDIR_HOST=$ROOT/run/aoeboot-test-$id
+mkdir -p "$RUNDIR_HOST"
+SOCK_IN=/run/aoeboot-test-$id/notify.sock # as the target sees it
+if [ "$MODE" = build ]; then SOCK_IN=$RUNDIR_HOST/notify.sock; fi
+
+# Images: random bytes with an odd sector count.
+head -c $((48 * 1048576 + 512 * 7)) /dev/urandom >"$ROOT$SRV/a.img"
+head -c $((8 * 1048576 + 512 * 3)) /dev/urandom >"$ROOT$SRV/b.img"
+
+# Network: two veth pairs (the reader on one, the other clients on the second, so their
+# AoE tags never meet in one socket).
+ip netns add $NT
+ip netns add $NC
+for pair in "$VT $VC" "$VT2 $VC2"; do
+    set -- $pair
+    ip link add "$1" type veth peer name "$2"
+    ip link set "$1" netns $NT
+    ip link set "$2" netns $NC
+    ip -n $NT link set "$1" up
+    ip -n $NC link set "$2" up
+done
+
+# Configuration: the interfaces in the main file, one export in the export directory.
+CONF=$ROOT$ETC/aoe-target.conf
+if [ "$MODE" = build ]; then
+    printf 'export-dir = %s\n' "$ROOT$ETC/exports.d" >"$CONF"
+    IMG_IN=$ROOT$SRV # the target sees host paths
+else
+    grep -q "^export-dir = $ETC/exports.d" "$CONF" || fail "installed $CONF has no export-dir line"
+    IMG_IN=$SRV
+fi
+printf 'iface = %s\niface = %s\n' $VT $VT2 >>"$CONF"
+printf '# one export, like stage-pxe --export-dir writes\n0.1=%s/a.img\n' "$IMG_IN" \
+    >"$ROOT$ETC/exports.d/a.conf"
+log "configuration:"; sed 's/^/    /' "$CONF"; sed 's/^/    a.conf: /' "$ROOT$ETC/exports.d/a.conf"
+
+python3 "$HERE/notify_listen.py" "$RUNDIR_HOST/notify.sock" "$WORK/notify.log" &
+pids+=($!)
+for _ in $(seq 50); do grep -q LISTENING "$WORK/notify.log" 2>/dev/null && break; sleep 0.1; done
+
+start_target() {
+    if [ "$MODE" = build ]; then
+        ip netns exec $NT env NOTIFY_SOCKET="$SOCK_IN" "$TARGET" --config "$CONF" \
+            >"$WORK/target.log" 2>&1 &
+        tpid=$!
+        return
+    fi
+    local unit=$ROOT/lib/systemd/system/aoe-target.service
+    [ -f "$unit" ] || fail "unit not installed: $unit"
+    local exec caps env
+    exec=$(sed -n 's/^ExecStart=//p' "$unit")
+    caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit")
+    env=$(sed -n 's/^Environment=//p' "$unit")
+    grep -q '^NoNewPrivileges=yes' "$unit" || fail "unit lacks NoNewPrivileges=yes"
+    grep -q '^ProtectSystem=strict' "$unit" || fail "unit lacks ProtectSystem=strict"
+    local capset
+    capset=$(echo "$caps" | tr 'A-Z' 'a-z' | sed 's/cap_//g; s/ \+/,+/g; s/^/-all,+/')
+    log "ExecStart: $exec"
+    log "capabilities: $capset (bounding, inheritable, ambient), no new privileges"
+    mkdir -p "$ROOT/run/dpdk"
+    # As systemd would: a mount namespace with the root read-only (ProtectSystem=strict),
+    # private /tmp (PrivateTmp), empty /home (ProtectHome), writable /run/dpdk
+    # (RuntimeDirectory), the API file systems, then the bounded capabilities.
+    ip netns exec $NT unshare -m --propagation private sh -c '
+        set -e
+        R=$1; shift
+        mount --bind "$R" "$R"; mount -o remount,bind,ro "$R"
+        mount -t proc proc "$R/proc"; mount -t sysfs sysfs "$R/sys"; mount --rbind /dev "$R/dev"
+        mount -t tmpfs tmpfs "$R/tmp"; mount -t tmpfs tmpfs "$R/home"
+        mount -t tmpfs -o mode=0755 tmpfs "$R/run/dpdk"
+        exec chroot "$R" "$@"' sh "$ROOT" \
+        /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin NOTIFY_SOCKET="$SOCK_IN" $env \
+        /usr/bin/setpriv --bounding-set "$capset" --inh-caps "$capset" --ambient-caps "$capset" \
+        --no-new-privs $exec >"$WORK/target.log" 2>&1 &
+    tpid=$!
+}
+# Waits until the notify log has N lines matching $1.
+wait_notify() {
+    for _ in $(seq 300); do
+        [ "$(grep -c -- "$1" "$WORK/notify.log" || true)" -ge "$2" ] && return 0
+        kill -0 "$tpid" 2>/dev/null || fail "aoe-target exited"
+        sleep 0.1
+    done
+    fail "no '$1' (#$2) from aoe-target on NOTIFY_SOCKET"
+}
+C() { ip netns exec $NC "$CLIENT" --iface "$@"; }
+
+t0=$(date +%s.%N)
+start_target
+wait_notify "READY=1" 1
+t1=$(date +%s.%N)
+log "READY=1 after $(echo "$t1 - $t0" | awk '{printf "%.2f", $1 - $3}') s: $(grep READY=1 "$WORK/notify.log" | head -1 | cut -d' ' -f2-)"
+grep "READY=1" "$WORK/notify.log" | head -1 | grep -q "e0.1" || fail "READY status does not name e0.1"
+grep -q "serving e0.1" "$WORK/target.log" || fail "target log has no 'serving e0.1'"
+
+C $VC2 discover | tee "$WORK/discover1"
+grep -q "^e0.1 " "$WORK/discover1" || fail "e0.1 not discovered"
+C $VC2 --target 0.1 read-all --compare "$ROOT$SRV/a.img" | tee "$WORK/read1"
+grep -q "compare: identical" "$WORK/read1" || fail "first read of e0.1"
+
+# The reader: whole-image reads of e0.1 with compare, back to back, until told to stop.
+(
+    n=0 bad=0
+    while [ ! -f "$WORK/stop" ]; do
+        if C $VC --target 0.1 read-all --compare "$ROOT$SRV/a.img" >"$WORK/reader.$n" 2>&1 &&
+            grep -q "compare: identical" "$WORK/reader.$n"; then
+            echo "$(date +%s.%N) ok $n" >>"$WORK/reader.log"
+        else
+            echo "$(date +%s.%N) ERROR $n" >>"$WORK/reader.log"
+            cat "$WORK/reader.$n" >>"$WORK/reader.errors"
+            bad=$((bad + 1))
+        fi
+        n=$((n + 1))
+    done
+) &
+reader=$!
+pids+=($reader)
+for _ in $(seq 200); do [ -s "$WORK/reader.log" ] && break; sleep 0.1; done
+[ -s "$WORK/reader.log" ] || fail "the reader finished no pass"
+sleep 0.2 # a pass is in flight now
+
+# Second export, then SIGHUP (what ExecReload= does).
+printf '0.2=%s/b.img\n' "$IMG_IN" >"$ROOT$ETC/exports.d/b.conf"
+log "added exports.d/b.conf (e0.2); SIGHUP"
+kill -HUP "$tpid"
+wait_notify "RELOADING=1" 1
+wait_notify "READY=1" 2
+grep "READY=1" "$WORK/notify.log" | sed -n 2p | grep -q "e0.1 e0.2" || fail "status after reload lacks e0.2"
+grep -q "reloaded: 2 export(s), 1 added, 0 retired, 1 unchanged" "$WORK/target.log" ||
+    fail "reload summary"
+C $VC2 discover | tee "$WORK/discover2"
+grep -q "^e0.2 " "$WORK/discover2" || fail "e0.2 not discovered after reload"
+C $VC2 --target 0.2 read-all --compare "$ROOT$SRV/b.img" | tee "$WORK/read2"
+grep -q "compare: identical" "$WORK/read2" || fail "read of e0.2"
+
+# A bad line: nothing changes, the error names file and line.
+printf '# broken\n0.255=%s/b.img\n' "$IMG_IN" >"$ROOT$ETC/exports.d/c.conf"
+kill -HUP "$tpid"
+wait_notify "READY=1" 3
+grep "reload refused" "$WORK/target.log" | tee "$WORK/refused"
+grep -q "exports.d/c.conf:2: .*slot 255" "$WORK/refused" || fail "bad reload not reported with file:line"
+rm "$ROOT$ETC/exports.d/c.conf"
+
+# Remove e0.2: retired after the grace period, e0.1 untouched.
+rm "$ROOT$ETC/exports.d/b.conf"
+kill -HUP "$tpid"
+wait_notify "READY=1" 4
+grep -q "retired e0.2" "$WORK/target.log" || fail "e0.2 not retired"
+C $VC2 discover | tee "$WORK/discover3"
+grep -q "^e0.2 " "$WORK/discover3" && fail "e0.2 still answers after removal"
+grep -q "^e0.1 " "$WORK/discover3" || fail "e0.1 gone after removing e0.2"
+
+# Let the reader finish one more full pass after the last reload, then stop it.
+last=$(wc -l <"$WORK/reader.log")
+for _ in $(seq 300); do [ "$(wc -l <"$WORK/reader.log")" -ge $((last + 2)) ] && break; sleep 0.1; done
+touch "$WORK/stop"
+wait "$reader" || true
+passes=$(grep -c " ok " "$WORK/reader.log" || true)
+errors=$(grep -c " ERROR " "$WORK/reader.log" || true)
+log "reader of e0.1: $passes whole-image passes ($(( (48 * 1048576 + 3584) / 1048576 )) MiB each), $errors errors, across 3 reloads"
+grep -h "^read " "$WORK"/reader.[0-9]* | sed 's/^/    reader: /'
+[ -f "$WORK/reader.errors" ] && cat "$WORK/reader.errors"
+[ "$errors" -eq 0 ] || fail "the reader of e0.1 saw errors during reloads"
+[ "$passes" -ge 3 ] || fail "too few reader passes ($passes)"
+
+kill -TERM "$tpid"
+rc=0; wait "$tpid" || rc=$?
+tpid=
+[ "$rc" -eq 0 ] || fail "aoe-target exit status $rc"
+grep -q "STOPPING=1" "$WORK/notify.log" || fail "no STOPPING=1"
+grep "aoe-target: stat export" "$WORK/target.log" || true
+log "notify messages:"; sed 's/^/    /' "$WORK/notify.log"
+echo "PASS: service ($MODE)"
