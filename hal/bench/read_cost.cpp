@@ -6,6 +6,7 @@
 // checks every reply against the image. The ring PMD costs a few instructions per frame and
 // is reported apart from our code.
 //   aoe-read-cost N IMAGE      (exit 0 when all N replies are right)
+#include <dirent.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -133,6 +134,17 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(st.tx_zero_copy.get()), static_cast<unsigned long long>(st.tx_copy.get()),
                 rt.ports[0].driver.c_str());
     stop_ports(rt);
+    std::string rundir = rte_eal_get_runtime_dir();
     rte_eal_cleanup();
+    // Our own prefix: leave no runtime directory behind.
+    if (rundir.find("/" + prefix) != std::string::npos) {
+        if (DIR* dir = opendir(rundir.c_str())) {
+            while (dirent* e = readdir(dir))
+                if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
+                    unlink((rundir + "/" + e->d_name).c_str());
+            closedir(dir);
+        }
+        rmdir(rundir.c_str());
+    }
     return good == n ? 0 : 1;
 }
