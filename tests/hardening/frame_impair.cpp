@@ -32,7 +32,9 @@
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+    g_stop = 1;
+}
 
 int open_port(const std::string& iface) {
     int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
@@ -95,9 +97,11 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         std::string k = argv[i];
         if (k == "--help") {
-            std::puts("Usage: frame-impair --a IF --b IF [--loss P] [--dup P] [--reorder P] [--seed N]\n"
-                      "Forwards frames between IF a and IF b, losing, duplicating and reordering P% of them.\n"
-                      "Exit status: 0 ok, 1 failure, 2 usage error.");
+            std::puts(
+                "Usage: frame-impair --a IF --b IF [--loss P] [--dup P] [--reorder P] [--seed N]\n"
+                "Forwards frames between IF a and IF b, losing, duplicating and reordering P% of "
+                "them.\n"
+                "Exit status: 0 ok, 1 failure, 2 usage error.");
             return 0;
         }
         if (i + 1 >= argc) {
@@ -106,13 +110,20 @@ int main(int argc, char** argv) {
         }
         const char* v = argv[++i];
         bool ok = true;
-        if (k == "--a") a = v;
-        else if (k == "--b") b = v;
-        else if (k == "--loss") ok = parse_pct(v, loss);
-        else if (k == "--dup") ok = parse_pct(v, dup);
-        else if (k == "--reorder") ok = parse_pct(v, reorder);
-        else if (k == "--seed") seed = std::strtoul(v, nullptr, 0);
-        else ok = false;
+        if (k == "--a")
+            a = v;
+        else if (k == "--b")
+            b = v;
+        else if (k == "--loss")
+            ok = parse_pct(v, loss);
+        else if (k == "--dup")
+            ok = parse_pct(v, dup);
+        else if (k == "--reorder")
+            ok = parse_pct(v, reorder);
+        else if (k == "--seed")
+            seed = std::strtoul(v, nullptr, 0);
+        else
+            ok = false;
         if (!ok) {
             std::fprintf(stderr, "frame-impair: bad option %s %s\n", k.c_str(), v);
             return 2;
@@ -124,7 +135,8 @@ int main(int argc, char** argv) {
     }
     int fa = open_port(a), fb = open_port(b);
     if (fa < 0 || fb < 0) {
-        std::fprintf(stderr, "frame-impair: cannot open %s / %s: %s\n", a.c_str(), b.c_str(), std::strerror(errno));
+        std::fprintf(stderr, "frame-impair: cannot open %s / %s: %s\n", a.c_str(), b.c_str(),
+                     std::strerror(errno));
         return 1;
     }
     std::signal(SIGTERM, on_signal);
@@ -135,8 +147,9 @@ int main(int argc, char** argv) {
     Direction dirs[2] = {{"a->b", fa, fb, {}, {}, {}, {}, {}, {}, {}, 0},
                          {"b->a", fb, fa, {}, {}, {}, {}, {}, {}, {}, 0}};
     std::vector<std::uint8_t> buf(65536);
-    std::fprintf(stderr, "frame-impair: ready (%s <-> %s, loss %.2f%%, dup %.2f%%, reorder %.2f%%)\n", a.c_str(),
-                 b.c_str(), loss, dup, reorder);
+    std::fprintf(stderr,
+                 "frame-impair: ready (%s <-> %s, loss %.2f%%, dup %.2f%%, reorder %.2f%%)\n",
+                 a.c_str(), b.c_str(), loss, dup, reorder);
     pollfd pfd[2] = {{fa, POLLIN, 0}, {fb, POLLIN, 0}};
     while (!g_stop) {
         int r = poll(pfd, 2, 1);
@@ -175,10 +188,11 @@ int main(int argc, char** argv) {
     for (auto& d : dirs) {
         d.release();
         std::fprintf(stderr,
-                     "frame-impair: %s in=%llu out=%llu lost=%llu duplicated=%llu reordered=%llu send_errors=%llu\n",
-                     d.name, (unsigned long long)d.rx, (unsigned long long)d.tx, (unsigned long long)d.lost,
-                     (unsigned long long)d.duplicated, (unsigned long long)d.reordered,
-                     (unsigned long long)d.send_errors);
+                     "frame-impair: %s in=%llu out=%llu lost=%llu duplicated=%llu reordered=%llu "
+                     "send_errors=%llu\n",
+                     d.name, (unsigned long long)d.rx, (unsigned long long)d.tx,
+                     (unsigned long long)d.lost, (unsigned long long)d.duplicated,
+                     (unsigned long long)d.reordered, (unsigned long long)d.send_errors);
     }
     return 0;
 }
