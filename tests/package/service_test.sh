@@ -138,6 +138,16 @@ wait_notify() {
     fail "no '$1' (#$2) from aoe-target on NOTIFY_SOCKET"
 }
 C() { ip netns exec $NC "$CLIENT" --iface "$@"; }
+# SIGHUP (what ExecReload= does) while the reader is inside a pass: waits for a pass to
+# start, lets it run 50 ms, signals, and records the time.
+hup_during_pass() {
+    local s
+    s=$(grep -c " start " "$WORK/reader.log" || true)
+    for _ in $(seq 300); do [ "$(grep -c " start " "$WORK/reader.log")" -gt "$s" ] && break; sleep 0.01; done
+    sleep 0.05
+    date +%s.%N >>"$WORK/hups"
+    kill -HUP "$tpid"
+}
 
 t0=$(date +%s.%N)
 start_target
@@ -156,6 +166,7 @@ grep -q "compare: identical" "$WORK/read1" || fail "first read of e0.1"
 (
     n=0 bad=0
     while [ ! -f "$WORK/stop" ]; do
+        echo "$(date +%s.%N) start $n" >>"$WORK/reader.log"
         if C $VC --target 0.1 read-all --compare "$ROOT$SRV/a.img" >"$WORK/reader.$n" 2>&1 &&
             grep -q "compare: identical" "$WORK/reader.$n"; then
             echo "$(date +%s.%N) ok $n" >>"$WORK/reader.log"
@@ -169,14 +180,13 @@ grep -q "compare: identical" "$WORK/read1" || fail "first read of e0.1"
 ) &
 reader=$!
 pids+=($reader)
-for _ in $(seq 200); do [ -s "$WORK/reader.log" ] && break; sleep 0.1; done
-[ -s "$WORK/reader.log" ] || fail "the reader finished no pass"
-sleep 0.2 # a pass is in flight now
+for _ in $(seq 200); do grep -q " ok " "$WORK/reader.log" 2>/dev/null && break; sleep 0.1; done
+grep -q " ok " "$WORK/reader.log" || fail "the reader finished no pass"
 
 # Second export, then SIGHUP (what ExecReload= does).
 printf '0.2=%s/b.img\n' "$IMG_IN" >"$ROOT$ETC/exports.d/b.conf"
 log "added exports.d/b.conf (e0.2); SIGHUP"
-kill -HUP "$tpid"
+hup_during_pass
 wait_notify "RELOADING=1" 1
 wait_notify "READY=1" 2
 grep "READY=1" "$WORK/notify.log" | sed -n 2p | grep -q "e0.1 e0.2" || fail "status after reload lacks e0.2"
@@ -189,7 +199,7 @@ grep -q "compare: identical" "$WORK/read2" || fail "read of e0.2"
 
 # A bad line: nothing changes, the error names file and line.
 printf '# broken\n0.255=%s/b.img\n' "$IMG_IN" >"$ROOT$ETC/exports.d/c.conf"
-kill -HUP "$tpid"
+hup_during_pass
 wait_notify "READY=1" 3
 grep "reload refused" "$WORK/target.log" | tee "$WORK/refused"
 grep -q "exports.d/c.conf:2: .*slot 255" "$WORK/refused" || fail "bad reload not reported with file:line"
@@ -197,7 +207,7 @@ rm "$ROOT$ETC/exports.d/c.conf"
 
 # Remove e0.2: retired after the grace period, e0.1 untouched.
 rm "$ROOT$ETC/exports.d/b.conf"
-kill -HUP "$tpid"
+hup_during_pass
 wait_notify "READY=1" 4
 grep -q "retired e0.2" "$WORK/target.log" || fail "e0.2 not retired"
 C $VC2 discover | tee "$WORK/discover3"
@@ -205,8 +215,8 @@ grep -q "^e0.2 " "$WORK/discover3" && fail "e0.2 still answers after removal"
 grep -q "^e0.1 " "$WORK/discover3" || fail "e0.1 gone after removing e0.2"
 
 # Let the reader finish one more full pass after the last reload, then stop it.
-last=$(wc -l <"$WORK/reader.log")
-for _ in $(seq 300); do [ "$(wc -l <"$WORK/reader.log")" -ge $((last + 2)) ] && break; sleep 0.1; done
+last=$(grep -c " ok " "$WORK/reader.log" || true)
+for _ in $(seq 300); do [ "$(grep -c " ok " "$WORK/reader.log")" -ge $((last + 2)) ] && break; sleep 0.1; done
 touch "$WORK/stop"
 wait "$reader" || true
 passes=$(grep -c " ok " "$WORK/reader.log" || true)
@@ -216,6 +226,13 @@ grep -h "^read " "$WORK"/reader.[0-9]* | sed 's/^/    reader: /'
 [ -f "$WORK/reader.errors" ] && cat "$WORK/reader.errors"
 [ "$errors" -eq 0 ] || fail "the reader of e0.1 saw errors during reloads"
 [ "$passes" -ge 3 ] || fail "too few reader passes ($passes)"
+# Each SIGHUP fell inside a pass that then completed with identical data.
+inside=$(awk 'NR==FNR { h[++nh] = $1; next }
+              $2 == "start" { st[$3] = $1 } $2 == "ok" { en[$3] = $1 }
+              END { for (i = 1; i <= nh; i++) for (k in en) if (st[k] < h[i] && h[i] < en[k]) { c++; break }
+                    print c + 0 }' "$WORK/hups" "$WORK/reader.log")
+log "SIGHUPs inside a reader pass that completed identical: $inside of $(wc -l <"$WORK/hups")"
+[ "$inside" -eq "$(wc -l <"$WORK/hups")" ] || fail "a reload fell outside the reader's passes"
 
 kill -TERM "$tpid"
 rc=0; wait "$tpid" || rc=$?
