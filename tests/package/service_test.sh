@@ -5,14 +5,17 @@
 # and send SIGHUP while a client keeps reading the first one; a bad configuration and a
 # removal follow. The reader must see no error at any time.
 #
-# Usage: service_test.sh CLIENT build TARGET   aoe-target from the build tree
+# Then the README's re-stage workflow: stage-pxe --name NEW --export-dir, reload, read; stage
+# a newer build beside it, reload; stage-pxe --remove the old one, reload: it is retired.
+#
+# Usage: service_test.sh CLIENT build TARGET STAGE_PXE   programs from the build tree
 #        service_test.sh CLIENT chroot ROOT    the package installed in ROOT: the unit's
 #                                              ExecStart, Environment, capability bounding set and
 #                                              NoNewPrivileges, a read-only root with private
 #                                              /tmp and /home, and RuntimeDirectory (/run/dpdk)
 # Needs root (network namespaces). Unique names per run; everything is removed on exit.
 set -euo pipefail
-CLIENT=$1 MODE=$2 ARG=$3
+CLIENT=$1 MODE=$2 ARG=$3 STAGE=${4:-/usr/bin/stage-pxe}
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root (network namespaces)"; exit 1; }
 
@@ -214,6 +217,51 @@ C $VC2 discover | tee "$WORK/discover3"
 grep -q "^e0.2 " "$WORK/discover3" && fail "e0.2 still answers after removal"
 grep -q "^e0.1 " "$WORK/discover3" || fail "e0.1 gone after removing e0.2"
 
+# The re-stage workflow (README): each build gets its own entry and slot; the old one keeps
+# serving until it is removed on purpose. ISOs in KIWI's layout, made with xorriso.
+SP() {
+    if [ "$MODE" = build ]; then "$STAGE" "$@"; else chroot "$ROOT" /usr/bin/stage-pxe "$@"; fi
+}
+P=$([ "$MODE" = build ] && echo "$ROOT" || true) # prefix of paths as stage-pxe sees them
+for v in v1 v2; do
+    mkdir -p "$WORK/src-$v/boot/x86_64/loader"
+    head -c 300000 /dev/urandom >"$WORK/src-$v/boot/x86_64/loader/linux"
+    head -c 700000 /dev/urandom >"$WORK/src-$v/boot/x86_64/loader/initrd"
+    xorriso -as mkisofs -R -J -V "KIWI_$v" -o "$ROOT$SRV/live-$v.iso" "$WORK/src-$v" 2>/dev/null
+done
+mkdir -p "$ROOT$SRV/tftp"
+# Stand-ins for the boot loader files (stage-pxe checks for them; no client boots here).
+touch "$ROOT$SRV/tftp/pxelinux.0" "$ROOT$SRV/tftp/ldlinux.c32"
+restage() { # $1 version, $2 slot
+    log "\$ stage-pxe --name live-$1 --aoe e0.$2 --export-dir $ETC/exports.d live-$1.iso"
+    SP --tftp-root "$P$SRV/tftp" --name "live-$1" --aoe "e0.$2" \
+        --export-dir "$P$ETC/exports.d" "$P$SRV/live-$1.iso" >"$WORK/stage-$1" 2>&1 ||
+        { cat "$WORK/stage-$1"; fail "stage-pxe live-$1"; }
+    sed 's/^/    /' "$WORK/stage-$1" | grep -v "^    *$" | head -8
+    [ -f "$ROOT$ETC/exports.d/live-$1.conf" ] || fail "stage-pxe wrote no export file for live-$1"
+}
+restage v1 5
+hup_during_pass
+wait_notify "READY=1" 5
+C $VC2 --target 0.5 read-all --compare "$ROOT$SRV/live-v1.iso" | tee "$WORK/read-v1"
+grep -q "compare: identical" "$WORK/read-v1" || fail "staged live-v1 not served as e0.5"
+restage v2 6
+hup_during_pass
+wait_notify "READY=1" 6
+C $VC2 --target 0.6 read-all --compare "$ROOT$SRV/live-v2.iso" | tee "$WORK/read-v2"
+grep -q "compare: identical" "$WORK/read-v2" || fail "staged live-v2 not served as e0.6"
+C $VC2 --target 0.5 read-all --compare "$ROOT$SRV/live-v1.iso" >/dev/null ||
+    fail "live-v1 stopped serving when live-v2 was added"
+log "\$ stage-pxe --remove live-v1"
+SP --tftp-root "$P$SRV/tftp" --remove live-v1 | sed 's/^/    /'
+[ -f "$ROOT$ETC/exports.d/live-v1.conf" ] && fail "stage-pxe --remove left live-v1.conf"
+hup_during_pass
+wait_notify "READY=1" 7
+grep -q "retired e0.5" "$WORK/target.log" || fail "e0.5 not retired after stage-pxe --remove"
+C $VC2 discover | tee "$WORK/discover4"
+grep -q "^e0.5 " "$WORK/discover4" && fail "e0.5 still answers after stage-pxe --remove"
+grep -q "^e0.6 " "$WORK/discover4" || fail "e0.6 gone"
+
 # Let the reader finish one more full pass after the last reload, then stop it.
 last=$(grep -c " ok " "$WORK/reader.log" || true)
 for _ in $(seq 300); do [ "$(grep -c " ok " "$WORK/reader.log")" -ge $((last + 2)) ] && break; sleep 0.1; done
@@ -221,7 +269,7 @@ touch "$WORK/stop"
 wait "$reader" || true
 passes=$(grep -c " ok " "$WORK/reader.log" || true)
 errors=$(grep -c " ERROR " "$WORK/reader.log" || true)
-log "reader of e0.1: $passes whole-image passes ($(( (48 * 1048576 + 3584) / 1048576 )) MiB each), $errors errors, across 3 reloads"
+log "reader of e0.1: $passes whole-image passes ($(( (48 * 1048576 + 3584) / 1048576 )) MiB each), $errors errors, across $(wc -l <"$WORK/hups") reloads"
 grep -h "^read " "$WORK"/reader.[0-9]* | sed 's/^/    reader: /'
 [ -f "$WORK/reader.errors" ] && cat "$WORK/reader.errors"
 [ "$errors" -eq 0 ] || fail "the reader of e0.1 saw errors during reloads"
