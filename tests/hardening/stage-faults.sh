@@ -105,8 +105,14 @@ sigkill)
                 when="kill just before the rename of .../$hook"
                 STAGE_PXE_TEST_STOP_BEFORE_RENAME=$hook "$STAGE" -q "$WORK/$iso" --tftp-root "$R" --name $name \
                     > /dev/null 2> "$WORK/hook.err" & p=$!
-                for _ in $(seq 100); do grep -q "test hook" "$WORK/hook.err" && break; sleep 0.05; done
-                grep -q "test hook" "$WORK/hook.err" || { cat "$WORK/hook.err"; fail "$sname: the run never reached the rename of $hook"; }
+                # (bounded: 30 s; a run takes < 0.1 s on a quiet machine)
+                for _ in $(seq 600); do
+                    grep -q "test hook" "$WORK/hook.err" && break
+                    kill -0 $p 2>/dev/null || break
+                    sleep 0.05
+                done
+                grep -q "test hook" "$WORK/hook.err" ||
+                    { cat "$WORK/hook.err"; fail "$sname: the run never reached the rename of $hook ($(kill -0 $p 2>/dev/null && echo still running || echo exited))"; }
             fi
             kill -KILL $p 2>/dev/null || true
             wait $p 2>/dev/null || true
