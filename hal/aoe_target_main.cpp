@@ -19,8 +19,8 @@
 #include <thread>
 
 #include "aoeboot_version.hpp"
-#include "hal/dpdk/datapath.hpp"
 #include "hal/config_file.hpp"
+#include "hal/dpdk/datapath.hpp"
 #include "hal/dpdk/eal.hpp"
 #include "hal/dpdk/exports.hpp"
 #include "hal/dpdk/setup.hpp"

@@ -144,8 +144,7 @@ std::string load_configuration(const Options& cmd, Options& out) {
                 for (const auto& x : exports)
                     if (same_address(x.spec, o.exports.back()))
                         return e.origin + ": shelf.slot " + std::to_string(x.spec.shelf) + "." +
-                               std::to_string(x.spec.slot) + " is already exported by " +
-                               x.origin;
+                               std::to_string(x.spec.slot) + " is already exported by " + x.origin;
                 exports.push_back({o.exports.back(), e.origin});
             }
         }

@@ -131,7 +131,8 @@ std::string usage_text(const char* prog) {
            "\n"
            "SIGHUP re-reads --config and --export-dir: new exports are published, removed ones\n"
            "retired, unchanged ones keep serving. SIGUSR1 prints a one-line summary;\n"
-           "telemetry: /aoe/stats, /aoe/exports. Under systemd it reports readiness (Type=notify).\n"
+           "telemetry: /aoe/stats, /aoe/exports. Under systemd it reports readiness "
+           "(Type=notify).\n"
            "Exit status: 0 ok, 1 failure, 2 usage error.\n";
 }
 
@@ -321,7 +322,8 @@ std::string validate_options(Options& o, bool allow_empty) {
                    " argument(s)";
         unsigned long shelf = 0, slot = 0;
         std::string why;
-        if (!parse_ulong(pos[0], 0xFFFFFFFF, shelf)) return "SHELF '" + pos[0] + "' is not a number";
+        if (!parse_ulong(pos[0], 0xFFFFFFFF, shelf))
+            return "SHELF '" + pos[0] + "' is not a number";
         if (!valid_shelf(shelf, why)) return why;
         if (!parse_ulong(pos[1], 0xFFFFFFFF, slot)) return "SLOT '" + pos[1] + "' is not a number";
         if (!valid_slot(slot, why)) return why;
@@ -347,8 +349,8 @@ std::string validate_options(Options& o, bool allow_empty) {
         for (std::size_t j = 0; j < i; ++j)
             if (o.exports[i].shelf == o.exports[j].shelf && o.exports[i].slot == o.exports[j].slot)
                 return "shelf.slot " + std::to_string(o.exports[i].shelf) + "." +
-                       std::to_string(o.exports[i].slot) + " exported twice (" +
-                       where(j) + " and " + where(i) + ")";
+                       std::to_string(o.exports[i].slot) + " exported twice (" + where(j) +
+                       " and " + where(i) + ")";
     if (o.ifaces.empty() && !o.user_eal)
         return "no interface (give IFACE, --iface, or EAL args with a --vdev/PCI port)";
     return "";
@@ -382,8 +384,8 @@ ParseResult parse_options(int argc, const char* const* argv) {
     std::vector<option> longopts;
     for (std::size_t i = 0; i < std::size(kOptions); ++i)
         if (std::strcmp(kOptions[i].name, "eal") != 0)
-            longopts.push_back({kOptions[i].name, kOptions[i].has_arg, nullptr,
-                                256 + static_cast<int>(i)});
+            longopts.push_back(
+                {kOptions[i].name, kOptions[i].has_arg, nullptr, 256 + static_cast<int>(i)});
     longopts.push_back({nullptr, 0, nullptr, 0});
 
     std::vector<std::string> storage;
@@ -405,7 +407,8 @@ ParseResult parse_options(int argc, const char* const* argv) {
     int c;
     // GNU getopt permutes: positionals (the vbladed form) may come anywhere.
     while ((c = getopt_long(cargc, cargv.data(), ":", longopts.data(), nullptr)) != -1) {
-        if (c == ':') return fail(std::string("option ") + cargv[optind - 1] + " needs an argument");
+        if (c == ':')
+            return fail(std::string("option ") + cargv[optind - 1] + " needs an argument");
         if (c < 256) return fail(std::string("unknown option ") + cargv[optind - 1]);
         std::string name = kOptions[c - 256].name;
         std::string arg = optarg ? optarg : "";

@@ -49,9 +49,9 @@ struct Options {
     bool json = false; // --stats --json
     bool help = false;
     bool version = false;
-    std::string config_path; // --config FILE (key = value lines, config_file.hpp)
-    std::string export_dir;  // --export-dir DIR (*.conf files of SHELF.SLOT=FILE[,rw] lines)
-    std::vector<OptionUse> given;        // the command line's options, in order
+    std::string config_path;      // --config FILE (key = value lines, config_file.hpp)
+    std::string export_dir;       // --export-dir DIR (*.conf files of SHELF.SLOT=FILE[,rw] lines)
+    std::vector<OptionUse> given; // the command line's options, in order
     std::vector<std::string> positional; // the vbladed form's SHELF SLOT IFACE FILE
 };
 

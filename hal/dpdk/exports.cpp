@@ -35,10 +35,13 @@ void release_export(Runtime& rt, ExportSlot& s) {
         for (auto& ps : rt.ports) {
             rte_eth_dev_info info{};
             if (rte_eth_dev_info_get(ps.port_id, &info) == 0 && info.device)
-                rte_dev_dma_unmap(info.device, s.image->data(), s.iova_base,
-                                  s.image->map_bytes());
+                rte_dev_dma_unmap(info.device, s.image->data(), s.iova_base, s.image->map_bytes());
         }
     if (!s.spec.writable) rte_extmem_unregister(s.image->data(), s.image->map_bytes());
+    // A retired rw export: its last writes reach the file before the mapping goes (a FLUSH
+    // still in the ring finds no image for its index and is answered without a sync).
+    else if (!s.image->sync())
+        std::fprintf(stderr, "aoe-target: msync %s failed\n", s.image->path().c_str());
     rt.export_store_used[s.store] = false;
     s.image.reset(); // stops its prefetch, munmap, close
 }
@@ -95,7 +98,8 @@ bool publish_export(Runtime& rt, ExportSlot& s, std::string& error) {
     s.exp = e;
     s.iova_base = RTE_BAD_IOVA;
     if (!spec.writable) {
-        int rc = rte_extmem_register(s.image->data(), s.image->map_bytes(), nullptr, 0, kImageAlign);
+        int rc =
+            rte_extmem_register(s.image->data(), s.image->map_bytes(), nullptr, 0, kImageAlign);
         if (rc != 0 && rte_errno != EEXIST) {
             error = spec.path + ": cannot register the image with DPDK: " + rte_strerror(rte_errno);
             return false;
@@ -173,15 +177,17 @@ bool reload_exports(Runtime& rt) {
     }
     std::string changed;
     if (options_differ(rt.opt, next, changed))
-        say("reload: " + changed + " changed; that takes effect at the next start (only the "
+        say("reload: " + changed +
+            " changed; that takes effect at the next start (only the "
             "export list is reloaded)");
 
     // Which exports stay, go and come.
     std::vector<std::size_t> removed; // in rt.exports
-    std::vector<std::size_t> added; // in next.exports
+    std::vector<std::size_t> added;   // in next.exports
     for (std::size_t i = 0; i < rt.exports.size(); ++i) {
-        bool keep = std::any_of(next.exports.begin(), next.exports.end(),
-                                [&](const ExportSpec& x) { return same_export(rt.exports[i].spec, x); });
+        bool keep = std::any_of(next.exports.begin(), next.exports.end(), [&](const ExportSpec& x) {
+            return same_export(rt.exports[i].spec, x);
+        });
         if (!keep) removed.push_back(i);
     }
     for (std::size_t n = 0; n < next.exports.size(); ++n) {
@@ -261,10 +267,9 @@ bool reload_exports(Runtime& rt) {
             continue;
         }
         std::string label = export_label(s.spec);
-        say("serving " + label + ": " + s.image->path() + ", " +
-            std::to_string(s.exp->sectors) + " sectors, " +
-            (s.exp->writable ? "read-write" : "read-only") + ", serial " + s.image->identity() +
-            " (added by reload)");
+        say("serving " + label + ": " + s.image->path() + ", " + std::to_string(s.exp->sectors) +
+            " sectors, " + (s.exp->writable ? "read-write" : "read-only") + ", serial " +
+            s.image->identity() + " (added by reload)");
         s.image->start_prefetch(label, 256ull << 20);
         rt.exports.push_back(std::move(s));
     }
@@ -274,8 +279,7 @@ bool reload_exports(Runtime& rt) {
     rt.opt.export_origins = next.export_origins;
     say("reloaded: " + std::to_string(rt.exports.size()) + " export(s), " +
         std::to_string(fresh.size() - failed) + " added, " + std::to_string(gone.size()) +
-        " retired, " + std::to_string(rt.exports.size() - (fresh.size() - failed)) +
-        " unchanged");
+        " retired, " + std::to_string(rt.exports.size() - (fresh.size() - failed)) + " unchanged");
     return failed == 0;
 }
 

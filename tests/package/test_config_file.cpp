@@ -40,7 +40,9 @@ Options cmdline(std::vector<const char*> args) {
     return *r.options;
 }
 
-std::string load(const Options& cmd, Options& out) { return load_configuration(cmd, out); }
+std::string load(const Options& cmd, Options& out) {
+    return load_configuration(cmd, out);
+}
 
 } // namespace
 
@@ -78,13 +80,13 @@ TEST_CASE("the command line overrides the file") {
     auto conf = t.write("c.conf", "iface = eth1\nmtu = 9000\nqueues = 2\n"
                                   "export = 0.1=/srv/a.iso\nexport = 0.2=/srv/b.iso\n");
     Options o;
-    REQUIRE(load(cmdline({"--config", conf.c_str(), "--mtu", "1500", "--iface", "veth9",
-                          "--export", "0.2=other.img"}),
+    REQUIRE(load(cmdline({"--config", conf.c_str(), "--mtu", "1500", "--iface", "veth9", "--export",
+                          "0.2=other.img"}),
                  o) == "");
-    CHECK(o.mtu == 1500);                                    // scalar: command line wins
-    CHECK(o.queues == 2);                                    // not given: the file's
-    CHECK(o.ifaces == std::vector<std::string>{"veth9"});    // list: replaced
-    REQUIRE(o.exports.size() == 2);                          // same shelf.slot: replaced
+    CHECK(o.mtu == 1500);                                 // scalar: command line wins
+    CHECK(o.queues == 2);                                 // not given: the file's
+    CHECK(o.ifaces == std::vector<std::string>{"veth9"}); // list: replaced
+    REQUIRE(o.exports.size() == 2);                       // same shelf.slot: replaced
     CHECK(o.exports[0].path == "/srv/a.iso");
     CHECK(o.exports[1].path == "other.img");
 }
@@ -98,7 +100,8 @@ TEST_CASE("export directory: what stage-pxe --export-dir writes") {
     t.write("exports.d/.hidden.conf", "garbage\n");
     t.write("exports.d/notes.txt", "garbage\n");
     t.write("exports.d/old.conf~", "garbage\n");
-    auto conf = t.write("a.conf", "iface = eth0\nexport-dir = " + (t.p / "exports.d").string() + "\n");
+    auto conf =
+        t.write("a.conf", "iface = eth0\nexport-dir = " + (t.p / "exports.d").string() + "\n");
     Options o;
     REQUIRE(load(cmdline({"--config", conf.c_str()}), o) == "");
     REQUIRE(o.exports.size() == 2);
@@ -127,11 +130,13 @@ TEST_CASE("errors name the file, the line and the problem") {
     check("iface = eth0\nmtuu = 9000\n", "bad.conf:2: unknown option 'mtuu'");
     check("iface = eth0\nmtu = 100\n", ":2: mtu must be 576..65535");
     check("iface = eth0\n\nexport = 0.255=/x.iso\n", ":3: export: slot 255");
-    check("iface = eth0\nexport = 0.1=relative.iso\n", ":2: export 0.1=relative.iso: the image path must be absolute");
+    check("iface = eth0\nexport = 0.1=relative.iso\n",
+          ":2: export 0.1=relative.iso: the image path must be absolute");
     check("iface = eth0\nremote-admin = maybe\n", ":2: remote-admin must be yes or no");
     check("iface = eth0\nmtu\n", ":2: 'mtu' needs a value");
     check("iface = eth0\nstats = 1\n", ":2: 'stats' is a command-line option only");
-    check("iface = eth0\nexport = 0.1=/a\nexport = 0.1=/b\n", ":3: shelf.slot 0.1 is already exported by");
+    check("iface = eth0\nexport = 0.1=/a\nexport = 0.1=/b\n",
+          ":3: shelf.slot 0.1 is already exported by");
 
     t.write("d/x.conf", "0.1=/a.iso\n");
     t.write("d/y.conf", "# two lines\n\n0.1=/b.iso\n");
@@ -153,7 +158,8 @@ TEST_CASE("a configuration still needs an interface and at most --max-exports ex
     auto conf = t.write("a.conf", "export = 0.1=/a.iso\n");
     Options o;
     CHECK(load(cmdline({"--config", conf.c_str()}), o).find("no interface") != std::string::npos);
-    auto conf2 = t.write("b.conf", "iface = e\nmax-exports = 1\nexport = 0.1=/a\nexport = 0.2=/b\n");
+    auto conf2 =
+        t.write("b.conf", "iface = e\nmax-exports = 1\nexport = 0.1=/a\nexport = 0.2=/b\n");
     CHECK(load(cmdline({"--config", conf2.c_str()}), o).find("more exports than") !=
           std::string::npos);
 }
