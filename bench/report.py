@@ -98,20 +98,73 @@ w("|---|---|---|")
 for g, m, ok in goals:
     w(f"| {g} | {m} | {'yes' if ok else '**no**'} |")
 w("")
+def fill_findings(text):
+    """Numbers in findings.md come from this run's data (placeholders __NAME__)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    def kshare(server):
+        v = []
+        for mtu in (1500, 9000):
+            for d in DEPTHS:
+                j = get("veth", server, mtu, d)
+                u, sy = (j["run"].get("server_user_ticks", 0), j["run"].get("server_sys_ticks", 0)) if j else (0, 0)
+                if u + sy:
+                    v.append(sy / (u + sy) * 100)
+        return f"{min(v):.0f}–{max(v):.0f}%" if v else "?"
+    sub = {"KS_T": kshare("aoe-target"), "KS_V": kshare("vblade")}
+    def cpu(j):
+        t = (j["run"]["server_user_ticks"] + j["run"]["server_sys_ticks"]) / hz
+        return t / j["seconds"] * 100, t / max(1, j["commands"]) * 1e6
+    for mtu in (1500, 9000):
+        a, b = get("veth", "aoe-target", mtu, 32), get("veth", "vblade", mtu, 32)
+        if a and b:
+            (ca, pa), (cb, pb) = cpu(a), cpu(b)
+            sub[f"CPU_T{mtu}"] = f"{ca:.0f}%"
+            sub[f"CPU_V{mtu}"] = f"{cb:.0f}%"
+            sub[f"US_T{mtu}"] = f"{pa:.2f}"
+            sub[f"US_V{mtu}"] = f"{pb:.2f}"
+            sub[f"EFF{mtu}"] = f"{pb / pa:.1f}×"
+    sub["R1"] = f"{ratio(1500, 1):.1f}×"
+    vb_best = best_rate("veth", "vblade", 1500, DEPTHS)
+    sub["MEMIF"] = f"{memif_target:.0f}"
+    mb = max((get("memif", "aoe-target", 1500, d) for d in (1, 32, 128) if get("memif", "aoe-target", 1500, d)),
+             key=lambda j: j["cmds_per_s"], default=None)
+    if mb:
+        c, u = cpu(mb)
+        sub["MCPU"], sub["MUS"] = f"{c:.0f}%", f"{u:.2f}"
+    sub["MEMIFX"] = f"{memif_target / vb_best:.0f}×" if vb_best else "?"
+    if memif_limit:
+        fr = memif_target / memif_limit
+        sub["MEMIF_GOAL"] = f"{'reached' if fr >= 0.8 else 'not reached'} ({fr*100:.0f}% of the reference's best rate)"
+    sub.update(IPR=f"{cg['ours_per_read']:.0f}", CORE=f"{cg['per_read'].get('core (target/)', 0):.0f}",
+               HAL=f"{cg['per_read'].get('HAL (hal/dpdk)', 0):.0f}",
+               DPDKI=f"{cg['per_read'].get('DPDK mbuf/mempool inlined in our code', 0):.0f}")
+    lat = []
+    for mtu in (1500, 9000):
+        x, y = get("veth", "aoe-target", mtu, 1), get("veth", "vblade", mtu, 1)
+        if x and y:
+            lat.append(f"{x['latency_us']['p50']:.1f} vs {y['latency_us']['p50']:.1f} µs at MTU {mtu}")
+    sub["LAT"] = ", ".join(lat)
+    for k, v in sub.items():
+        text = text.replace(f"__{k}__", v)
+    return text
+
+
 if os.path.exists(findings_path):
-    w(open(findings_path).read().rstrip())
+    w(fill_findings(open(findings_path).read().rstrip()))
     w("")
 
 w("## 1. aoe-target vs vblade on one veth pair (aoe-bench through net_af_packet)")
 w("")
 w("Sequential reads of the advertised sector count (2 at MTU 1500, 17 at MTU 9000).")
 w("")
-w("'kernel share' is the server process's system time over its user + system time during the point:")
-w("with af_packet on veth, sending a frame runs the whole veth path and the peer's packet socket")
-w("delivery in the sender's system call.")
+w("Server CPU: the server process's user + system time during the point, as a share of its core")
+w("('CPU'), per command ('µs/cmd') and the system part of it ('kernel'). With af_packet on veth,")
+w("sending a frame runs the whole veth path and the peer's packet-socket delivery in the sender's")
+w("system call. A CPU share well below 100% means the server waited for requests: the client")
+w("(one vCPU, paying the same kernel path for every request) set the pace.")
 w("")
-w("| MTU | depth | server | cmds/s | MB/s | p50 µs | p99 µs | p99.9 µs | rexmit | errors | load | kernel share | ours/vblade |")
-w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+w("| MTU | depth | server | cmds/s | MB/s | p50 µs | p99 µs | p99.9 µs | rexmit | errors | load | CPU | µs/cmd | kernel | ours/vblade |")
+w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for mtu in (1500, 9000):
     for d in DEPTHS:
         for server in ("aoe-target", "vblade"):
@@ -122,9 +175,12 @@ for mtu in (1500, 9000):
             rr = f"{ratio(mtu, d):.2f}×" if server == "vblade" else ""
             u, sy = j["run"].get("server_user_ticks", 0), j["run"].get("server_sys_ticks", 0)
             ks = f"{sy / (u + sy) * 100:.0f}%" if u + sy else "–"
+            hz = os.sysconf("SC_CLK_TCK")
+            cpu = f"{(u + sy) / hz / j['seconds'] * 100:.0f}%"
+            per = f"{(u + sy) / hz / max(1, j['commands']) * 1e6:.2f}"
             w(f"| {mtu} | {d} | {server} | {j['cmds_per_s']:.0f} | {j['mb_per_s']:.1f} | {lat['p50']:.1f} | "
               f"{lat['p99']:.1f} | {lat['p999']:.1f} | {j['retransmits']} | {j['errors']} | "
-              f"{j['run']['loadavg_before']:.2f} | {ks} | {rr} |")
+              f"{j['run']['loadavg_before']:.2f} | {cpu} | {per} | {ks} | {rr} |")
 w("")
 st = runs.get("storm-aoe-target-mtu1500")
 if st:
