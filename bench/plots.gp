@@ -1,5 +1,6 @@
 # Plots for bench/results.md (scripts/bench writes the .dat files from raw/*.json, then runs this).
-set terminal pngcairo size 900,560 font "DejaVu Sans,10"
+set terminal pngcairo size 900,560 font "DejaVu Sans,10" noenhanced
+set xrange [0.8:180]
 set logscale x 2
 set xtics (1, 8, 32, 128)
 set xlabel "requests in flight (depth)"
