@@ -34,6 +34,9 @@ void engine_values(NamedValues& v, const aoe::Engine& e) {
     const auto& c = e.counters();
     add(v, "frames_in", c.frames_in.get());
     add(v, "replies", c.replies.get());
+    // Frames answered (one frame may get several replies: a broadcast query, one per
+    // export); frames_in = replied + dropped + silent + forwarded.
+    add(v, "replied", c.replied.get());
     add(v, "reply_bytes", c.reply_bytes.get());
     std::uint64_t dropped = 0, silent = 0;
     for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
