@@ -262,6 +262,32 @@ C $VC2 discover | tee "$WORK/discover4"
 grep -q "^e0.5 " "$WORK/discover4" && fail "e0.5 still answers after stage-pxe --remove"
 grep -q "^e0.6 " "$WORK/discover4" || fail "e0.6 gone"
 
+# A changed line (same slot, another file) replaces that export: retire, grace, publish.
+printf '0.6=%s/b.img\n' "$IMG_IN" >"$ROOT$ETC/exports.d/live-v2.conf"
+hup_during_pass
+wait_notify "READY=1" 8
+grep -q "reloaded: 2 export(s), 1 added, 1 retired, 1 unchanged" "$WORK/target.log" ||
+    fail "replacing e0.6's file is not 1 added + 1 retired"
+C $VC2 --target 0.6 read-all --compare "$ROOT$SRV/b.img" | tee "$WORK/read-replaced"
+grep -q "compare: identical" "$WORK/read-replaced" || fail "e0.6 does not serve its new file"
+if [ "$MODE" = build ]; then
+    # A writable export added and removed by reloads: the write reaches the file (synced when
+    # it is retired). (Under the unit, rw images need ReadWritePaths=: not tried in chroot mode.)
+    head -c $((1048576)) /dev/zero >"$ROOT$SRV/rw.img"
+    printf '0.7=%s/rw.img,rw\n' "$IMG_IN" >"$ROOT$ETC/exports.d/rw.conf"
+    hup_during_pass
+    wait_notify "READY=1" 9
+    head -c 4096 /dev/urandom >"$WORK/w.bin"
+    C $VC2 --target 0.7 write --lba 100 --count 8 --data "$WORK/w.bin" || fail "write to e0.7"
+    rm "$ROOT$ETC/exports.d/rw.conf"
+    hup_during_pass
+    wait_notify "READY=1" 10
+    grep -q "retired e0.7" "$WORK/target.log" || fail "e0.7 not retired"
+    cmp <(dd if="$ROOT$SRV/rw.img" bs=512 skip=100 count=8 2>/dev/null) "$WORK/w.bin" ||
+        fail "the write to the retired rw export is not in the file"
+    log "rw export e0.7: written through AoE, retired by reload, data in the file"
+fi
+
 # Let the reader finish one more full pass after the last reload, then stop it.
 last=$(grep -c " ok " "$WORK/reader.log" || true)
 for _ in $(seq 300); do [ "$(grep -c " ok " "$WORK/reader.log")" -ge $((last + 2)) ] && break; sleep 0.1; done
