@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <string>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -26,6 +27,8 @@ std::string q(const std::filesystem::path& p) {
     throw Failure(what + " " + q(p) + ": " + std::strerror(e) + hint);
 }
 
+} // namespace
+
 void fsync_dir(const std::filesystem::path& dir) {
     int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (d < 0) fail("cannot open directory", dir, errno);
@@ -37,7 +40,43 @@ void fsync_dir(const std::filesystem::path& dir) {
     ::close(d);
 }
 
-} // namespace
+void test_stop_point(const std::filesystem::path& target, const std::filesystem::path& what) {
+    const char* hook = std::getenv("STAGE_PXE_TEST_STOP_BEFORE_RENAME");
+    if (!hook || !*hook || !target.string().ends_with(hook)) return;
+    std::fprintf(stderr, "stage-pxe: test hook: stopped before renaming %s\n", what.c_str());
+    std::fflush(stderr);
+    std::raise(SIGSTOP);
+}
+
+void link_into_place(const std::filesystem::path& src, const std::filesystem::path& target) {
+    auto dir = target.parent_path();
+    if (dir.empty()) dir = ".";
+    // The temp name carries kTempTag, so remove_stale_temps sweeps it after a kill. Callers hold
+    // the root lock: no other stage-pxe picks the same name.
+    const auto temp = dir / ("." + target.filename().string() + std::string(kTempTag) + "link" +
+                             std::to_string(::getpid()));
+    ::unlink(temp.c_str());
+    if (::link(src.c_str(), temp.c_str()) != 0) fail("cannot link " + q(src) + " to", temp, errno);
+    test_stop_point(target, temp);
+    if (::rename(temp.c_str(), target.c_str()) != 0) {
+        int e = errno;
+        ::unlink(temp.c_str());
+        fail("cannot rename onto", target, e);
+    }
+    fsync_dir(dir);
+}
+
+bool exchange_dirs(const std::filesystem::path& a, const std::filesystem::path& b) {
+    test_stop_point(b, a);
+    if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) != 0) {
+        int e = errno;
+        if (e == EINVAL || e == ENOSYS || e == EOPNOTSUPP) return false;
+        fail("cannot exchange " + q(a) + " with", b, e);
+    }
+    auto dir = b.parent_path();
+    fsync_dir(dir.empty() ? "." : dir);
+    return true;
+}
 
 AtomicFile::AtomicFile(std::filesystem::path target, mode_t mode)
     : target_(std::move(target)), mode_(mode) {
@@ -72,7 +111,8 @@ void AtomicFile::write(std::span<const std::byte> data) {
     }
 }
 
-void AtomicFile::commit() {
+void AtomicFile::prepare() {
+    if (prepared_) return;
     // mkstemp makes 0600; TFTP servers serve only world-readable files.
     if (::fchmod(fd_, mode_) != 0) fail("cannot chmod", temp_, errno);
     if (::fsync(fd_) != 0) fail("cannot fsync", temp_, errno);
@@ -81,12 +121,12 @@ void AtomicFile::commit() {
         fail("cannot close", temp_, errno);
     }
     fd_ = -1;
-    if (const char* hook = std::getenv("STAGE_PXE_TEST_STOP_BEFORE_RENAME");
-        hook && *hook && target_.string().ends_with(hook)) {
-        std::fprintf(stderr, "stage-pxe: test hook: stopped before renaming %s\n", temp_.c_str());
-        std::fflush(stderr);
-        std::raise(SIGSTOP);
-    }
+    prepared_ = true;
+}
+
+void AtomicFile::commit() {
+    prepare();
+    test_stop_point(target_, temp_);
     if (::rename(temp_.c_str(), target_.c_str()) != 0) fail("cannot rename onto", target_, errno);
     committed_ = true;
     fsync_dir(target_.parent_path().empty() ? "." : target_.parent_path());

@@ -28,6 +28,10 @@ class AtomicFile {
         write(std::as_bytes(std::span<const char>(s.data(), s.size())));
     }
     std::uint64_t bytes_written() const { return written_; }
+    // fchmod + fsync + close: after this only the rename is left, so a run can write every file
+    // it will change (a full disk fails here) before it renames the first. commit() calls it
+    // if needed.
+    void prepare();
     // Makes the content the target's. Test hook: if the target path ends with
     // $STAGE_PXE_TEST_STOP_BEFORE_RENAME, the process stops itself (SIGSTOP) after fsync and before
     // rename, so a test can SIGKILL it at exactly that point.
@@ -39,6 +43,7 @@ class AtomicFile {
     mode_t mode_;
     int fd_ = -1;
     std::uint64_t written_ = 0;
+    bool prepared_ = false;
     bool committed_ = false;
 };
 
@@ -54,5 +59,23 @@ void make_dirs(const std::filesystem::path& root, const std::filesystem::path& r
 
 // Removes temp files a killed run left in dir (call while holding the lock).
 void remove_stale_temps(const std::filesystem::path& dir);
+
+// fsync of a directory, so a rename or a new entry in it survives a power cut. Throws Failure.
+void fsync_dir(const std::filesystem::path& dir);
+
+// Crash-safety test hook: if `target` ends with $STAGE_PXE_TEST_STOP_BEFORE_RENAME, says so on
+// stderr (naming `what`) and stops the process (SIGSTOP), so a test can SIGKILL it right before
+// the commit of `target`.
+void test_stop_point(const std::filesystem::path& target, const std::filesystem::path& what);
+
+// Puts `src`'s file at `target` as one rename: link(src, temp next to target), then
+// rename(temp, target), fsync(dir). `src` keeps its name; a reader of `target` sees the old
+// file or the new one. Test hook as in AtomicFile::commit. Throws Failure.
+void link_into_place(const std::filesystem::path& src, const std::filesystem::path& target);
+
+// Swaps two directories in one step (renameat2 RENAME_EXCHANGE), then fsyncs their parent.
+// Returns false, changing nothing, where the file system or kernel cannot do it (EINVAL,
+// ENOSYS, EOPNOTSUPP: NFS, old kernels). Test hook on `b`. Throws Failure on other errors.
+bool exchange_dirs(const std::filesystem::path& a, const std::filesystem::path& b);
 
 } // namespace aoe::pxe

@@ -5,6 +5,7 @@
 #include "boot_config.hpp"
 #include "discovery.hpp"
 #include "errors.hpp"
+#include "generation.hpp"
 #include "line_diff.hpp"
 #include "managed_block.hpp"
 #include "manifest.hpp"
@@ -12,6 +13,7 @@
 #include "steps.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <regex>
 #include <set>
 #include <sys/stat.h>
@@ -19,6 +21,21 @@
 namespace aoe::pxe {
 
 using namespace steps;
+
+namespace {
+
+// The texts of every config stage-pxe may manage here: what decides which versioned pairs are
+// still in use.
+std::vector<std::string> config_texts(const Options& o) {
+    std::vector<std::string> texts;
+    for (auto kind : {ConfigKind::Pxelinux, ConfigKind::Grub, ConfigKind::Ipxe}) {
+        std::string t;
+        if (read_file(o.tftp_root / config_rel(kind, o), t)) texts.push_back(std::move(t));
+    }
+    return texts;
+}
+
+} // namespace
 
 bool valid_name(const std::string& name) {
     static const std::regex re("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -88,6 +105,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
               fs::path(o.ipxe_script).parent_path()})
             remove_stale_temps(o.tftp_root / d);
         if (!o.name.empty()) remove_stale_temps(o.tftp_root / "boot" / o.name);
+        sweep_generations(o.tftp_root, config_texts(o));
     }
 
     const fs::path dir = o.name.empty() ? fs::path("boot") : fs::path("boot") / o.name;
@@ -106,6 +124,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     if (o.grub) kinds.insert("grub");
     if (o.ipxe) kinds.insert("ipxe");
     struct PendingConfig {
+        ConfigKind kind;
         fs::path rel;
         bool existed;
         std::string before, after;
@@ -143,73 +162,191 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
             t = upsert_block(t, kDefaultBlockId, render_default(kind, label, prev_body, !existed),
                              existed ? default_block_offset(kind, t) : fresh_file(kind).size());
         }
-        pending.push_back({rel, existed, before, t});
+        pending.push_back({kind, rel, existed, before, t});
     }
 
     // Kernel and initrd (after every check above passed, so a refused run writes nothing).
+    // Temp files written and fsynced ahead of their renames (see the config step below).
+    auto prepare = [](std::vector<std::unique_ptr<AtomicFile>>& into, const fs::path& target,
+                      const std::string& content, mode_t mode) {
+        into.push_back(std::make_unique<AtomicFile>(target, mode));
+        into.back()->write(content);
+        into.back()->prepare();
+    };
     const bool iso_same = prev && prev->iso == iso_abs.string() && prev->iso_size == ident.size &&
                           prev->iso_mtime_ns == ident.mtime_ns &&
                           prev->volume_id == img.volume_id();
-    Extracted kx, ix;
-    auto stage_one = [&](const iso::FileInfo& fi, const fs::path& rel, const StagedFile* old) {
-        if (iso_same && old && old->source == fi.resolved_path && old->path == rel.string() &&
-            staged_matches(o.tftp_root, *old))
-            return Extracted{*old, "unchanged"};
-        return extract(img, fi, o.tftp_root, rel, o.dry_run, o.quiet, err);
+    auto keep = [&](const iso::FileInfo& fi, const fs::path& rel, const StagedFile* old) {
+        return iso_same && old && old->source == fi.resolved_path && old->path == rel.string() &&
+               staged_matches(o.tftp_root, *old);
     };
-    kx = stage_one(bf.kernel, dir / "linux", prev ? &prev->kernel : nullptr);
-    ix = stage_one(bf.initrd, dir / "initrd", prev ? &prev->initrd : nullptr);
-
-    // Configs after the files they name: a client never sees an entry whose kernel is missing.
+    const fs::path klink = dir / "linux", irel = dir / "initrd";
+    const bool k_keep = keep(bf.kernel, klink, prev ? &prev->kernel : nullptr);
+    const bool i_keep = keep(bf.initrd, irel, prev ? &prev->initrd : nullptr);
+    std::error_code exist_ec;
+    const bool had_pair =
+        fs::exists(o.tftp_root / klink, exist_ec) || fs::exists(o.tftp_root / irel, exist_ec);
+    Extracted kx, ix;
+    // How an update of an existing pair becomes visible (see generation.hpp).
+    enum class Switch {
+        None,      // first staging, or nothing changed: files were written in place
+        Links,     // one of the two changes: one rename is atomic
+        Exchange,  // boot/NAME/ is ours alone: one directory exchange switches both files
+        ViaConfig, // configs name the versioned pair while the final files are replaced
+    } sw = Switch::None;
+    fs::path gen;
     std::vector<std::pair<std::string, std::string>> config_states;
-    for (const auto& p : pending)
-        config_states.emplace_back(p.rel.string(), apply_text(o.tftp_root, p.rel, p.existed,
-                                                              p.before, p.after, o.dry_run, out));
-
-    // Export file for the target, so both halves name the same shelf.slot and file.
+    // Every temp file below is written and fsynced before the first rename of this run, so a
+    // full disk fails before anything changed. Renamed in this order: the pair switch (with
+    // `via`, then `back` for ViaConfig), head_ready (export, manifest: every label a config
+    // names is in the manifest), config_ready (after the files they name, so a client never
+    // sees an entry whose kernel is missing).
+    std::vector<std::unique_ptr<AtomicFile>> via, back, head_ready, config_ready;
     std::string export_file = prev ? prev->export_file : std::string();
     std::string export_state;
-    if (!o.export_dir.empty()) {
-        export_file = (fs::absolute(o.export_dir) / (label + ".conf")).string();
-        const std::string content = "# written by stage-pxe for entry '" + label +
-                                    "'; same syntax as aoe-target --export\n" + aoe.dotted() + "=" +
-                                    iso_abs.string() + "\n";
-        std::string old;
-        bool had = read_file(export_file, old);
-        if (had && old == content)
-            export_state = "unchanged";
-        else if (o.dry_run) {
-            out << unified_diff(had ? old : std::string(), content, export_file);
-            export_state = had ? "would update" : "would create";
+    try {
+        if (o.dry_run || !had_pair || k_keep || i_keep) {
+            // A first staging, or at most one file changes: written in place (one rename each).
+            auto stage_one = [&](const iso::FileInfo& fi, const fs::path& rel, bool kept,
+                                 const StagedFile* old) {
+                if (kept) return Extracted{*old, "unchanged"};
+                return extract(img, fi, o.tftp_root, rel, o.dry_run, o.quiet, err);
+            };
+            kx = stage_one(bf.kernel, klink, k_keep, prev ? &prev->kernel : nullptr);
+            ix = stage_one(bf.initrd, irel, i_keep, prev ? &prev->initrd : nullptr);
         } else {
-            std::error_code ec;
-            fs::create_directories(o.export_dir, ec);
-            if (ec)
-                throw Failure("cannot create export directory " + q(o.export_dir) + ": " +
-                              ec.message());
-            write_file_atomic(export_file, content);
-            export_state = had ? "updated" : "created";
+            // An update of an existing pair: the new pair goes to a versioned directory first,
+            // so there is no point in time where an entry names one new and one old file.
+            gen = generation_rel(label, iso_abs.string() + "\n" + std::to_string(ident.size) +
+                                            "\n" + std::to_string(ident.mtime_ns) + "\n" +
+                                            img.volume_id() + "\n" + bf.kernel.resolved_path +
+                                            "\n" + bf.initrd.resolved_path);
+            kx = extract(img, bf.kernel, o.tftp_root, gen / "linux", false, o.quiet, err);
+            ix = extract(img, bf.initrd, o.tftp_root, gen / "initrd", false, o.quiet, err);
+            fsync_dir(o.tftp_root / "boot"); // the versioned directory's own entry
+            auto differs = [&](const fs::path& rel, const StagedFile& f) {
+                return !staged_matches(o.tftp_root, StagedFile{rel.string(), {}, f.size, f.sha256});
+            };
+            const bool k_new = differs(klink, kx.file), i_new = differs(irel, ix.file);
+            kx.file.path = klink.string();
+            ix.file.path = irel.string();
+            kx.state = k_new ? "written" : "unchanged";
+            ix.state = i_new ? "written" : "unchanged";
+            const bool configs_same = std::all_of(pending.begin(), pending.end(), [](auto& p) {
+                return p.existed && p.before == p.after;
+            });
+            if (!k_new && !i_new)
+                sw = Switch::None;
+            else if (!k_new || !i_new)
+                sw = Switch::Links;
+            else if (configs_same && !o.name.empty() && holds_only_pair(o.tftp_root / dir))
+                sw = Switch::Exchange;
+            else
+                sw = Switch::ViaConfig;
         }
-    }
 
-    // Manifest.
-    ManifestEntry me;
-    me.label = label;
-    me.iso = iso_abs.string();
-    me.iso_size = ident.size;
-    me.iso_mtime_ns = ident.mtime_ns;
-    me.volume_id = img.volume_id();
-    me.layout = bf.layout;
-    me.aoe = aoe.client_name();
-    me.args = args;
-    me.kernel = kx.file;
-    me.initrd = ix.file;
-    me.configs.assign(kinds.begin(), kinds.end());
-    me.export_file = export_file;
-    man.images[label] = me;
-    const std::string manifest_after = dump_manifest(man);
-    if (!o.dry_run && manifest_after != manifest_before)
-        write_file_atomic(manifest_path, manifest_after, kManifestMode);
+        if (sw == Switch::Exchange || sw == Switch::ViaConfig) {
+            // ViaConfig (also the fallback where the file system cannot exchange directories):
+            // each config first names the versioned pair, then the final paths again.
+            const EntrySpec gspec{label, url(gen / "linux"), url(gen / "initrd"), args};
+            for (const auto& p : pending) {
+                make_dirs(o.tftp_root, p.rel.parent_path());
+                const fs::path target = config_target(o.tftp_root, p.rel);
+                if (p.existed && p.before != p.after) // .bak: the admin's version, not ours
+                    prepare(via, target.string() + ".bak", p.before, 0644);
+                prepare(via, target, upsert_block(p.after, label, render_entry(p.kind, gspec)),
+                        0644);
+                prepare(back, target, p.after, 0644);
+                config_states.emplace_back(p.rel.string(), !p.existed            ? "created"
+                                                           : p.before == p.after ? "unchanged"
+                                                                                 : "updated");
+            }
+        } else {
+            for (const auto& p : pending) {
+                std::string st;
+                if (o.dry_run || (p.existed && p.before == p.after)) {
+                    st = apply_text(o.tftp_root, p.rel, p.existed, p.before, p.after, o.dry_run,
+                                    out);
+                } else {
+                    make_dirs(o.tftp_root, p.rel.parent_path());
+                    const fs::path target = config_target(o.tftp_root, p.rel);
+                    if (p.existed) prepare(config_ready, target.string() + ".bak", p.before, 0644);
+                    prepare(config_ready, target, p.after, 0644);
+                    st = p.existed ? "updated" : "created";
+                }
+                config_states.emplace_back(p.rel.string(), st);
+            }
+        }
+
+        // Export file for the target, so both halves name the same shelf.slot and file.
+        if (!o.export_dir.empty()) {
+            export_file = (fs::absolute(o.export_dir) / (label + ".conf")).string();
+            const std::string content = "# written by stage-pxe for entry '" + label +
+                                        "'; same syntax as aoe-target --export\n" + aoe.dotted() +
+                                        "=" + iso_abs.string() + "\n";
+            std::string old;
+            bool had = read_file(export_file, old);
+            if (had && old == content)
+                export_state = "unchanged";
+            else if (o.dry_run) {
+                out << unified_diff(had ? old : std::string(), content, export_file);
+                export_state = had ? "would update" : "would create";
+            } else {
+                std::error_code ec;
+                fs::create_directories(o.export_dir, ec);
+                if (ec)
+                    throw Failure("cannot create export directory " + q(o.export_dir) + ": " +
+                                  ec.message());
+                prepare(head_ready, export_file, content, 0644);
+                export_state = had ? "updated" : "created";
+            }
+        }
+
+        // Manifest.
+        ManifestEntry me;
+        me.label = label;
+        me.iso = iso_abs.string();
+        me.iso_size = ident.size;
+        me.iso_mtime_ns = ident.mtime_ns;
+        me.volume_id = img.volume_id();
+        me.layout = bf.layout;
+        me.aoe = aoe.client_name();
+        me.args = args;
+        me.kernel = kx.file;
+        me.initrd = ix.file;
+        me.configs.assign(kinds.begin(), kinds.end());
+        me.export_file = export_file;
+        man.images[label] = me;
+        const std::string manifest_after = dump_manifest(man);
+        if (!o.dry_run && manifest_after != manifest_before)
+            prepare(head_ready, manifest_path, manifest_after, kManifestMode);
+
+        // The commit points, in order.
+        const fs::path kgen = o.tftp_root / gen / "linux", igen = o.tftp_root / gen / "initrd";
+        if (sw == Switch::Links) {
+            if (kx.state == "written") link_into_place(kgen, o.tftp_root / klink);
+            if (ix.state == "written") link_into_place(igen, o.tftp_root / irel);
+        }
+        // After an exchange the old pair sits under the versioned name (swept below); where
+        // the file system cannot exchange, the configs switch instead.
+        if (sw == Switch::Exchange && !exchange_dirs(o.tftp_root / gen, o.tftp_root / dir))
+            sw = Switch::ViaConfig;
+        if (sw == Switch::ViaConfig) {
+            for (auto& f : via) f->commit();
+            link_into_place(kgen, o.tftp_root / klink);
+            link_into_place(igen, o.tftp_root / irel);
+            for (auto& f : back) f->commit();
+        }
+        for (auto& f : head_ready) f->commit();
+        for (auto& f : config_ready) f->commit();
+    } catch (...) {
+        // A failed run's versioned pair goes (no config names it); a config switched to a
+        // versioned pair keeps it, and the next run finishes the job.
+        if (!o.dry_run) sweep_generations(o.tftp_root, config_texts(o));
+        throw;
+    }
+    // Versioned pairs no config names any more (this run's, or a killed run's).
+    if (!o.dry_run) sweep_generations(o.tftp_root, config_texts(o));
 
     // Report.
     out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << label << "' from "

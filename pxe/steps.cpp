@@ -106,17 +106,25 @@ std::string apply_text(const fs::path& root, const fs::path& rel, bool existed,
         out << unified_diff(existed ? before : std::string(), after, rel.string());
         return existed ? "would update" : "would create";
     }
-    make_dirs(root, rel.parent_path());
-    // An admin may keep the config elsewhere and symlink it in: replace the file the link
-    // points to, not the link.
+    write_config(root, rel, existed ? &before : nullptr, after);
+    return existed ? "updated" : "created";
+}
+
+fs::path config_target(const fs::path& root, const fs::path& rel) {
     fs::path target = root / rel;
     if (std::error_code ec; fs::is_symlink(target, ec)) {
         target = fs::canonical(target, ec);
         if (ec) throw Failure("cannot resolve the symlink " + q(root / rel) + ": " + ec.message());
     }
-    if (existed) write_file_atomic(target.string() + ".bak", before);
-    write_file_atomic(target, after);
-    return existed ? "updated" : "created";
+    return target;
+}
+
+void write_config(const fs::path& root, const fs::path& rel, const std::string* bak,
+                  const std::string& text) {
+    make_dirs(root, rel.parent_path());
+    const fs::path target = config_target(root, rel);
+    if (bak) write_file_atomic(target.string() + ".bak", *bak);
+    write_file_atomic(target, text);
 }
 
 // Streams one file from the ISO to root/rel atomically, hashing on the way; leaves an

@@ -53,6 +53,15 @@ std::string apply_text(const fs::path& root, const fs::path& rel, bool existed,
                        const std::string& before, const std::string& after, bool dry_run,
                        std::ostream& out);
 
+// root/rel, or the file it names if it is a symlink (an admin may keep the config elsewhere
+// and link it in: the file is replaced, not the link). Throws Failure.
+fs::path config_target(const fs::path& root, const fs::path& rel);
+
+// The write behind apply_text: `text` over root/rel atomically (through a symlink to the file
+// it names), after writing *bak as root/rel.bak if bak is given.
+void write_config(const fs::path& root, const fs::path& rel, const std::string* bak,
+                  const std::string& text);
+
 struct Extracted {
     StagedFile file;
     std::string state; // "written", "unchanged", "would write"

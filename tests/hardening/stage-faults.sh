@@ -90,8 +90,10 @@ sigkill)
         # Random kill times, then one kill at each rename (stage-pxe's own test hook
         # STAGE_PXE_TEST_STOP_BEFORE_RENAME stops the run just before renaming a file whose
         # path ends with the hook), so every commit point is hit deterministically.
-        # (an update of an existing name leaves the config text as it is: no config rename)
-        if [ "$sname" = update ]; then hooks=(linux initrd stage-pxe.manifest.json)
+        # (an update of an existing name leaves the config text as it is: no config rename;
+        # the new pair is written to boot/.stage-pxe-gen.a.<sha8>/, then boot/a is exchanged
+        # with it in one step)
+        if [ "$sname" = update ]; then hooks=(linux initrd boot/a stage-pxe.manifest.json)
         else hooks=(linux initrd default.bak default stage-pxe.manifest.json); fi
         for i in $(seq $((ITER + ${#hooks[@]}))); do
             rm -rf "$R"; cp -a "$BASE" "$R"
