@@ -56,7 +56,8 @@ tar -C "$ROOT" -xzf "$TARBALL"
 cp "$DEB" "$ROOT/tmp/"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 in_root() { # runs "$@" in the chroot with /proc, /dev and the shared apt cache mounted
-    unshare -m --propagation private sh -c '
+    # OFFLINE=1: in a network namespace of its own (no network at all).
+    ${OFFLINE:+unshare -n} unshare -m --propagation private sh -c '
         set -e
         R=$1; A=$2; shift 2
         mount -t proc proc "$R/proc"; mount --rbind /dev "$R/dev"
@@ -64,8 +65,19 @@ in_root() { # runs "$@" in the chroot with /proc, /dev and the shared apt cache 
         exec chroot "$R" "$@"' sh "$ROOT" "$ARCHIVES" "$@"
 }
 log "apt-get install ./$(basename "$DEB") in a fresh bookworm minbase root"
-if ! in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        "/tmp/$(basename "$DEB")" >"$WORK/apt.log" 2>&1; then
+apt_install() {
+    in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "/tmp/$(basename "$DEB")" >"$WORK/apt.log" 2>&1
+}
+# Offline first (in a network namespace of its own: every dependency from the cache; apt
+# downloads everything before dpkg unpacks, so a failed attempt leaves the root untouched);
+# the mirror only when
+# the cache lacks something (the first run, or new Depends).
+if OFFLINE=1 apt_install; then
+    log "installed offline: every dependency came from $ARCHIVES"
+elif apt_install; then
+    log "installed with downloads from the mirror (now cached in $ARCHIVES)"
+else
     tail -30 "$WORK/apt.log"
     fail "apt-get install of the package in the chroot (a mirror is needed the first time)"
 fi
