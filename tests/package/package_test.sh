@@ -71,8 +71,7 @@ apt_install() {
 }
 # Offline first (in a network namespace of its own: every dependency from the cache; apt
 # downloads everything before dpkg unpacks, so a failed attempt leaves the root untouched);
-# the mirror only when
-# the cache lacks something (the first run, or new Depends).
+# the mirror only when the cache lacks something (the first run, or new Depends).
 if OFFLINE=1 apt_install; then
     log "installed offline: every dependency came from $ARCHIVES"
 elif apt_install; then
