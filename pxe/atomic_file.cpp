@@ -41,8 +41,18 @@ void fsync_dir(const std::filesystem::path& dir) {
 }
 
 void test_stop_point(const std::filesystem::path& target, const std::filesystem::path& what) {
-    const char* hook = std::getenv("STAGE_PXE_TEST_STOP_BEFORE_RENAME");
-    if (!hook || !*hook || !target.string().ends_with(hook)) return;
+    const char* env = std::getenv("STAGE_PXE_TEST_STOP_BEFORE_RENAME");
+    if (!env || !*env) return;
+    // "PATH#N": the N-th commit of a path that ends with PATH (a config is renamed twice when
+    // an update switches it to a versioned pair and back).
+    std::string hook = env;
+    long nth = 1;
+    if (auto hash = hook.rfind('#'); hash != std::string::npos) {
+        nth = std::strtol(hook.c_str() + hash + 1, nullptr, 10);
+        hook.resize(hash);
+    }
+    static long seen = 0;
+    if (!target.string().ends_with(hook) || ++seen != nth) return;
     std::fprintf(stderr, "stage-pxe: test hook: stopped before renaming %s\n", what.c_str());
     std::fflush(stderr);
     std::raise(SIGSTOP);

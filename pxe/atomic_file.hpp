@@ -65,7 +65,7 @@ void fsync_dir(const std::filesystem::path& dir);
 
 // Crash-safety test hook: if `target` ends with $STAGE_PXE_TEST_STOP_BEFORE_RENAME, says so on
 // stderr (naming `what`) and stops the process (SIGSTOP), so a test can SIGKILL it right before
-// the commit of `target`.
+// the commit of `target`. "PATH#N" stops at the N-th matching commit instead of the first.
 void test_stop_point(const std::filesystem::path& target, const std::filesystem::path& what);
 
 // Puts `src`'s file at `target` as one rename: link(src, temp next to target), then

@@ -5,6 +5,7 @@
 #include "boot_config.hpp"
 #include "discovery.hpp"
 #include "errors.hpp"
+#include "generation.hpp"
 #include "managed_block.hpp"
 #include "manifest.hpp"
 #include "sha256.hpp"
@@ -85,6 +86,8 @@ int remove_image(const Options& o, const std::string& label, std::ostream& out, 
             if (!o.dry_run) fs::remove(e.export_file, ec);
             states.emplace_back(e.export_file, o.dry_run ? "would remove" : "removed");
         }
+        // A versioned pair of a killed update that only this entry named.
+        if (!o.dry_run) sweep_generations(o.tftp_root, config_texts(o));
         man.images.erase(it);
         if (!o.dry_run) write_file_atomic(manifest_path, dump_manifest(man), kManifestMode);
     }

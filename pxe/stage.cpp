@@ -24,15 +24,9 @@ using namespace steps;
 
 namespace {
 
-// The texts of every config stage-pxe may manage here: what decides which versioned pairs are
-// still in use.
-std::vector<std::string> config_texts(const Options& o) {
-    std::vector<std::string> texts;
-    for (auto kind : {ConfigKind::Pxelinux, ConfigKind::Grub, ConfigKind::Ipxe}) {
-        std::string t;
-        if (read_file(o.tftp_root / config_rel(kind, o), t)) texts.push_back(std::move(t));
-    }
-    return texts;
+// A config text a killed update left naming its versioned pair (our text, not the admin's).
+bool names_generation(const std::string& text) {
+    return text.find(kGenerationTag) != std::string::npos;
 }
 
 } // namespace
@@ -252,7 +246,8 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
             for (const auto& p : pending) {
                 make_dirs(o.tftp_root, p.rel.parent_path());
                 const fs::path target = config_target(o.tftp_root, p.rel);
-                if (p.existed && p.before != p.after) // .bak: the admin's version, not ours
+                // .bak: the admin's previous version, never a text naming a versioned pair
+                if (p.existed && p.before != p.after && !names_generation(p.before))
                     prepare(via, target.string() + ".bak", p.before, 0644);
                 prepare(via, target, upsert_block(p.after, label, render_entry(p.kind, gspec)),
                         0644);
@@ -270,7 +265,10 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
                 } else {
                     make_dirs(o.tftp_root, p.rel.parent_path());
                     const fs::path target = config_target(o.tftp_root, p.rel);
-                    if (p.existed) prepare(config_ready, target.string() + ".bak", p.before, 0644);
+                    // No .bak of a text a killed update left naming its versioned pair: the
+                    // .bak is the admin's previous version (that run wrote it already).
+                    if (p.existed && !names_generation(p.before))
+                        prepare(config_ready, target.string() + ".bak", p.before, 0644);
                     prepare(config_ready, target, p.after, 0644);
                     st = p.existed ? "updated" : "created";
                 }

@@ -110,6 +110,15 @@ std::string apply_text(const fs::path& root, const fs::path& rel, bool existed,
     return existed ? "updated" : "created";
 }
 
+std::vector<std::string> config_texts(const Options& o) {
+    std::vector<std::string> texts;
+    for (auto kind : {ConfigKind::Pxelinux, ConfigKind::Grub, ConfigKind::Ipxe}) {
+        std::string t;
+        if (read_file(o.tftp_root / config_rel(kind, o), t)) texts.push_back(std::move(t));
+    }
+    return texts;
+}
+
 fs::path config_target(const fs::path& root, const fs::path& rel) {
     fs::path target = root / rel;
     if (std::error_code ec; fs::is_symlink(target, ec)) {

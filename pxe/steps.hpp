@@ -12,6 +12,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace aoe::pxe::steps {
 
@@ -61,6 +62,10 @@ fs::path config_target(const fs::path& root, const fs::path& rel);
 // it names), after writing *bak as root/rel.bak if bak is given.
 void write_config(const fs::path& root, const fs::path& rel, const std::string* bak,
                   const std::string& text);
+
+// The texts of the configs stage-pxe manages in this root (pxelinux, GRUB, iPXE paths of `o`)
+// that exist: what decides which versioned pairs (generation.hpp) are still in use.
+std::vector<std::string> config_texts(const Options& o);
 
 struct Extracted {
     StagedFile file;

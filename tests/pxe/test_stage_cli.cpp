@@ -6,6 +6,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <map>
+#include <sstream>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -480,4 +481,201 @@ TEST_CASE("--http, --json, a symlinked config, and a dry run on a root that does
     auto c = stage({"--check", "--json", "--tftp-root", root.string()});
     CHECK(c.status == 0);
     CHECK(contains(c.out, "\"ok\": true"));
+}
+
+namespace {
+
+// The kernel and initrd paths the pxelinux entry `label` names (as pxelinux reads them).
+std::pair<std::string, std::string> entry_paths(const std::string& cfg, const std::string& label) {
+    std::string kernel, initrd;
+    bool in = false;
+    std::istringstream is(cfg);
+    for (std::string line; std::getline(is, line);) {
+        std::istringstream ls(line);
+        std::string word;
+        ls >> word;
+        if (word == "LABEL") {
+            std::string l;
+            ls >> l;
+            in = l == label;
+        } else if (in && word == "kernel") {
+            ls >> kernel;
+        } else if (in && word == "append") {
+            for (std::string tok; ls >> tok;)
+                if (tok.starts_with("initrd=")) initrd = tok.substr(7);
+        }
+    }
+    return {kernel, initrd};
+}
+
+// Runs stage-pxe until the test hook stops it, then SIGKILLs it. False if it never stopped.
+bool kill_at(const std::vector<std::string>& args, const std::string& hook) {
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        ::setenv("STAGE_PXE_TEST_STOP_BEFORE_RENAME", hook.c_str(), 1);
+        std::vector<char*> argv{const_cast<char*>(kBin.c_str())};
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(kBin.c_str(), argv.data());
+        ::_exit(127);
+    }
+    int st = 0;
+    REQUIRE(::waitpid(pid, &st, WUNTRACED) == pid);
+    const bool stopped = WIFSTOPPED(st);
+    if (stopped) {
+        ::kill(pid, SIGKILL);
+        REQUIRE(::waitpid(pid, &st, 0) == pid);
+    }
+    return stopped;
+}
+
+std::vector<fs::path> generation_dirs(const fs::path& root) {
+    std::vector<fs::path> v;
+    for (const auto& e : fs::directory_iterator(root / "boot"))
+        if (contains(e.path().filename().string(), ".stage-pxe-gen.")) v.push_back(e.path());
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("an update killed at every commit point: the entry names the old pair or the new one, "
+          "never a mix; the next run converges to the final layout") {
+    fx::TempDir d;
+    auto a = make_kiwi(d, "a", 40), b = make_kiwi(d, "b", 41);
+    const auto& la = a.tree.files["boot/x86_64/loader/linux"];
+    const auto& ia = a.tree.files["boot/x86_64/loader/initrd"];
+    const auto& lb = b.tree.files["boot/x86_64/loader/linux"];
+    const auto& ib = b.tree.files["boot/x86_64/loader/initrd"];
+    REQUIRE(la != lb);
+    REQUIRE(ia != ib);
+    struct Case {
+        std::string what;
+        std::vector<std::string> extra; // stage-pxe arguments besides ISO and root
+        std::string label, dir;
+        std::vector<std::string> hooks; // every commit point of the update, in order
+    };
+    const std::vector<Case> cases = {
+        // boot/linux + boot/initrd: the config names the versioned pair while they are replaced.
+        {"default entry",
+         {},
+         "Live-Boot",
+         "boot",
+         {"linux", "initrd", "pxelinux.cfg/default", "boot/linux", "boot/initrd",
+          "pxelinux.cfg/default#2", "stage-pxe.manifest.json"}},
+        // boot/NAME/ with unchanged config text: one directory exchange.
+        {"named entry",
+         {"--name", "n"},
+         "n",
+         "boot/n",
+         {"linux", "initrd", "boot/n", "stage-pxe.manifest.json"}},
+        // boot/NAME/ whose config text changes too (new --append): switched through the config.
+        {"named entry, new arguments",
+         {"--name", "n", "--append", "quiet"},
+         "n",
+         "boot/n",
+         {"linux", "initrd", "pxelinux.cfg/default.bak", "pxelinux.cfg/default", "boot/n/linux",
+          "boot/n/initrd", "pxelinux.cfg/default#2", "stage-pxe.manifest.json"}},
+    };
+    for (const auto& c : cases) {
+        for (const auto& hook : c.hooks) {
+            CAPTURE(c.what);
+            CAPTURE(hook);
+            auto root = d / "tftp";
+            fs::remove_all(root);
+            std::vector<std::string> first{a.iso.string(), "--tftp-root", root.string()};
+            if (!c.extra.empty()) first.insert(first.end(), c.extra.begin(), c.extra.begin() + 2);
+            REQUIRE(stage(first).status == 0);
+            std::vector<std::string> args{b.iso.string(), "--tftp-root", root.string()};
+            args.insert(args.end(), c.extra.begin(), c.extra.end());
+            REQUIRE(kill_at(args, hook));
+
+            // Right after the kill: the entry's two files are one ISO's pair.
+            const auto cfg = fx::read_file(root / "pxelinux.cfg/default");
+            const auto [kp, ip] = entry_paths(cfg, c.label);
+            REQUIRE_FALSE(kp.empty());
+            REQUIRE_FALSE(ip.empty());
+            const auto kd = fx::read_file(root / kp), id = fx::read_file(root / ip);
+            const bool old_pair = kd == la && id == ia, new_pair = kd == lb && id == ib;
+            CHECK((old_pair || new_pair));
+            if (contains(kp, ".stage-pxe-gen.")) {
+                // A config names the versioned pair: a TFTP server must be able to read it.
+                CHECK(new_pair);
+                CHECK(mode_of((root / kp).parent_path()) == 0755);
+                CHECK(mode_of(root / kp) == 0644);
+                CHECK(mode_of(root / ip) == 0644);
+            }
+
+            // The next run completes and leaves exactly the final layout.
+            auto r = stage(args);
+            INFO(r.err);
+            REQUIRE(r.status == 0);
+            const auto cfg2 = fx::read_file(root / "pxelinux.cfg/default");
+            CHECK(entry_paths(cfg2, c.label) ==
+                  std::pair<std::string, std::string>{c.dir + "/linux", c.dir + "/initrd"});
+            CHECK(fx::read_file(root / c.dir / "linux") == lb);
+            CHECK(fx::read_file(root / c.dir / "initrd") == ib);
+            CHECK(generation_dirs(root).empty());
+            if (fs::exists(root / "pxelinux.cfg/default.bak")) // the admin's text, never ours
+                CHECK_FALSE(
+                    contains(fx::read_file(root / "pxelinux.cfg/default.bak"), ".stage-pxe-gen."));
+            for (const auto& e : fs::recursive_directory_iterator(root))
+                CHECK_FALSE(contains(e.path().filename().string(), ".stage-pxe-tmp."));
+            CHECK(stage({"--check", "--tftp-root", root.string()}).status == 0);
+        }
+    }
+}
+
+TEST_CASE("an update without a kill: final layout, no versioned leftovers, .bak of the admin's "
+          "version, and a re-run changes nothing") {
+    fx::TempDir d;
+    auto a = make_kiwi(d, "a", 42), b = make_kiwi(d, "b", 43);
+    auto root = d / "tftp";
+    REQUIRE(stage({a.iso.string(), "--tftp-root", root.string()}).status == 0);
+    REQUIRE(stage({a.iso.string(), "--tftp-root", root.string(), "--name", "n"}).status == 0);
+    const auto cfg_a = fx::read_file(root / "pxelinux.cfg/default");
+    CHECK(fs::exists(root / "pxelinux.cfg/default.bak")); // the second run added a block
+    fs::remove(root / "pxelinux.cfg/default.bak");
+
+    // Default entry, same config text: switched via the config and back; no .bak is made for
+    // a config whose final text did not change.
+    auto r = stage({b.iso.string(), "--tftp-root", root.string()});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(contains(r.out, "boot/linux  " +
+                              std::to_string(b.tree.files["boot/x86_64/loader/linux"].size()) +
+                              " bytes"));
+    CHECK(fx::read_file(root / "pxelinux.cfg/default") == cfg_a);
+    CHECK_FALSE(fs::exists(root / "pxelinux.cfg/default.bak"));
+    CHECK(fx::sha256_of_file(root / "boot/linux") ==
+          fx::sha256(b.tree.files["boot/x86_64/loader/linux"]));
+    CHECK(fx::sha256_of_file(root / "boot/initrd") ==
+          fx::sha256(b.tree.files["boot/x86_64/loader/initrd"]));
+    // The other entry's files are untouched.
+    CHECK(fx::sha256_of_file(root / "boot/n/linux") ==
+          fx::sha256(a.tree.files["boot/x86_64/loader/linux"]));
+    CHECK(generation_dirs(root).empty());
+
+    // Named entry with new arguments: the .bak holds the text before this run.
+    const auto before = fx::read_file(root / "pxelinux.cfg/default");
+    REQUIRE(
+        stage({b.iso.string(), "--tftp-root", root.string(), "--name", "n", "--append", "quiet"})
+            .status == 0);
+    CHECK(fx::read_file(root / "pxelinux.cfg/default.bak") == before);
+    CHECK(contains(fx::read_file(root / "pxelinux.cfg/default"),
+                   "    kernel boot/n/linux\n    append initrd=boot/n/initrd"));
+    CHECK_FALSE(contains(fx::read_file(root / "pxelinux.cfg/default"), ".stage-pxe-gen."));
+    CHECK(generation_dirs(root).empty());
+    CHECK(stage({"--check", "--tftp-root", root.string()}).status == 0);
+
+    // Same inputs again: no byte and no mtime changes anywhere.
+    auto snap = snapshot(root);
+    REQUIRE(
+        stage({b.iso.string(), "--tftp-root", root.string(), "--name", "n", "--append", "quiet"})
+            .status == 0);
+    REQUIRE(stage({b.iso.string(), "--tftp-root", root.string()}).status == 0);
+    CHECK(snapshot(root) == snap);
 }
