@@ -29,7 +29,9 @@ using namespace aoebench;
 namespace {
 
 std::atomic<bool> g_stop{false};
-void on_stop(int) { g_stop.store(true); }
+void on_stop(int) {
+    g_stop.store(true);
+}
 
 int fail(const std::string& m) {
     std::fprintf(stderr, "aoe-bench: %s\n", m.c_str());
@@ -40,8 +42,8 @@ int fail(const std::string& m) {
 std::vector<aoe::Mac> client_macs(const aoe::Mac& port, unsigned n) {
     std::vector<aoe::Mac> v{port};
     for (unsigned i = 1; i < n; ++i)
-        v.push_back(aoe::Mac{{0x02, 0xae, 0xb0, static_cast<std::uint8_t>(i >> 16), static_cast<std::uint8_t>(i >> 8),
-                              static_cast<std::uint8_t>(i)}});
+        v.push_back(aoe::Mac{{0x02, 0xae, 0xb0, static_cast<std::uint8_t>(i >> 16),
+                              static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)}});
     return v;
 }
 
@@ -56,10 +58,11 @@ bool map_file(const std::string& path, Mapped& m, std::string& error) {
         error = path + ": cannot open";
         return false;
     }
-    struct stat st{};
+    struct stat st {};
     fstat(fd, &st);
     m.len = static_cast<std::uint64_t>(st.st_size);
-    void* p = m.len ? mmap(nullptr, m.len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0) : MAP_FAILED;
+    void* p =
+        m.len ? mmap(nullptr, m.len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0) : MAP_FAILED;
     ::close(fd);
     if (p == MAP_FAILED) {
         error = path + ": cannot map (empty file?)";
@@ -72,8 +75,8 @@ bool map_file(const std::string& path, Mapped& m, std::string& error) {
 int run(const BenchOptions& o, BenchPort& port) {
     std::string err;
     if (o.reflect) {
-        std::fprintf(stderr, "aoe-bench: reflecting on %s (mac %s, mtu %u): ready\n", port.label.c_str(),
-                     aoehal::format_mac(port.mac).c_str(), port.mtu);
+        std::fprintf(stderr, "aoe-bench: reflecting on %s (mac %s, mtu %u): ready\n",
+                     port.label.c_str(), aoehal::format_mac(port.mac).c_str(), port.mtu);
         ReflectStats st;
         run_reflect(port, o, g_stop, st);
         std::fprintf(stderr, "aoe-bench: reflected %llu of %llu frames, dropped %llu\n",
@@ -89,14 +92,18 @@ int run(const BenchOptions& o, BenchPort& port) {
                                      o.have_target ? o.slot : aoe::kSlotBroadcast,
                                      std::int64_t{o.discover_ms} * 1000);
     if (found.empty())
-        return fail(o.have_target ? "no answer from e" + std::to_string(o.shelf) + "." + std::to_string(o.slot)
-                                  : std::string("no AoE target answered the broadcast config query"));
+        return fail(o.have_target
+                        ? "no answer from e" + std::to_string(o.shelf) + "." +
+                              std::to_string(o.slot)
+                        : std::string("no AoE target answered the broadcast config query"));
     aoeclient::TargetInfo tgt = found.front();
     aoeclient::Session<DpdkTransport> session(t, tgt);
     std::vector<std::uint8_t> reply;
     aoeclient::Response r;
-    if (!session.command(aoe::ata::kCmdIdentify, 0, 1, false, reply, r) || r.data_len < aoe::ata::kSectorSize)
-        return fail("no IDENTIFY reply from e" + std::to_string(tgt.shelf) + "." + std::to_string(tgt.slot));
+    if (!session.command(aoe::ata::kCmdIdentify, 0, 1, false, reply, r) ||
+        r.data_len < aoe::ata::kSectorSize)
+        return fail("no IDENTIFY reply from e" + std::to_string(tgt.shelf) + "." +
+                    std::to_string(tgt.slot));
     if (r.error || (r.ata_status & 0xA9)) return fail("IDENTIFY failed");
     aoeclient::IdentifyInfo id = aoeclient::parse_identify(r.data);
     if (id.sectors == 0) return fail("the export has no sectors");
@@ -110,17 +117,20 @@ int run(const BenchOptions& o, BenchPort& port) {
     c.sectors = std::min(adv, path);
     if (o.sectors) {
         if (o.sectors > c.sectors)
-            std::fprintf(stderr, "aoe-bench: warning: --sectors %u exceeds what the path carries (%u)\n", o.sectors,
-                         c.sectors);
+            std::fprintf(stderr,
+                         "aoe-bench: warning: --sectors %u exceeds what the path carries (%u)\n",
+                         o.sectors, c.sectors);
         c.sectors = o.sectors;
     }
-    if (c.write && port.mtu < 36 + c.sectors * 512u) return fail("write requests do not fit our MTU");
+    if (c.write && port.mtu < 36 + c.sectors * 512u)
+        return fail("write requests do not fit our MTU");
     // Never more outstanding than the target's advertised Buffer Count (AoE r11 §3.2: excess
     // messages are dropped).
     unsigned bufcnt = tgt.buffer_count ? tgt.buffer_count : 1;
     c.depth = o.depth;
     if (c.depth > bufcnt) {
-        std::fprintf(stderr, "aoe-bench: depth %u capped at the target's buffer count %u\n", o.depth, bufcnt);
+        std::fprintf(stderr, "aoe-bench: depth %u capped at the target's buffer count %u\n",
+                     o.depth, bufcnt);
         c.depth = bufcnt;
     }
     c.random = o.random;
@@ -135,12 +145,15 @@ int run(const BenchOptions& o, BenchPort& port) {
     if (!o.verify.empty()) {
         if (!map_file(o.verify, img, err)) return fail(err);
         if (img.len / 512 < c.capacity)
-            return fail(o.verify + " is smaller than the export (" + std::to_string(c.capacity) + " sectors)");
+            return fail(o.verify + " is smaller than the export (" + std::to_string(c.capacity) +
+                        " sectors)");
         c.image = img.data;
         c.image_len = img.len;
     }
     if (c.write && !o.verify.empty())
-        std::fprintf(stderr, "aoe-bench: writing the --verify file's own bytes back (the image stays the same)\n");
+        std::fprintf(
+            stderr,
+            "aoe-bench: writing the --verify file's own bytes back (the image stays the same)\n");
 
     RunInfo info;
     info.port_label = port.label;
@@ -151,18 +164,22 @@ int run(const BenchOptions& o, BenchPort& port) {
     info.target_mac = aoehal::format_mac(tgt.mac);
     info.depth_requested = o.depth;
     if (o.progress)
-        std::fprintf(stderr, "aoe-bench: e%u.%u (%s, %llu sectors) depth %u, %u sectors per request, %s %s\n",
-                     tgt.shelf, tgt.slot, id.model.c_str(), static_cast<unsigned long long>(id.sectors), c.depth,
-                     c.sectors, o.random ? "random" : "sequential", o.write ? "writes" : "reads");
+        std::fprintf(
+            stderr,
+            "aoe-bench: e%u.%u (%s, %llu sectors) depth %u, %u sectors per request, %s %s\n",
+            tgt.shelf, tgt.slot, id.model.c_str(), static_cast<unsigned long long>(id.sectors),
+            c.depth, c.sectors, o.random ? "random" : "sequential", o.write ? "writes" : "reads");
 
     LoadResult res;
     if (!run_load(port, c, g_stop, res, err)) return fail(err);
-    if (o.json) print_json(stdout, info, c, res);
-    else print_text(stdout, info, c, res);
+    if (o.json)
+        print_json(stdout, info, c, res);
+    else
+        print_text(stdout, info, c, res);
     if (img.data) munmap(const_cast<std::uint8_t*>(img.data), img.len);
     if (res.errors) {
-        std::fprintf(stderr, "aoe-bench: %llu error(s); first: %s\n", static_cast<unsigned long long>(res.errors),
-                     res.first_error.c_str());
+        std::fprintf(stderr, "aoe-bench: %llu error(s); first: %s\n",
+                     static_cast<unsigned long long>(res.errors), res.first_error.c_str());
         return 1;
     }
     if (res.commands_total == 0) return fail("no command completed");
@@ -188,7 +205,7 @@ int main(int argc, char** argv) {
     }
     std::string err;
     if (!start_eal(o, err)) return fail(err);
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_stop;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);

@@ -11,23 +11,31 @@ namespace aoebench {
 std::string bench_usage() {
     return "Usage: aoe-bench [options] IFACE\n"
            "       aoe-bench EAL-ARGS -- [options]\n"
-           "AoE r11 load generator on DPDK: discovers a target (or takes --target), runs IDENTIFY,\n"
-           "then keeps --depth requests in flight and reports commands/s, frames/s, MB/s and latency.\n"
+           "AoE r11 load generator on DPDK: discovers a target (or takes --target), runs "
+           "IDENTIFY,\n"
+           "then keeps --depth requests in flight and reports commands/s, frames/s, MB/s and "
+           "latency.\n"
            "The first form drives net_af_packet on kernel interface IFACE (run it in a network\n"
-           "namespace, never on a production LAN); the second takes any DPDK port (e.g. net_memif).\n"
+           "namespace, never on a production LAN); the second takes any DPDK port (e.g. "
+           "net_memif).\n"
            "Options:\n"
-           "  --target SHELF.SLOT  export to load (default: the first one that answers a broadcast)\n"
-           "  --depth N            requests in flight, all clients together (default 16; never more\n"
+           "  --target SHELF.SLOT  export to load (default: the first one that answers a "
+           "broadcast)\n"
+           "  --depth N            requests in flight, all clients together (default 16; never "
+           "more\n"
            "                       than the target's advertised Buffer Count)\n"
            "  --random             random LBAs (default: sequential, wrapping at the end)\n"
-           "  --sectors N          sectors per request (default: the advertised Sector Count, capped\n"
+           "  --sectors N          sectors per request (default: the advertised Sector Count, "
+           "capped\n"
            "                       by our own MTU)\n"
-           "  --write              write instead of read (writable exports only; with --verify the\n"
+           "  --write              write instead of read (writable exports only; with --verify "
+           "the\n"
            "                       file's own bytes are written back, otherwise a pattern)\n"
            "  --verify FILE        compare every read reply with FILE (the exported image)\n"
            "  --clients N          impersonate N source MACs (a boot storm; default 1)\n"
            "  --duration S         run for S seconds (default 10)\n"
-           "  --bytes N            stop after N bytes of data (suffixes K, M, G; overrides --duration)\n"
+           "  --bytes N            stop after N bytes of data (suffixes K, M, G; overrides "
+           "--duration)\n"
            "  --rto MS             fixed retransmit timeout (default: Linux-style RTT estimate)\n"
            "  --timeout MS         discovery wait (default 1000)\n"
            "  --mtu N              cap our MTU (default: the port's)\n"
@@ -51,10 +59,20 @@ bool parse_u64(const char* s, std::uint64_t& out, bool suffixes = false) {
     std::uint64_t mult = 1;
     if (suffixes && *end) {
         switch (*end) {
-        case 'K': case 'k': mult = 1ull << 10; break;
-        case 'M': case 'm': mult = 1ull << 20; break;
-        case 'G': case 'g': mult = 1ull << 30; break;
-        default: return false;
+        case 'K':
+        case 'k':
+            mult = 1ull << 10;
+            break;
+        case 'M':
+        case 'm':
+            mult = 1ull << 20;
+            break;
+        case 'G':
+        case 'g':
+            mult = 1ull << 30;
+            break;
+        default:
+            return false;
         }
         ++end;
     }
@@ -212,7 +230,8 @@ BenchParse parse_bench_options(int argc, const char* const* argv) {
     }
     if (o.user_eal) {
         if (!positional.empty()) {
-            r.error = "with EAL arguments, the port comes from them: unexpected '" + positional[0] + "'";
+            r.error =
+                "with EAL arguments, the port comes from them: unexpected '" + positional[0] + "'";
             return r;
         }
     } else {

@@ -14,24 +14,24 @@ struct BenchOptions {
     std::string iface;                 // kernel interface (af_packet form)
     std::vector<std::string> eal_args; // user EAL args (after argv[0], before `--`)
     bool user_eal = false;
-    bool reflect = false;              // --reflect: answer requests without AoE logic (link limit)
+    bool reflect = false; // --reflect: answer requests without AoE logic (link limit)
 
     bool have_target = false;
     std::uint16_t shelf = 0;
     std::uint8_t slot = 0;
-    unsigned depth = 16;               // requests in flight (all clients together)
+    unsigned depth = 16; // requests in flight (all clients together)
     bool random = false;
-    unsigned sectors = 0;              // 0: min(advertised scnt, our path MTU)
+    unsigned sectors = 0; // 0: min(advertised scnt, our path MTU)
     bool write = false;
-    std::string verify;                // image file to compare read data with
-    unsigned clients = 1;              // source MACs to impersonate
-    double duration = 10.0;            // seconds (ignored when bytes is set)
-    std::uint64_t bytes = 0;           // stop after this much data
+    std::string verify;      // image file to compare read data with
+    unsigned clients = 1;    // source MACs to impersonate
+    double duration = 10.0;  // seconds (ignored when bytes is set)
+    std::uint64_t bytes = 0; // stop after this much data
     bool json = false;
     bool progress = true;
-    double rto_ms = 0;                 // 0: adaptive (Linux-style RTT estimate)
+    double rto_ms = 0; // 0: adaptive (Linux-style RTT estimate)
     unsigned discover_ms = 1000;
-    std::uint32_t mtu = 0;             // cap on our own MTU (0: the port's)
+    std::uint32_t mtu = 0; // cap on our own MTU (0: the port's)
     std::uint64_t seed = 1;
     bool help = false, version = false;
 };

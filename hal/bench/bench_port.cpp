@@ -22,7 +22,8 @@ namespace {
 bool g_jumbo_ring = false; // af_packet vdev was given 16 KiB ring frames
 
 std::int64_t now_us() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 } // namespace
@@ -88,7 +89,8 @@ bool open_port(const BenchOptions& o, BenchPort& port, std::string& error) {
     // Replies up to the MTU must land in one mbuf.
     port.data_room = mtu > 1500 ? 16896 + RTE_PKTMBUF_HEADROOM : RTE_MBUF_DEFAULT_BUF_SIZE;
     std::uint32_t nmbufs = mtu > 1500 ? 8191 : 16383;
-    port.pool = rte_pktmbuf_pool_create("bench_pkt", nmbufs, 256, 0, static_cast<std::uint16_t>(port.data_room),
+    port.pool = rte_pktmbuf_pool_create("bench_pkt", nmbufs, 256, 0,
+                                        static_cast<std::uint16_t>(port.data_room),
                                         static_cast<int>(rte_socket_id()));
     if (!port.pool) {
         error = std::string("cannot create the mbuf pool: ") + rte_strerror(rte_errno) +
@@ -141,7 +143,8 @@ void close_port(const BenchOptions& o, BenchPort& port) {
     if (o.user_eal || dir.find("/aoe-") == std::string::npos) return;
     if (DIR* d = opendir(dir.c_str())) {
         while (dirent* e = readdir(d))
-            if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) unlink((dir + "/" + e->d_name).c_str());
+            if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
+                unlink((dir + "/" + e->d_name).c_str());
         closedir(d);
     }
     rmdir(dir.c_str());
@@ -175,7 +178,8 @@ long DpdkTransport::recv(std::uint8_t* buf, std::size_t cap, std::int64_t timeou
         while (next_ < npending_) {
             rte_mbuf* m = pending_[next_++];
             std::size_t len = rte_pktmbuf_pkt_len(m);
-            bool aoe = len >= 14 && aoe::load_be16(rte_pktmbuf_mtod(m, const std::uint8_t*) + 12) == aoe::kEtherTypeAoe;
+            bool aoe = len >= 14 && aoe::load_be16(rte_pktmbuf_mtod(m, const std::uint8_t*) + 12) ==
+                                        aoe::kEtherTypeAoe;
             if (aoe && len <= cap) {
                 // Contiguous data comes back as a pointer into the mbuf, chained data is copied.
                 const void* d = rte_pktmbuf_read(m, 0, static_cast<std::uint32_t>(len), buf);

@@ -22,10 +22,10 @@ struct BenchPort {
     std::uint16_t port_id = 0;
     rte_mempool* pool = nullptr;
     aoe::Mac mac{};
-    std::uint32_t mtu = 1500;  // what we may send and expect to receive
+    std::uint32_t mtu = 1500; // what we may send and expect to receive
     std::uint32_t data_room = 0;
     std::string driver, label;
-    std::string runtime_dir;   // our EAL runtime dir (removed at exit when we chose the prefix)
+    std::string runtime_dir; // our EAL runtime dir (removed at exit when we chose the prefix)
 };
 
 // EAL start-up; `program` is argv[0] for EAL messages.

@@ -32,7 +32,9 @@ class Histogram {
     std::uint64_t count() const { return total_; }
     std::uint64_t max() const { return max_; }
     std::uint64_t min() const { return total_ ? min_ : 0; }
-    double mean() const { return total_ ? static_cast<double>(sum_) / static_cast<double>(total_) : 0.0; }
+    double mean() const {
+        return total_ ? static_cast<double>(sum_) / static_cast<double>(total_) : 0.0;
+    }
 
     // Value at quantile q (0..1): the middle of the bucket holding the q-th sample.
     std::uint64_t quantile(double q) const {

@@ -51,10 +51,12 @@ class Loop {
         wr_ = c.lba48 ? ata::kCmdWriteSectorsExt : ata::kCmdWriteSectors;
         if (c.write && !c.image) {
             pattern_.resize(255 * ata::kSectorSize);
-            for (std::size_t i = 0; i < pattern_.size(); ++i) pattern_[i] = static_cast<std::uint8_t>(i * 7 + 1);
+            for (std::size_t i = 0; i < pattern_.size(); ++i)
+                pattern_[i] = static_cast<std::uint8_t>(i * 7 + 1);
         }
         fixed_rto_ = c.rto_ms > 0;
-        rto_tsc_ = static_cast<std::uint64_t>((fixed_rto_ ? c.rto_ms : 500.0) * 1e-3 * static_cast<double>(hz_));
+        rto_tsc_ = static_cast<std::uint64_t>((fixed_rto_ ? c.rto_ms : 500.0) * 1e-3 *
+                                              static_cast<double>(hz_));
         tty_ = isatty(2);
         ready_.resize(slots_.size());
         for (unsigned i = 0; i < slots_.size(); ++i) push_ready(i);
@@ -62,7 +64,9 @@ class Loop {
 
     bool run(std::string& error) {
         const std::uint64_t t0 = rte_rdtsc();
-        const std::uint64_t end_tsc = c_.bytes ? ~std::uint64_t{0} : t0 + static_cast<std::uint64_t>(c_.duration * static_cast<double>(hz_));
+        const std::uint64_t end_tsc =
+            c_.bytes ? ~std::uint64_t{0}
+                     : t0 + static_cast<std::uint64_t>(c_.duration * static_cast<double>(hz_));
         std::uint64_t next_scan = t0 + hz_ / 1000, next_progress = t0 + hz_;
         std::uint64_t stop_tsc = 0, drain_deadline = 0;
         bool stopping = false;
@@ -113,11 +117,13 @@ class Loop {
         double dt = static_cast<double>(now - last.tsc) / static_cast<double>(hz_);
         double cps = static_cast<double>(completed_ - last.commands) / dt;
         double mbs = static_cast<double>(r_.bytes - last.bytes) / dt / 1e6;
-        std::fprintf(stderr, "%saoe-bench: %5.1f s  %9.0f cmds/s  %8.1f MB/s  p99 %7.1f us  rexmit %llu  errors %llu%s",
-                     tty_ ? "\r" : "", static_cast<double>(now - t0) / static_cast<double>(hz_), cps, mbs,
-                     static_cast<double>(r_.latency.quantile(0.99)) / 1e3,
-                     static_cast<unsigned long long>(r_.retransmits), static_cast<unsigned long long>(r_.errors),
-                     tty_ ? "   " : "\n");
+        std::fprintf(stderr,
+                     "%saoe-bench: %5.1f s  %9.0f cmds/s  %8.1f MB/s  p99 %7.1f us  rexmit %llu  "
+                     "errors %llu%s",
+                     tty_ ? "\r" : "", static_cast<double>(now - t0) / static_cast<double>(hz_),
+                     cps, mbs, static_cast<double>(r_.latency.quantile(0.99)) / 1e3,
+                     static_cast<unsigned long long>(r_.retransmits),
+                     static_cast<unsigned long long>(r_.errors), tty_ ? "   " : "\n");
         last = {now, completed_, r_.bytes};
     }
 
@@ -150,9 +156,10 @@ class Loop {
             dlen = std::size_t{s.n} * ata::kSectorSize;
             data = c_.image ? c_.image + s.lba * ata::kSectorSize : pattern_.data();
         }
-        std::size_t len = aoeclient::build_ata(rte_pktmbuf_mtod(m, std::uint8_t*), c_.clients[i % c_.clients.size()],
-                                               c_.target.mac, c_.target.shelf, c_.target.slot, tag,
-                                               c_.write ? wr_ : rd_, s.lba, s.n, c_.lba48, data, dlen);
+        std::size_t len = aoeclient::build_ata(
+            rte_pktmbuf_mtod(m, std::uint8_t*), c_.clients[i % c_.clients.size()], c_.target.mac,
+            c_.target.shelf, c_.target.slot, tag, c_.write ? wr_ : rd_, s.lba, s.n, c_.lba48, data,
+            dlen);
         m->data_len = static_cast<std::uint16_t>(len);
         m->pkt_len = static_cast<std::uint32_t>(len);
         return true;
@@ -233,7 +240,8 @@ class Loop {
         ++r_.errors;
         if (r_.first_error.empty()) {
             char m[160];
-            std::snprintf(m, sizeof m, "%s at LBA %llu (0x%02x 0x%02x)", what, static_cast<unsigned long long>(lba), a, b);
+            std::snprintf(m, sizeof m, "%s at LBA %llu (0x%02x 0x%02x)", what,
+                          static_cast<unsigned long long>(lba), a, b);
             r_.first_error = m; // once per run: not on the per-frame path in a healthy run
         }
     }
@@ -258,7 +266,8 @@ class Loop {
         Slot& s = slots_[i];
         ++frames_rx_;
         std::uint64_t rtt = now - s.sent_tsc;
-        r_.latency.record(static_cast<std::uint64_t>((u128{rtt} * ns_mult_) >> 32)); // no division per reply
+        r_.latency.record(
+            static_cast<std::uint64_t>((u128{rtt} * ns_mult_) >> 32)); // no division per reply
         if (s.tries == 1) update_rto(rtt);
         if (r.error) {
             ++r_.aoe_errors;
@@ -345,8 +354,8 @@ class Loop {
 
 } // namespace
 
-bool run_load(BenchPort& port, const LoadConfig& cfg, const std::atomic<bool>& stop, LoadResult& out,
-              std::string& error) {
+bool run_load(BenchPort& port, const LoadConfig& cfg, const std::atomic<bool>& stop,
+              LoadResult& out, std::string& error) {
     if (cfg.depth == 0 || cfg.clients.empty() || cfg.capacity == 0) {
         error = "nothing to do (depth, clients or capacity is zero)";
         return false;

@@ -42,8 +42,17 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::string prefix = "aoe-rc" + std::to_string(getpid());
-    std::vector<std::string> eal{"aoe-read-cost", "-l", "0", "--no-huge", "-m", "1024", "--no-shconf", "--no-pci",
-                                 "--file-prefix", prefix, "--log-level=notice"};
+    std::vector<std::string> eal{"aoe-read-cost",
+                                 "-l",
+                                 "0",
+                                 "--no-huge",
+                                 "-m",
+                                 "1024",
+                                 "--no-shconf",
+                                 "--no-pci",
+                                 "--file-prefix",
+                                 prefix,
+                                 "--log-level=notice"};
     std::string err;
     if (!eal_start(eal, err)) {
         std::fprintf(stderr, "aoe-read-cost: %s\n", err.c_str());
@@ -54,7 +63,8 @@ int main(int argc, char** argv) {
     int socket = static_cast<int>(rte_socket_id());
     rte_ring* rx = rte_ring_create("rc_rx", ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
     rte_ring* tx = rte_ring_create("rc_tx", ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-    if (!rx || !tx || rte_eth_from_rings("rc0", &rx, 1, &tx, 1, static_cast<unsigned>(socket)) < 0) {
+    if (!rx || !tx ||
+        rte_eth_from_rings("rc0", &rx, 1, &tx, 1, static_cast<unsigned>(socket)) < 0) {
         std::fprintf(stderr, "aoe-read-cost: cannot create the ring port\n");
         return 1;
     }
@@ -81,7 +91,8 @@ int main(int argc, char** argv) {
     }
 
     // N requests as a Linux client sends them (READ SECTORS EXT, 2 sectors, 60-byte frames).
-    rte_mempool* req_pool = rte_pktmbuf_pool_create("rc_req", n + 512, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    rte_mempool* req_pool =
+        rte_pktmbuf_pool_create("rc_req", n + 512, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
     if (!req_pool) {
         std::fprintf(stderr, "aoe-read-cost: cannot create the request pool\n");
         return 1;
@@ -90,9 +101,9 @@ int main(int argc, char** argv) {
     for (unsigned i = 0; i < n; ++i) {
         rte_mbuf* m = rte_pktmbuf_alloc(req_pool);
         std::uint64_t lba = (std::uint64_t{i} * 2) % (sectors - 1);
-        std::size_t len = aoeclient::build_ata(rte_pktmbuf_mtod(m, std::uint8_t*), client, rt.ports[0].info.mac, 0, 1,
-                                               (i & 0x7fff) << 16 | (i & 0xffff), aoe::ata::kCmdReadSectorsExt, lba,
-                                               2, true);
+        std::size_t len = aoeclient::build_ata(
+            rte_pktmbuf_mtod(m, std::uint8_t*), client, rt.ports[0].info.mac, 0, 1,
+            (i & 0x7fff) << 16 | (i & 0xffff), aoe::ata::kCmdReadSectorsExt, lba, 2, true);
         m->data_len = static_cast<std::uint16_t>(len);
         m->pkt_len = static_cast<std::uint32_t>(len);
         if (rte_ring_enqueue(rx, m) != 0) {
@@ -130,9 +141,10 @@ int main(int argc, char** argv) {
         rte_pktmbuf_free(m);
     }
     const auto& st = rt.lcores[0]->stats[0];
-    std::printf("aoe-read-cost: %u requests, %u correct replies, zero-copy %llu, copy %llu (%s port)\n", n, good,
-                static_cast<unsigned long long>(st.tx_zero_copy.get()), static_cast<unsigned long long>(st.tx_copy.get()),
-                rt.ports[0].driver.c_str());
+    std::printf(
+        "aoe-read-cost: %u requests, %u correct replies, zero-copy %llu, copy %llu (%s port)\n", n,
+        good, static_cast<unsigned long long>(st.tx_zero_copy.get()),
+        static_cast<unsigned long long>(st.tx_copy.get()), rt.ports[0].driver.c_str());
     stop_ports(rt);
     std::string rundir = rte_eal_get_runtime_dir();
     rte_eal_cleanup();

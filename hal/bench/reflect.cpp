@@ -12,7 +12,8 @@ using namespace aoe;
 constexpr std::uint64_t kCapacity = 1ull << 32; // sectors the synthetic IDENTIFY reports (2 TiB)
 
 // Turns request `m` into its reply in place; false to drop it.
-bool reflect(rte_mbuf* m, const BenchPort& port, std::uint16_t shelf, std::uint8_t slot, std::uint8_t scnt) {
+bool reflect(rte_mbuf* m, const BenchPort& port, std::uint16_t shelf, std::uint8_t slot,
+             std::uint8_t scnt) {
     if (m->nb_segs != 1 || m->data_len < kEthHeaderLen + hdr::kLen) return false;
     auto* f = rte_pktmbuf_mtod(m, std::uint8_t*);
     if (load_be16(f + 12) != kEtherTypeAoe) return false;
@@ -32,7 +33,8 @@ bool reflect(rte_mbuf* m, const BenchPort& port, std::uint16_t shelf, std::uint8
         store_be16(a + cfg::kFirmwareVersion, 0x4000);
         a[cfg::kSectorCount] = scnt;
         a[cfg::kAoeCCmd] = kVersion << 4;
-        std::memset(f + kEthHeaderLen + cfg::kArgEnd, 0, kMinFrameLen - (kEthHeaderLen + cfg::kArgEnd));
+        std::memset(f + kEthHeaderLen + cfg::kArgEnd, 0,
+                    kMinFrameLen - (kEthHeaderLen + cfg::kArgEnd));
     } else if (a[hdr::kCommand] == static_cast<std::uint8_t>(Command::ata)) {
         if (m->data_len < kEthHeaderLen + ata::kArgEnd) return false;
         std::uint8_t cmd = a[ata::kCmdStatus];
@@ -42,10 +44,11 @@ bool reflect(rte_mbuf* m, const BenchPort& port, std::uint16_t shelf, std::uint8
         if (cmd == ata::kCmdIdentify) {
             std::uint8_t* d = a + ata::kData;
             std::memset(d, 0, ata::kSectorSize);
-            store_le16(d + 2 * 49, 0x0200);   // LBA supported
-            store_le16(d + 2 * 83, 0x5400);   // word 83: bit 14, bit 10 LBA48
-            store_le16(d + 2 * 86, 0x1400);   // word 86: LBA48 enabled
-            for (int w = 0; w < 4; ++w) store_le16(d + 2 * (100 + w), static_cast<std::uint16_t>(kCapacity >> (16 * w)));
+            store_le16(d + 2 * 49, 0x0200); // LBA supported
+            store_le16(d + 2 * 83, 0x5400); // word 83: bit 14, bit 10 LBA48
+            store_le16(d + 2 * 86, 0x1400); // word 86: LBA48 enabled
+            for (int w = 0; w < 4; ++w)
+                store_le16(d + 2 * (100 + w), static_cast<std::uint16_t>(kCapacity >> (16 * w)));
             len = kEthHeaderLen + ata::kArgEnd + ata::kSectorSize;
         } else if (cmd == ata::kCmdReadSectors || cmd == ata::kCmdReadSectorsExt) {
             // The reply size of a real read; the bytes are whatever the buffer holds.
@@ -65,7 +68,8 @@ bool reflect(rte_mbuf* m, const BenchPort& port, std::uint16_t shelf, std::uint8
 
 } // namespace
 
-void run_reflect(BenchPort& port, const BenchOptions& o, const std::atomic<bool>& stop, ReflectStats& st) {
+void run_reflect(BenchPort& port, const BenchOptions& o, const std::atomic<bool>& stop,
+                 ReflectStats& st) {
     const std::uint16_t shelf = o.have_target ? o.shelf : 0;
     const std::uint8_t slot = o.have_target ? o.slot : 1;
     const std::uint8_t scnt = sectors_for_mtu(port.mtu);
@@ -88,7 +92,9 @@ void run_reflect(BenchPort& port, const BenchOptions& o, const std::atomic<bool>
         std::uint16_t sent = 0;
         // The reference should lose nothing: retry a full TX ring briefly before dropping.
         for (int tries = 0; sent < k && tries < 64; ++tries)
-            sent = static_cast<std::uint16_t>(sent + rte_eth_tx_burst(port.port_id, 0, out + sent, static_cast<std::uint16_t>(k - sent)));
+            sent = static_cast<std::uint16_t>(
+                sent + rte_eth_tx_burst(port.port_id, 0, out + sent,
+                                        static_cast<std::uint16_t>(k - sent)));
         st.tx += sent;
         if (sent < k) {
             st.dropped += k - sent;

@@ -17,6 +17,7 @@ struct ReflectStats {
     std::uint64_t rx = 0, tx = 0, dropped = 0;
 };
 
-void run_reflect(BenchPort& port, const BenchOptions& o, const std::atomic<bool>& stop, ReflectStats& st);
+void run_reflect(BenchPort& port, const BenchOptions& o, const std::atomic<bool>& stop,
+                 ReflectStats& st);
 
 } // namespace aoebench

@@ -11,7 +11,9 @@ done
 cmake --preset aarch64 >/dev/null
 nice -n 10 cmake --build --preset aarch64 --target aoe_core
 lib=build/aarch64/target/libaoe_core.a
-machine=$(aarch64-linux-gnu-readelf -h "$lib" | awk -F: '/Machine/ {gsub(/^ +/, "", $2); print $2; exit}')
+# awk reads all of readelf's output (no early exit): an early exit can SIGPIPE readelf, and
+# pipefail then fails the script without a word.
+machine=$(aarch64-linux-gnu-readelf -h "$lib" | awk -F: '/Machine/ && !seen {gsub(/^ +/, "", $2); print $2; seen = 1}')
 echo "aarch64_core: $lib machine: $machine"
 [ "$machine" = "AArch64" ] || { echo "aarch64_core: not an AArch64 library" >&2; exit 1; }
 tests/target/check_core_symbols.sh aarch64-linux-gnu-nm "$lib"
