@@ -190,8 +190,10 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     } sw = Switch::None;
     fs::path gen;
     std::vector<std::pair<std::string, std::string>> config_states;
-    // Every temp file below is written and fsynced before the first rename of this run, so a
-    // full disk fails before anything changed. Renamed in this order: the pair switch (with
+    // Config, export and manifest temp files are written and fsynced before the commit points
+    // below, so a full disk fails before any entry changes (in-place file writes come earlier:
+    // a first staging's files no entry names yet, or the one file of a pair that changes).
+    // Renamed in this order: the pair switch (with
     // `via`, then `back` for ViaConfig), head_ready (export, manifest: every label a config
     // names is in the manifest), config_ready (after the files they name, so a client never
     // sees an entry whose kernel is missing).
