@@ -17,9 +17,9 @@ bool is_ext(std::uint8_t op) {
 // Same client, same export, same LBA again soon: a retransmit (Linux gives it a new tag,
 // so the tag cannot tell). Direct-mapped: a later request may evict an entry; this is a
 // statistic, not a protocol decision.
-void note_lba(MemoEntry* memo, std::uint32_t mask, const Mac& src, std::uint16_t index,
-              std::uint64_t lba, ExportCounters& ec) {
-    const std::uint64_t who = mac_key(src) | (std::uint64_t{index} << 48) | kValid;
+inline void note_lba(MemoEntry* memo, std::uint32_t mask, const Mac& src, std::uint16_t index,
+                     std::uint64_t lba, ExportCounters& ec) {
+    const std::uint64_t who = raw48(src) | (std::uint64_t{index} << 48) | kValid;
     const std::uint64_t h = (who ^ (lba * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
     MemoEntry& m = memo[(h >> 32) & mask];
     if (m.who == who && m.lba == lba) {
@@ -37,7 +37,7 @@ void ata(const Ctx& c, const Request& rq, Export& e, std::uint16_t index, Export
     const std::uint8_t* a = rq.a;
     std::uint8_t* o = out.a;
     // Echo the 12-byte ATA arg (AFlags, LBA, reserved); registers are overwritten below.
-    for (std::size_t i = hdr::kLen; i < ata::kArgEnd; ++i) o[i] = a[i];
+    __builtin_memcpy(o + hdr::kLen, a + hdr::kLen, ata::kArgEnd - hdr::kLen);
     out.len = ata::kArgEnd;
 
     const std::uint8_t aflags = a[ata::kAFlags];
@@ -85,7 +85,7 @@ void ata(const Ctx& c, const Request& rq, Export& e, std::uint16_t index, Export
         // The opcode decides the addressing (ATA: 0x20/0x30 are 28-bit commands); Linux
         // sets AFlags E exactly for 0x24/0x34 and puts 0xE0 in lba3 for LBA28.
         const std::uint64_t lba =
-            load_lba48(a + ata::kLba) & (is_ext(op) ? 0xFFFFFFFFFFFFull : ata::kLba28Mask);
+            load_lba48_8(a + ata::kLba) & (is_ext(op) ? 0xFFFFFFFFFFFFull : ata::kLba28Mask);
         if (write)
             ec.writes.add();
         else

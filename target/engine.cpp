@@ -31,17 +31,18 @@ std::uint32_t arg_end(std::uint8_t command) {
 // Why a frame got no reply from any export, most specific first.
 enum Why : int { kNotOurs = 0, kMasked = 1, kMismatch = 2 };
 
-} // namespace
-
-namespace detail {
-
-std::uint32_t write_headers(std::uint8_t* out, const Mac& dst, const Mac& src,
-                            const std::uint8_t* tags, std::uint32_t tag_len, const Export& e,
-                            std::uint8_t command, const std::uint8_t* tag) {
+// The body of detail::write_headers, inlined into next_reply (the per-read path): fixed-size
+// copies only, no byte loops.
+[[gnu::always_inline]] inline std::uint32_t
+put_headers(std::uint8_t* out, const Mac& dst, const Mac& src, const std::uint8_t* tags,
+            std::uint32_t tag_len, const Export& e, std::uint8_t command, const std::uint8_t* tag) {
     store_mac(out, dst);
     store_mac(out + 6, src);
     // The request's tags (TPID + TCI each) go back unchanged: same VLAN, same PCP.
-    for (std::uint32_t i = 0; i < tag_len; ++i) out[12 + i] = tags[i];
+    if (tag_len == kVlanTagLen)
+        __builtin_memcpy(out + 12, tags, kVlanTagLen);
+    else if (tag_len == 2 * kVlanTagLen)
+        __builtin_memcpy(out + 12, tags, 2 * kVlanTagLen);
     store_be16(out + 12 + tag_len, kEtherTypeAoe);
     std::uint8_t* a = out + kEthHeaderLen + tag_len;
     a[hdr::kVerFlags] = static_cast<std::uint8_t>((kVersion << 4) | kFlagResponse);
@@ -51,10 +52,20 @@ std::uint32_t write_headers(std::uint8_t* out, const Mac& dst, const Mac& src,
     a[hdr::kMinor] = e.slot;
     a[hdr::kCommand] = command;
     if (tag)
-        for (int i = 0; i < 4; ++i) a[hdr::kTag + i] = tag[i];
+        __builtin_memcpy(a + hdr::kTag, tag, 4);
     else
         store_be32(a + hdr::kTag, 0);
     return static_cast<std::uint32_t>(kEthHeaderLen + tag_len);
+}
+
+} // namespace
+
+namespace detail {
+
+std::uint32_t write_headers(std::uint8_t* out, const Mac& dst, const Mac& src,
+                            const std::uint8_t* tags, std::uint32_t tag_len, const Export& e,
+                            std::uint8_t command, const std::uint8_t* tag) {
+    return put_headers(out, dst, src, tags, tag_len, e, command, tag);
 }
 
 std::uint32_t pad_reply(std::uint8_t* out, std::uint32_t len) {
@@ -84,6 +95,7 @@ Engine::Engine(const Target& target, const PortInfo& port, Role role, void* stor
     storage_->rate_mask = nrate - 1;
     storage_->memo = arena.make_array<detail::MemoEntry>(nmemo);
     storage_->memo_mask = nmemo - 1;
+    storage_->port_mac = detail::raw48(port.mac);
 }
 
 const ExportCounters& Engine::export_counters(std::uint16_t index) const {
@@ -120,7 +132,8 @@ bool Engine::rate_ok(const Mac& src, std::uint64_t now_ns) {
 
 // Would export `e` answer this frame? Side-effect free, so accept() can decide the verdict
 // before any state changes.
-bool Engine::evaluate(const Export& e, const FrameState& st, int& why) const {
+[[gnu::always_inline]] inline bool Engine::evaluate(const Export& e, const FrameState& st,
+                                                    int& why) const {
     // r11 Mac Mask List: with a non-empty list, frames from other MACs are ignored
     // (vblade tests it before dispatch, so it covers config queries too).
     if (!e.control.mask.empty() && !e.control.mask.contains(st.src)) {
@@ -137,15 +150,23 @@ bool Engine::evaluate(const Export& e, const FrameState& st, int& why) const {
     return true;
 }
 
-bool Engine::find_match(FrameState& st, std::uint32_t from, int& why) const {
+[[gnu::always_inline]] inline bool Engine::find_match(FrameState& st, std::uint32_t from,
+                                                      int& why) const {
     const ExportTable& t = *target_.exports;
     const std::uint8_t* a = st.frame + st.aoe;
     const std::uint16_t shelf = load_be16(a + hdr::kMajor);
     const std::uint8_t slot = a[hdr::kMinor];
     if (!st.broadcast) {
-        std::uint16_t idx = 0;
-        const Export* e = from == 0 ? t.find(shelf, slot, &idx) : nullptr;
-        if (!e || !evaluate(*e, st, why)) return false;
+        if (from != 0) return false; // a unicast frame has one export at most
+        // The last hit first: a client reads one export, and index 0 is the common case.
+        std::uint16_t idx = storage_->last_index;
+        const Export* e = idx < t.capacity() ? t.at(idx) : nullptr;
+        if (!e || e->shelf != shelf || e->slot != slot) {
+            e = t.find(shelf, slot, &idx);
+            if (!e) return false;
+            storage_->last_index = idx;
+        }
+        if (!evaluate(*e, st, why)) return false;
         st.next_export = idx;
         return true;
     }
@@ -205,9 +226,10 @@ Verdict Engine::accept(const std::uint8_t* frame, std::uint32_t len, std::uint64
     }
 
     // ---- addressing and sanity (aoe-protocol.md §3, first action of each row) ----
-    const Mac dst = load_mac(frame);
+    const std::uint64_t dst = detail::load_raw48(frame);
+    const bool dst_broadcast = dst == detail::kRaw48Broadcast;
     st.src = load_mac(frame + 6);
-    if (!(dst == port_.mac) && !dst.is_broadcast()) return drop(DropReason::foreign_dst);
+    if (dst != storage_->port_mac && !dst_broadcast) return drop(DropReason::foreign_dst);
     if (st.src.is_group()) return drop(DropReason::group_src); // no reflection/amplification
     if (a[hdr::kVerFlags] & kFlagResponse) return silent(SilentReason::response);
     if (o.allow_count) {
@@ -229,7 +251,7 @@ Verdict Engine::accept(const std::uint8_t* frame, std::uint32_t len, std::uint64
         return drop(DropReason::truncated);
     }
     // Discovery floods: a per-source budget for config queries sent to everyone.
-    if (is_config && (st.broadcast || dst.is_broadcast()) && !rate_ok(st.src, now_ns))
+    if (is_config && (st.broadcast || dst_broadcast) && !rate_ok(st.src, now_ns))
         return drop(DropReason::rate_limited);
 
     int why = kNotOurs;
@@ -263,8 +285,8 @@ bool Engine::next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap
     const std::uint16_t index = st.next_export;
     const std::uint8_t* a = st.frame + st.aoe;
     // The tags sit between the source MAC (ends at 12) and the AoE EtherType (st.aoe - 2).
-    const std::uint32_t l2 = detail::write_headers(out, st.src, port_.mac, st.frame + 12,
-                                                   st.aoe - 2 - 12, *e, st.command, a + hdr::kTag);
+    const std::uint32_t l2 = put_headers(out, st.src, port_.mac, st.frame + 12, st.aoe - 2 - 12, *e,
+                                         st.command, a + hdr::kTag);
     reply = Reply{};
     reply.export_index = index;
     detail::ReplyBody body{out + l2, detail::min_u32(out_cap - l2, port_.mtu)};
@@ -305,6 +327,7 @@ bool Engine::next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap
     ++st.replies;
 
     st.done = !st.broadcast || !find_match(st, index + 1u, why);
+    reply.last = st.done;
     return true;
 }
 

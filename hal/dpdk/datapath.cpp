@@ -219,6 +219,7 @@ class Loop {
                     // Let the engine finish its reply into scratch memory, then count the drop.
                     if (!e.next_reply(st, l_.scratch, sizeof l_.scratch, r)) break;
                     e.count_no_buffer();
+                    if (r.last) break;
                     continue;
                 }
                 if (!e.next_reply(st, rte_pktmbuf_mtod(h, std::uint8_t*), rte_pktmbuf_tailroom(h),
@@ -229,6 +230,7 @@ class Loop {
                     client.replies.add();
                     client.reply_bytes.add(bytes);
                 }
+                if (r.last) break; // e.g. every unicast frame: no second next_reply() call
             }
         }
         rte_pktmbuf_free(m); // after the replies: the engine read (and wrote from) the frame
@@ -236,8 +238,14 @@ class Loop {
 
     ClientSlot& client_slot(const std::uint8_t* f, std::uint32_t len) {
         if (len < 12) return l_.client_overflow;
-        std::uint64_t key = (std::uint64_t{1} << 63);
+        // The source MAC, first byte in the low bits (the order telemetry decodes), valid bit.
+        std::uint64_t key = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        std::memcpy(&key, f + 6, 6); // one fixed-size copy: two loads, no byte loop
+#else
         for (int i = 6; i < 12; ++i) key |= std::uint64_t{f[i]} << (8 * (i - 6));
+#endif
+        key |= std::uint64_t{1} << 63;
         std::uint32_t h = static_cast<std::uint32_t>((key * 0x9E3779B97F4A7C15ull) >> 40);
         for (std::uint32_t probe = 0; probe < 8; ++probe) {
             ClientSlot& c = l_.clients[(h + probe) % kClientSlots];

@@ -293,3 +293,35 @@ TEST_CASE("reserved export: ATA from non-members gets E + Error 6, except IDENTI
     CHECK(f.send(rw).frames[0][27] == 0x40);
     CHECK(f.c().aoe_errors[6].get() == 2);
 }
+
+TEST_CASE("LBA48: the reserved arg bytes after LBA5 never leak into the LBA; echoed as sent") {
+    Fixture f;
+    Req r = read48(3, 1);
+    r.arg[10] = 0xFF; // reserved bytes right after LBA0..5
+    r.arg[11] = 0xFF;
+    Sent s = f.send(r);
+    REQUIRE(s.frames.size() == 1);
+    CHECK(s.frames[0][27] == 0x40); // status DRDY: LBA 3 read, not some huge LBA
+    CHECK(s.replies[0].data == f.img_ro.data() + 3 * 512);
+    CHECK(s.frames[0][14 + 10 + 10] == 0xFF); // the arg is echoed byte for byte
+    CHECK(s.frames[0][14 + 10 + 11] == 0xFF);
+    // LBA bytes 4 and 5 do count: beyond the image -> IDNF.
+    Sent far = f.send(read48(std::uint64_t{1} << 40, 1));
+    REQUIRE(far.frames.size() == 1);
+    CHECK(far.frames[0][27] == 0x41);
+    CHECK(far.frames[0][25] == 0x10);
+}
+
+TEST_CASE("retransmits seen: export index and full LBA are part of the key") {
+    Fixture f;
+    f.send(read48(5, 1));
+    Req rw = read48(5, 1);
+    rw.slot = 2; // same client, same LBA, other export: not a retransmit
+    f.send(rw);
+    CHECK(f.eng->export_counters(0).retransmits_seen.get() == 0);
+    CHECK(f.eng->export_counters(1).retransmits_seen.get() == 0);
+    f.send(read48(5 + 256, 1)); // differs only in LBA1
+    CHECK(f.eng->export_counters(0).retransmits_seen.get() == 0);
+    f.send(read48(5 + 256, 1));
+    CHECK(f.eng->export_counters(0).retransmits_seen.get() == 1);
+}

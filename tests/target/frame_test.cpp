@@ -293,3 +293,43 @@ TEST_CASE("a reply buffer smaller than kMaxInlineReply is refused and counted") 
     CHECK_FALSE(f.eng->next_reply(f.st, small, sizeof small, r));
     CHECK(f.dropped(DropReason::no_buffer) == 1);
 }
+
+TEST_CASE("Reply.last: set on the last reply of a frame only") {
+    Fixture f;
+    Sent one = f.send(read48(0, 1));
+    REQUIRE(one.replies.size() == 1);
+    CHECK(one.replies[0].last);
+    Sent s = f.send(discover());
+    REQUIRE(s.replies.size() == 2);
+    CHECK_FALSE(s.replies[0].last);
+    CHECK(s.replies[1].last);
+    CHECK(f.balanced());
+}
+
+TEST_CASE("unicast lookup: the last-hit cache follows retire and re-publish") {
+    Fixture f;
+    Req r1 = read48(0, 1); // 1.1 at index 0
+    Req r2 = read48(0, 1);
+    r2.slot = 2; // 1.2 at index 1
+    CHECK(f.send(r2).replies.at(0).export_index == 1);
+    CHECK(f.send(r1).replies.at(0).export_index == 0);
+    CHECK(f.send(r2).replies.at(0).export_index == 1);
+    // 1.2 retired while it is the cached hit: silent, then served again once re-published.
+    REQUIRE(f.table.retire(1) == &f.rw);
+    CHECK(f.send(r2).v == Verdict::silent);
+    CHECK(f.send(r1).replies.at(0).export_index == 0);
+    // Another export takes index 0: the cache must check shelf.slot, not trust the index.
+    REQUIRE(f.table.retire(0) == &f.ro);
+    f.rw.slot = 3;
+    std::uint16_t idx = 99;
+    REQUIRE(f.table.publish(&f.rw, &idx));
+    CHECK(idx == 0);
+    CHECK(f.send(r1).v == Verdict::silent);
+    Req r3 = read48(0, 1);
+    r3.slot = 3;
+    Sent s = f.send(r3);
+    REQUIRE(s.replies.size() == 1);
+    CHECK(s.replies[0].export_index == 0);
+    CHECK(s.frames[0][18] == 3);
+    CHECK(f.balanced());
+}
