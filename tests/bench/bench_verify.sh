@@ -7,35 +7,16 @@
 set -euo pipefail
 TARGET=$1 BENCH=$2
 [ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root (network namespaces)"; exit 1; }
-id=$$
-NT=abT$id NC=abC$id VT=abt$id VC=abc$id
-WORK=$(mktemp -d /tmp/aoe-bench-it.XXXXXX)
-pids=()
-cleanup() {
-    local rc=$?
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    sleep 0.3
-    for ns in $NT $NC; do
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-    exit $rc
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/../lib/netns.sh"
+netns_begin ab
+VT=abt$id VC=abc$id
 fail() {
     echo "FAIL: $*"
     [ -f "$WORK/target.log" ] && tail -20 "$WORK/target.log"
     exit 1
 }
 
-ip netns add $NT
-ip netns add $NC
-ip link add $VT type veth peer name $VC
-ip link set $VT netns $NT
-ip link set $VC netns $NC
-ip -n $NT link set $VT up
-ip -n $NC link set $VC up
+veth_link $NT $VT $NC $VC
 
 # Random data with an odd sector count, and a small writable image.
 RO=$WORK/ro.img RW=$WORK/rw.img

@@ -12,24 +12,11 @@ set -euo pipefail
 TARGET=$1 CLIENT=$2 PROBE=$3 MODE=$4 BRIDGE=${5:-}
 [ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root (network namespaces)"; exit 1; }
 
-id=$$
-NT=aoeT$id NC=aoeC$id VT=aoT$id VC=aoC$id
-WORK=$(mktemp -d /tmp/aoe-it.XXXXXX)
-pids=()
-cleanup() {
-    local rc=$?
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    sleep 0.3
-    for ns in $NT $NC; do
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-    # EAL runtime dirs of the prefixes this run chose (memif mode passes its own).
-    rm -rf "/var/run/dpdk/aoeT$id" "/var/run/dpdk/aoeB$id"
-    exit $rc
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/../lib/netns.sh"
+# EAL runtime dirs of the prefixes this run chose (memif mode passes its own).
+netns_on_cleanup() { rm -rf "/var/run/dpdk/aoeT$id" "/var/run/dpdk/aoeB$id"; }
+netns_begin aoe
+VT=aoT$id VC=aoC$id
 fail() {
     echo "FAIL: $*"
     if [ -n "${tpid:-}" ] && kill -TERM "$tpid" 2>/dev/null; then wait "$tpid" || true; fi
@@ -50,8 +37,6 @@ case $MODE in
   *) fail "unknown mode $MODE" ;;
 esac
 
-ip netns add $NT
-ip netns add $NC
 ip link add $VT mtu $MTU type veth peer name $VC mtu $MTU
 ip link set $VT netns $NT
 ip link set $VC netns $NC

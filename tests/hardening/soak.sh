@@ -25,39 +25,24 @@ command -v python3 >/dev/null || { echo "FAIL: python3 missing"; exit 1; }
 [ "$INTERVALS" -ge 2 ] || { echo "FAIL: need >= 2 intervals (the first is the warm-up)"; exit 1; }
 INTERVAL_S=$(python3 -c "print(f'{$SECONDS_TOTAL / $INTERVALS:g}')")
 
-id=$$
-NT=skT$id NC=skC$id VT=skt$id VC=skc$id
-WORK=$(mktemp -d /tmp/aoe-soak.XXXXXX)
-pids=()
-tpid=
-cleanup() {
-    local rc=$?
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    sleep 0.3
-    for ns in $NT $NC; do
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    [ -n "${SOAK_KEEP:-}" ] && { mkdir -p "$SOAK_KEEP"; cp "$WORK"/*.json "$WORK"/*.txt "$WORK"/*.log "$SOAK_KEEP"/ 2>/dev/null || true; }
-    rm -rf "$WORK"
-    exit $rc
+. "$(dirname "$0")/../lib/netns.sh"
+netns_on_cleanup() {
+    [ -n "${SOAK_KEEP:-}" ] || return 0
+    mkdir -p "$SOAK_KEEP"
+    cp "$WORK"/*.json "$WORK"/*.txt "$WORK"/*.log "$SOAK_KEEP"/ 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
+netns_begin sk
+VT=skt$id VC=skc$id
+tpid=
 fail() {
     echo "FAIL: $*"
     [ -f "$WORK/target.log" ] && tail -20 "$WORK/target.log"
     exit 1
 }
 
-ip netns add $NT
-ip netns add $NC
 # No IPv6 chatter on the link: the target sees only aoe-bench's frames.
-for ns in $NT $NC; do ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; done
-ip link add $VT type veth peer name $VC
-ip link set $VT netns $NT
-ip link set $VC netns $NC
-ip -n $NT link set $VT up
-ip -n $NC link set $VC up
+netns_no_ipv6 $NT $NC
+veth_link $NT $VT $NC $VC
 # aoe-bench sends from CLIENTS spoofed source MACs: the replies to them must reach its socket.
 ip -n $NC link set $VC promisc on
 

@@ -19,38 +19,24 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root (network namespaces)"; exit 1; }
 command -v python3 >/dev/null || { echo "FAIL: python3 missing"; exit 1; }
 
-id=$$
-NT=hdT$id NC=hdC$id NM=hdM$id VT=hdT$id VC=hdC$id VM1=hdA$id VM2=hdB$id
-WORK=$(mktemp -d /tmp/aoe-hard.XXXXXX)
-pids=()
+. "$HERE/../lib/netns.sh"
+netns_begin hd
+NM=hdM$id VT=hdT$id VC=hdC$id VM1=hdA$id VM2=hdB$id
+EXTRA_NS=($NM)
 tpid=
-cleanup() {
-    local rc=$?
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    sleep 0.3
-    for ns in $NT $NC $NM; do
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-    exit $rc
-}
-trap cleanup EXIT INT TERM
 fail() {
     echo "FAIL: $*"
     [ -f "$WORK/target.log" ] && tail -30 "$WORK/target.log"
     exit 1
 }
 
-ip netns add $NT
-ip netns add $NC
 # No IPv6 (router/neighbour solicitations) on the link: the target must see only our frames,
 # so the suite can assert frames_in grew by exactly the number of frames it sent.
-for ns in $NT $NC; do ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; done
+netns_no_ipv6 $NT $NC
 if [ "$MODE" = netem ]; then
     [ -x "$IMPAIR" ] || fail "netem mode needs the frame-impair binary"
     ip netns add $NM
-    ip netns exec $NM sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    netns_no_ipv6 $NM
     ip link add $VC type veth peer name $VM1
     ip link add $VT type veth peer name $VM2
     ip link set $VM1 netns $NM
