@@ -1,6 +1,5 @@
 // aoe-target: serve disk images over AoE r11 with DPDK poll-mode drivers.
 // `aoe-target 0 1 eth1 image.iso` works like `vbladed 0 1 eth1 image.iso`.
-#include <dirent.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -124,17 +123,6 @@ int launch_worker(void* arg) {
     return lcore_main(arg);
 }
 
-void remove_runtime_dir(const std::string& dir) {
-    if (dir.find("/aoe-") == std::string::npos) return;
-    if (DIR* d = opendir(dir.c_str())) {
-        while (dirent* e = readdir(d))
-            if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
-                unlink((dir + "/" + e->d_name).c_str());
-        closedir(d);
-    }
-    rmdir(dir.c_str());
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -212,7 +200,7 @@ int main(int argc, char** argv) {
         stop_ports(rt);
         std::string rundir = rte_eal_get_runtime_dir();
         rte_eal_cleanup();
-        if (!rt.opt.user_eal) remove_runtime_dir(rundir);
+        if (!rt.opt.user_eal) remove_own_runtime_dir(rundir);
         return 1;
     }
     register_telemetry(rt);
@@ -247,6 +235,6 @@ int main(int argc, char** argv) {
     std::string rundir = rte_eal_get_runtime_dir();
     rte_eal_cleanup();
     if (!rt.opt.user_eal)
-        remove_runtime_dir(rundir); // our own aoe-PID prefix: leave nothing behind
+        remove_own_runtime_dir(rundir); // our own aoe-PID prefix: leave nothing behind
     return rc;
 }

@@ -1,6 +1,5 @@
 #include "hal/bench/bench_port.hpp"
 
-#include <dirent.h>
 #include <net/if.h>
 #include <unistd.h>
 
@@ -139,15 +138,7 @@ void close_port(const BenchOptions& o, BenchPort& port) {
     rte_eth_dev_close(port.port_id);
     rte_eal_cleanup();
     // Our own aoe-PID prefix: leave nothing behind (as aoe-target does).
-    const std::string& dir = port.runtime_dir;
-    if (o.user_eal || dir.find("/aoe-") == std::string::npos) return;
-    if (DIR* d = opendir(dir.c_str())) {
-        while (dirent* e = readdir(d))
-            if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
-                unlink((dir + "/" + e->d_name).c_str());
-        closedir(d);
-    }
-    rmdir(dir.c_str());
+    if (!o.user_eal) aoehal::remove_own_runtime_dir(port.runtime_dir);
 }
 
 DpdkTransport::~DpdkTransport() {

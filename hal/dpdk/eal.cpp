@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -115,6 +116,12 @@ bool eal_start(const std::vector<std::string>& args, std::string& error) {
              " some (echo 1024 > /proc/sys/vm/nr_hugepages)";
     error = m.str();
     return false;
+}
+
+void remove_own_runtime_dir(const std::string& dir) {
+    if (dir.find("/aoe-") == std::string::npos) return;
+    std::error_code ec; // best effort at exit: nothing to report to
+    std::filesystem::remove_all(dir, ec);
 }
 
 } // namespace aoehal

@@ -32,5 +32,8 @@ std::vector<std::string> eal_arguments(const Options& o, const std::vector<Kerne
                                        std::uint32_t memory_mb, bool& jumbo_ports);
 // rte_eal_init with a clear message on failure (e.g. no hugepages: use --no-huge).
 bool eal_start(const std::vector<std::string>& args, std::string& error);
+// After rte_eal_cleanup: removes the EAL runtime dir of a prefix we chose ourselves
+// (aoe-PID, --no-shconf still leaves it behind); leaves any other directory alone.
+void remove_own_runtime_dir(const std::string& dir);
 
 } // namespace aoehal
