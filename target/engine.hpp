@@ -144,7 +144,8 @@ enum class SilentReason : std::uint8_t {
 };
 
 // What the HAL transmits for one reply: `header_len` bytes at the caller's buffer, then
-// `data_len` bytes at `data` (sector data inside an image, or nullptr).
+// `data_len` bytes at `data` (sector data inside an image, or nullptr). A reply without data
+// is already zero-padded to kMinFrameLen (header_len >= 60): the HAL sends it as it is.
 struct Reply {
     std::uint16_t header_len = 0;
     const std::uint8_t* data = nullptr;

@@ -310,13 +310,7 @@ class Loop {
                 }
                 s.tx_copy.add();
             }
-        } else if (h->data_len < aoe::kMinFrameLen) {
-            // Response hygiene: zero the padding up to 60 bytes.
-            std::memset(rte_pktmbuf_mtod_offset(h, std::uint8_t*, h->data_len), 0,
-                        aoe::kMinFrameLen - h->data_len);
-            h->data_len = aoe::kMinFrameLen;
-            h->pkt_len = aoe::kMinFrameLen;
-        }
+        } // a reply without data is already zero-padded to 60 bytes by the engine
         if (r.needs_flush) {
             // FLUSH on a writable export: the control thread runs msync and gives the reply
             // back on flush_done; this lcore never blocks.
