@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "hal/dpdk/kernel_drops.hpp"
 #include "hal/dpdk/runtime.hpp"
 
 namespace aoehal {
@@ -18,6 +19,7 @@ struct StatsSnapshot {
     std::vector<NamedValues> per_queue;    // by queue, summed over ports
     std::vector<NamedValues> per_export;   // by export (table order)
     std::vector<std::string> export_names; // "e0.1"
+    std::vector<RingDrops> ring_drops;     // net_af_packet ports only (kernel_drops.hpp)
 };
 
 StatsSnapshot collect_stats(const Runtime& rt);
