@@ -111,8 +111,10 @@ int print_remote_stats(const std::string& which, bool json) {
     std::printf("aoe-target %s\n\n%-24s %s\n", prefix.substr(4).c_str(), "counter", "value");
     for (auto it = s.begin(); it != s.end(); ++it) {
         if (it->is_array()) continue;
-        if (it->is_number() && it->get<std::uint64_t>() == 0)
-            continue; // the table shows what happened
+        // The table shows what happened; rx_ring_dropped is shown even at 0 (present means
+        // measured: an af_packet port whose kernel ring drops are counted).
+        if (it->is_number() && it->get<std::uint64_t>() == 0 && it.key() != "rx_ring_dropped")
+            continue;
         std::printf("%-24s %s\n", it.key().c_str(), it->dump().c_str());
     }
     std::printf("\n%-6s", "queue");
@@ -128,6 +130,15 @@ int print_remote_stats(const std::string& which, bool json) {
             std::printf(" %14s", s.contains(k) && q < s[k].size() ? s[k][q].dump().c_str() : "-");
         }
         std::printf("\n");
+    }
+    // Per af_packet port: frames the kernel dropped because the PMD's RX ring was full.
+    if (s.contains("ring_port") && s.contains("ring_port_rx_ring_dropped")) {
+        std::printf("\n%-32s %16s\n", "port", "rx_ring_dropped");
+        for (std::size_t i = 0; i < s["ring_port"].size(); ++i)
+            std::printf("%-32s %16s\n", s["ring_port"][i].get<std::string>().c_str(),
+                        i < s["ring_port_rx_ring_dropped"].size()
+                            ? s["ring_port_rx_ring_dropped"][i].dump().c_str()
+                            : "-");
     }
     const auto& e = ex["/aoe/exports"];
     std::printf("\n%-8s", "export");
