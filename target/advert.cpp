@@ -8,11 +8,11 @@ namespace aoe {
 bool Engine::tick(std::uint64_t now_ns, std::uint16_t& cursor, std::uint8_t* out,
                   std::uint32_t out_cap, Reply& reply) {
     const TargetOptions& o = target_.options;
-    if (role_ != Role::owner || o.advert_interval_ns == 0 || out_cap < kMaxInlineReply)
-        return false;
+    if (role_ != Role::owner || out_cap < kMaxInlineReply) return false;
+    if (o.advert_interval_ns == 0) return peer_tick(now_ns, out, out_cap, reply);
     EngineStorage& s = *storage_;
     if (!s.advert_active) {
-        if (now_ns < s.advert_due) return false;
+        if (now_ns < s.advert_due) return peer_tick(now_ns, out, out_cap, reply);
         const std::uint64_t every = o.advert_interval_ns < detail::kMinAdvertIntervalNs
                                         ? detail::kMinAdvertIntervalNs
                                         : o.advert_interval_ns;
@@ -47,7 +47,7 @@ bool Engine::tick(std::uint64_t now_ns, std::uint16_t& cursor, std::uint8_t* out
     }
     s.advert_active = false;
     cursor = 0;
-    return false;
+    return peer_tick(now_ns, out, out_cap, reply);
 }
 
 } // namespace aoe

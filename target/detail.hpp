@@ -25,6 +25,22 @@ struct MemoEntry {
     std::uint64_t lba = 0;
 };
 
+// One (MAC, shelf.slot) seen answering for one of our exports. Written by the owner engine
+// only; read by the control thread through `seq` (odd while written), as MacList.
+struct PeerEntry {
+    std::atomic<std::uint32_t> seq{0};
+    std::atomic<std::uint64_t> mac{0};   // mac_key | bit 63 (valid); 0: free
+    std::atomic<std::uint32_t> where{0}; // shelf << 8 | slot
+    std::atomic<std::uint8_t> verdict{0};
+    std::atomic<std::uint64_t> serial[3]{}; // its IDENTIFY serial (20 chars, reading order)
+    std::atomic<std::uint64_t> seen{0};     // config replies / adverts from it
+    std::atomic<std::uint64_t> last_seen_ns{0};
+    // Owner-only bookkeeping.
+    std::uint64_t probe_due_ns = 0;
+    std::uint16_t tries = 0;
+    bool probing = false;
+};
+
 inline constexpr std::uint64_t kValid = std::uint64_t{1} << 63;
 inline constexpr std::uint64_t kMinAdvertIntervalNs = 100'000'000; // rate limit for adverts
 inline constexpr std::uint16_t kMinBufferCount = 64;
@@ -123,6 +139,11 @@ struct EngineStorage {
     std::uint64_t advert_due = 0;
     std::uint16_t advert_dest = 0;
     bool advert_active = false;
+    // peer discovery (owner only)
+    std::uint64_t discover_due = 0; // next broadcast Query Config round
+    std::uint16_t discover_cursor = 0;
+    bool discover_active = false;
+    detail::PeerEntry peers[kMaxPeers];
 };
 
 } // namespace aoe

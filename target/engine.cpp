@@ -112,7 +112,9 @@ Role Engine::route(const std::uint8_t* frame, std::uint32_t len) {
     const std::uint32_t cmd = off + 2 + hdr::kCommand;
     if (cmd >= len || load_be16(frame + off) != kEtherTypeAoe)
         return Role::worker; // any engine drops it
-    // Config, Mac Mask and Reserve change (or read owner-only) control state.
+    // Config, Mac Mask and Reserve change (or read owner-only) control state; responses
+    // (R set) feed the owner's peer table.
+    if (frame[off + 2 + hdr::kVerFlags] & kFlagResponse) return Role::owner;
     return frame[cmd] == static_cast<std::uint8_t>(Command::ata) ? Role::worker : Role::owner;
 }
 
@@ -220,7 +222,8 @@ Verdict Engine::accept(const std::uint8_t* frame, std::uint32_t len, std::uint64
     const std::uint8_t* a = frame + st.aoe;
     const std::uint32_t n = len - st.aoe;
     st.command = a[hdr::kCommand];
-    if (role_ == Role::worker && st.command != static_cast<std::uint8_t>(Command::ata)) {
+    if (role_ == Role::worker && (st.command != static_cast<std::uint8_t>(Command::ata) ||
+                                  (a[hdr::kVerFlags] & kFlagResponse))) {
         counters_.forwarded.add();
         return Verdict::forward;
     }
@@ -231,7 +234,13 @@ Verdict Engine::accept(const std::uint8_t* frame, std::uint32_t len, std::uint64
     st.src = load_mac(frame + 6);
     if (dst != storage_->port_mac && !dst_broadcast) return drop(DropReason::foreign_dst);
     if (st.src.is_group()) return drop(DropReason::group_src); // no reflection/amplification
-    if (a[hdr::kVerFlags] & kFlagResponse) return silent(SilentReason::response);
+    if (a[hdr::kVerFlags] & kFlagResponse) {
+        // Never answered; another target's advert or reply to our discovery tells us who
+        // else serves our shelf.slots (peers.cpp).
+        if (role_ == Role::owner && o.peer_interval_ns) observe_peer(st, now_ns);
+        return silent(SilentReason::response);
+    }
+    if (detail::raw48(st.src) == storage_->port_mac) return silent(SilentReason::looped);
     if (o.allow_count) {
         bool ok = false;
         for (std::uint16_t i = 0; i < o.allow_count && !ok; ++i) ok = o.allow[i] == st.src;

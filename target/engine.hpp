@@ -104,6 +104,10 @@ struct TargetOptions {
     std::uint16_t cfg_burst = 8;
     std::uint16_t cfg_rate_sources = 64;  // rate-limiter table entries per engine (power of 2)
     std::uint16_t retransmit_memo = 1024; // retransmit memo entries per engine (power of 2)
+    // Other targets answering for our shelf.slots (peers.cpp): the owner asks for them with
+    // a broadcast Query Config at start and then every interval, IDENTIFYs each one it sees
+    // (in a reply or an advert) and compares its serial with ours. 0: off.
+    std::uint64_t peer_interval_ns = 30'000'000'000;
 };
 
 // Everything shared between engines.
@@ -137,9 +141,10 @@ enum class DropReason : std::uint8_t {
 };
 
 enum class SilentReason : std::uint8_t {
-    response,        // R flag set (our own loopback, another target's advert)
+    response,        // R flag set (another target's advert or reply; peers.cpp reads them)
     not_ours,        // shelf.slot not exported here
     config_mismatch, // Query Config test / prefix test did not match
+    looped,          // a request from our own port MAC (a loop in the segment): never answer
     count_
 };
 
@@ -195,6 +200,36 @@ struct EngineCounters {
     Counter config_cmds, mask_cmds, reserve_cmds;
     Counter adverts;
     Counter forwarded; // workers: frames routed to the owner
+    // peers.cpp (owner only): discovery queries and IDENTIFY probes sent; verdicts that
+    // turned to "differs"; peers not tracked because the table was full of live entries.
+    Counter peer_probes, peer_conflicts, peer_table_full;
+};
+
+// ---- other targets serving our shelf.slots ---------------------------------------------------
+// Two hosts exporting one shelf.slot are fine (Linux multipath) only if they serve the same
+// bytes; a client mixes blocks from both. Identity is the IDENTIFY serial (decisions.md).
+inline constexpr std::uint16_t kMaxPeers = 16;
+// Tags of the frames the owner sends to find and identify peers: high half 0xAE0B, low half
+// the peer-table index (0xFFFF for discovery queries). Only our own requests carry them.
+inline constexpr std::uint32_t kPeerTagBase = 0xAE0B'0000u;
+inline constexpr std::uint16_t kPeerProbeTries = 3; // IDENTIFYs before "no identity"
+
+enum class PeerVerdict : std::uint8_t {
+    pending = 0,     // seen; IDENTIFY sent, no answer yet
+    same = 1,        // its serial equals ours: same image, multipath is safe
+    differs = 2,     // another serial: a client would mix data from two images
+    no_identity = 3, // it answered config queries but not IDENTIFY (error, or no reply)
+};
+
+// A consistent copy of one entry, for the control thread.
+struct PeerSnapshot {
+    Mac mac{};
+    std::uint16_t shelf = 0;
+    std::uint8_t slot = 0;
+    PeerVerdict verdict = PeerVerdict::pending;
+    char serial[20]{}; // spaces as sent; empty unless it answered IDENTIFY
+    std::uint64_t seen = 0;
+    std::uint64_t last_seen_ns = 0; // the engine's clock (the now_ns passed to accept/tick)
 };
 
 // ---- the engine --------------------------------------------------------------------------
@@ -233,7 +268,8 @@ class Engine {
     // Build the next reply for `st` into `out` (at least kMaxInlineReply bytes).
     bool next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap, Reply& reply);
 
-    // Periodic work (adverts). Owner only (adverts carry the owner-only config string).
+    // Periodic work (adverts, then peer discovery and probes). Owner only (adverts carry the
+    // owner-only config string).
     // Every advert_interval_ns a round starts: each call returns one advert (a Query Config
     // response, R set, tag 0, to broadcast or to each allow-list MAC) for export `cursor`
     // and advances the cursor; false when the round is over (cursor back to 0) or nothing
@@ -255,6 +291,9 @@ class Engine {
         return quiescent_epoch_.load(std::memory_order_acquire);
     }
 
+    // Control thread: a consistent copy of peer-table entry `i` (< kMaxPeers); false if free.
+    bool peer(std::uint16_t i, PeerSnapshot& out) const;
+
     const EngineCounters& counters() const { return counters_; }
     const ExportCounters& export_counters(std::uint16_t index) const;
     const PortInfo& port() const { return port_; }
@@ -263,6 +302,9 @@ class Engine {
     bool evaluate(const Export& e, const FrameState& st, int& why) const;
     bool find_match(FrameState& st, std::uint32_t from, int& why) const;
     bool rate_ok(const Mac& src, std::uint64_t now_ns);
+    // peers.cpp
+    void observe_peer(const FrameState& st, std::uint64_t now_ns);
+    bool peer_tick(std::uint64_t now_ns, std::uint8_t* out, std::uint32_t out_cap, Reply& reply);
 
     const Target& target_;
     PortInfo port_;

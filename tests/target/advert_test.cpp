@@ -24,6 +24,7 @@ std::vector<Bytes> round(Fixture& f, std::uint64_t now) {
 TEST_CASE("first round at once, then once per interval; one advert per export") {
     aoe::TargetOptions o;
     o.advert_interval_ns = 1'000'000'000;
+    o.peer_interval_ns = 0; // peer discovery: peer_test.cpp
     Fixture f(o);
     auto a = round(f, 5);
     REQUIRE(a.size() == 2);
@@ -56,6 +57,7 @@ TEST_CASE("with an allow-list: unicast to each allowed MAC instead of broadcast"
     aoe::TargetOptions o;
     o.allow = allow;
     o.allow_count = 2;
+    o.peer_interval_ns = 0;
     Fixture f(o);
     auto a = round(f, 0);
     REQUIRE(a.size() == 4);
@@ -69,6 +71,7 @@ TEST_CASE("with an allow-list: unicast to each allowed MAC instead of broadcast"
 TEST_CASE("adverts on the served VLAN; interval 0 disables; tiny intervals are rate-limited") {
     aoe::TargetOptions o;
     o.vlan = 12;
+    o.peer_interval_ns = 0;
     Fixture f(o);
     auto a = round(f, 0);
     REQUIRE(a.size() == 2);
@@ -79,11 +82,13 @@ TEST_CASE("adverts on the served VLAN; interval 0 disables; tiny intervals are r
 
     aoe::TargetOptions off;
     off.advert_interval_ns = 0;
+    off.peer_interval_ns = 0;
     Fixture g(off);
     CHECK(round(g, 0).empty());
 
     aoe::TargetOptions fast;
     fast.advert_interval_ns = 1;
+    fast.peer_interval_ns = 0;
     Fixture h(fast);
     CHECK(round(h, 0).size() == 2);
     CHECK(round(h, 50'000'000).empty());
@@ -93,6 +98,7 @@ TEST_CASE("adverts on the served VLAN; interval 0 disables; tiny intervals are r
 TEST_CASE("adverts carry the current config string") {
     aoe::TargetOptions o;
     o.remote_admin = true;
+    o.peer_interval_ns = 0;
     Fixture f(o);
     f.send(config(4, "boot"));
     auto a = round(f, 0);
