@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -22,6 +23,7 @@
 #include "hal/dpdk/datapath.hpp"
 #include "hal/dpdk/eal.hpp"
 #include "hal/dpdk/exports.hpp"
+#include "hal/dpdk/peers.hpp"
 #include "hal/dpdk/setup.hpp"
 #include "hal/dpdk/stats.hpp"
 #include "hal/options.hpp"
@@ -73,9 +75,11 @@ void install_signals() {
     sigaction(SIGUSR1, &sa, nullptr);
 }
 
-// The control thread (not an lcore): FLUSH syncs for writable exports and the SIGUSR1
-// summary. It may block; the lcores never wait for it.
+// The control thread (not an lcore): FLUSH syncs for writable exports, the SIGUSR1
+// summary, reloads and the peer report. It may block; the lcores never wait for it.
 void control_loop(Runtime& rt) {
+    std::map<std::string, std::string> peers_logged;
+    auto next_peer_log = std::chrono::steady_clock::now();
     // Polls the flush rings with a back-off of 100 us up to 5 ms: FLUSH is rare (Linux never
     // sends it), and a 200 us poll alone cost ~5% of a core on an idle target.
     std::chrono::microseconds nap{100};
@@ -105,6 +109,10 @@ void control_loop(Runtime& rt) {
                 reload_exports(rt);
                 notify_status(rt, "READY=1\n");
             }
+        }
+        if (rt.opt.peer_interval > 0 && std::chrono::steady_clock::now() >= next_peer_log) {
+            next_peer_log += std::chrono::seconds(1);
+            log_peer_changes(rt, peers_logged);
         }
         if (g_usr1) {
             g_usr1 = 0;
@@ -204,6 +212,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     register_telemetry(rt);
+    register_peer_telemetry(rt);
     for (auto& ex : rt.exports) {
         std::string label = export_label(ex.spec);
         std::fprintf(stderr, "aoe-target: serving %s: %s, %llu sectors, %s, serial %s\n",

@@ -32,7 +32,7 @@ class Image {
     std::size_t map_bytes() const { return map_bytes_; }
     bool writable() const { return writable_; }
     const std::string& path() const { return path_; }
-    // IDENTIFY serial: 16 hex digits of FNV-1a over ISO volume id + size + mtime + inode.
+    // IDENTIFY serial: 16 hex digits of FNV-1a over the size and sampled content (image.cpp).
     const std::string& identity() const { return identity_; }
 
     // The file at path() is no longer the one opened (replaced, rewritten or removed).

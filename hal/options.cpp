@@ -116,6 +116,8 @@ std::string usage_text(const char* prog) {
            "  --mac-allow MAC,...      answer only these client MACs (like vblade -m)\n"
            "  --vlan ID                serve only 802.1Q VLAN ID (default: untagged)\n"
            "  --advertise-interval S   seconds between unsolicited adverts, 0 = off (default 1)\n"
+           "  --peer-interval S        seconds between checks for other targets serving our\n"
+           "                           shelf.slots with another image, 0 = off (default 30)\n"
            "  --remote-admin           let clients set the config string, edit the Mac Mask List\n"
            "                           and reserve (off: AoE has no authentication)\n"
            "  --buffer-count N         Query Config buffer count (default 64)\n"
@@ -152,6 +154,7 @@ constexpr OptionDef kOptions[] = {
     {"mac-allow", required_argument, true},
     {"vlan", required_argument, true},
     {"advertise-interval", required_argument, true},
+    {"peer-interval", required_argument, true},
     {"remote-admin", no_argument, true},
     {"buffer-count", required_argument, true},
     {"max-exports", required_argument, true},
@@ -274,6 +277,12 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
         if (arg.empty() || *end != '\0' || !(d >= 0) || d > 3600)
             return "--advertise-interval must be 0..3600 seconds";
         o.advertise_interval = d;
+    } else if (name == "peer-interval") {
+        char* end = nullptr;
+        double d = std::strtod(arg.c_str(), &end);
+        if (arg.empty() || *end != '\0' || !(d == 0 || (d >= 1 && d <= 3600)))
+            return "--peer-interval must be 0 (off) or 1..3600 seconds";
+        o.peer_interval = d;
     } else if (name == "remote-admin") {
         return flag(o.remote_admin);
     } else if (name == "buffer-count") {

@@ -39,6 +39,7 @@ struct Options {
     std::vector<aoe::Mac> mac_allow;
     std::uint16_t vlan = 0;
     double advertise_interval = 1.0; // seconds, 0 = off
+    double peer_interval = 30.0;     // seconds between peer checks (target/peers.cpp), 0 = off
     bool remote_admin = false;
     std::uint16_t buffer_count = 64; // Query Config: Buffer Count
     std::uint16_t max_exports = 16;

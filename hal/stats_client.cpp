@@ -91,9 +91,9 @@ int print_remote_stats(const std::string& which, bool json) {
     }
     std::vector<char> hello(4096);
     (void)recv(fd, hello.data(), hello.size(), 0); // {"version":..., "pid":...}
-    nlohmann::json st, ex, cl;
+    nlohmann::json st, ex, cl, pe;
     bool ok = query(fd, "/aoe/stats", st) && query(fd, "/aoe/exports", ex) &&
-              query(fd, "/aoe/clients", cl);
+              query(fd, "/aoe/clients", cl) && query(fd, "/aoe/peers", pe);
     close(fd);
     if (!ok) {
         std::fprintf(stderr, "aoe-target: %s does not answer /aoe/stats (not an aoe-target?)\n",
@@ -103,7 +103,8 @@ int print_remote_stats(const std::string& which, bool json) {
     if (json) {
         nlohmann::json all{{"stats", st["/aoe/stats"]},
                            {"exports", ex["/aoe/exports"]},
-                           {"clients", cl["/aoe/clients"]}};
+                           {"clients", cl["/aoe/clients"]},
+                           {"peers", pe["/aoe/peers"]}};
         std::printf("%s\n", all.dump(2).c_str());
         return 0;
     }
@@ -157,6 +158,20 @@ int print_remote_stats(const std::string& which, bool json) {
         std::printf("%-18s %14s %14s %16s\n", c["mac"][i].get<std::string>().c_str(),
                     c["frames_in"][i].dump().c_str(), c["replies"][i].dump().c_str(),
                     c["reply_bytes"][i].dump().c_str());
+    // Other targets serving our shelf.slots (target/peers.cpp): shown only when there are.
+    const auto& pr = pe["/aoe/peers"];
+    if (pr.contains("mac") && !pr["mac"].empty()) {
+        std::printf("\n%-8s %-18s %-12s %-18s %-18s %8s %12s\n", "export", "peer", "image",
+                    "its serial", "our serial", "seen", "last seen s");
+        for (std::size_t i = 0; i < pr["mac"].size(); ++i)
+            std::printf("%-8s %-18s %-12s %-18s %-18s %8s %12s\n",
+                        pr["export"][i].get<std::string>().c_str(),
+                        pr["mac"][i].get<std::string>().c_str(),
+                        pr["verdict"][i].get<std::string>().c_str(),
+                        pr["serial"][i].get<std::string>().c_str(),
+                        pr["ours"][i].get<std::string>().c_str(), pr["seen"][i].dump().c_str(),
+                        pr["last_seen_s"][i].dump().c_str());
+    }
     return 0;
 }
 

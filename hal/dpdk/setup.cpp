@@ -244,6 +244,7 @@ bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& e
     to.allow = rt.allow.empty() ? nullptr : rt.allow.data();
     to.allow_count = static_cast<std::uint16_t>(rt.allow.size());
     to.advert_interval_ns = static_cast<std::uint64_t>(rt.opt.advertise_interval * 1e9);
+    to.peer_interval_ns = static_cast<std::uint64_t>(rt.opt.peer_interval * 1e9);
 
     std::uint16_t cap = rt.opt.max_exports;
     std::size_t nengines = std::size_t{rt.nq} * rt.ports.size();

@@ -15,7 +15,7 @@ const char* const kDropNames[] = {"runt",          "not_aoe",     "wrong_vlan", 
                                   "broadcast_ata", "vendor",      "rate_limited", "no_buffer"};
 static_assert(sizeof kDropNames / sizeof kDropNames[0] ==
               static_cast<int>(aoe::DropReason::count_));
-const char* const kSilentNames[] = {"response", "not_ours", "config_mismatch"};
+const char* const kSilentNames[] = {"response", "not_ours", "config_mismatch", "looped"};
 static_assert(sizeof kSilentNames / sizeof kSilentNames[0] ==
               static_cast<int>(aoe::SilentReason::count_));
 
@@ -55,6 +55,9 @@ void engine_values(NamedValues& v, const aoe::Engine& e) {
     add(v, "reserve_cmds", c.reserve_cmds.get());
     add(v, "adverts", c.adverts.get());
     add(v, "forwarded", c.forwarded.get());
+    add(v, "peer_probes", c.peer_probes.get());
+    add(v, "peer_conflicts", c.peer_conflicts.get());
+    add(v, "peer_table_full", c.peer_table_full.get());
 }
 
 void hal_values(NamedValues& v, const QueueStats& s) {
