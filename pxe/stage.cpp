@@ -100,6 +100,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
             remove_stale_temps(o.tftp_root / d);
         if (!o.name.empty()) remove_stale_temps(o.tftp_root / "boot" / o.name);
         sweep_generations(o.tftp_root, config_texts(o));
+        sweep_new_files(o.tftp_root, config_texts(o)); // a killed first staging's files
     }
 
     const fs::path dir = o.name.empty() ? fs::path("boot") : fs::path("boot") / o.name;
@@ -203,6 +204,14 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     try {
         if (o.dry_run || !had_pair || k_keep || i_keep) {
             // A first staging, or at most one file changes: written in place (one rename each).
+            // A first staging's files belong to no entry until the manifest and configs name
+            // them: recorded first, so a failed or killed run leaves none behind.
+            if (!o.dry_run && !had_pair) {
+                std::vector<fs::path> created{klink, irel};
+                if (!o.name.empty() && !fs::exists(o.tftp_root / dir, exist_ec))
+                    created.push_back(dir); // boot/NAME/ itself, if this run makes it
+                record_new_files(o.tftp_root, label, created);
+            }
             auto stage_one = [&](const iso::FileInfo& fi, const fs::path& rel, bool kept,
                                  const StagedFile* old) {
                 if (kept) return Extracted{*old, "unchanged"};
@@ -342,11 +351,19 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     } catch (...) {
         // A failed run's versioned pair goes (no config names it); a config switched to a
         // versioned pair keeps it, and the next run finishes the job.
-        if (!o.dry_run) sweep_generations(o.tftp_root, config_texts(o));
+        // A failed first staging's files go too (nothing names them).
+        if (!o.dry_run) {
+            sweep_generations(o.tftp_root, config_texts(o));
+            sweep_new_files(o.tftp_root, config_texts(o));
+        }
         throw;
     }
-    // Versioned pairs no config names any more (this run's, or a killed run's).
-    if (!o.dry_run) sweep_generations(o.tftp_root, config_texts(o));
+    // Versioned pairs no config names any more (this run's, or a killed run's); this run's
+    // record of new files (the manifest names them now: they stay).
+    if (!o.dry_run) {
+        sweep_generations(o.tftp_root, config_texts(o));
+        sweep_new_files(o.tftp_root, config_texts(o));
+    }
 
     // Report.
     out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << label << "' from "
