@@ -4,9 +4,12 @@ reads it (DEFAULT, LABEL, kernel, append initrd=), checks the stage-pxe blocks a
 the manifest is valid JSON, and every label's kernel and initrd exist with the bytes of the
 reference files extracted from its ISO (never stage-pxe's own hashes).
 
-Usage: check_pxe_root.py ROOT --ref LABEL=DIR ... [--labels a,b] [--quiet]
+Usage: check_pxe_root.py ROOT --ref LABEL=DIR ... [--labels a,b] [--no-orphans] [--quiet]
   --ref LABEL=DIR  DIR holds `linux` and `initrd` as extracted from LABEL's ISO (xorriso)
   --labels         the exact set of labels the config must have
+  --no-orphans     every file under ROOT/boot must be a kernel or initrd that a LABEL of the
+                   config or an entry of the manifest names (nothing a failed or killed run
+                   left behind)
 Prints `labels: a b` and exits 0 when loadable; prints the problem and exits 1 otherwise.
 """
 import argparse
@@ -20,6 +23,7 @@ def main():
     ap.add_argument("root")
     ap.add_argument("--ref", action="append", default=[])
     ap.add_argument("--labels")
+    ap.add_argument("--no-orphans", action="store_true")
     args = ap.parse_args()
     refs = dict(r.split("=", 1) for r in args.ref)
     problems = []
@@ -82,16 +86,31 @@ def main():
                 if data != ref:
                     problems.append(f"LABEL {name}: {part} {rel}: {len(data)} bytes differ from the ISO's "
                                     f"{len(ref)} bytes")
+    named = set()  # files a config LABEL or the manifest names, relative to the root
+    for e in labels.values():
+        for part in ("kernel", "initrd"):
+            if e.get(part):
+                named.add(os.path.normpath(e[part].lstrip("/")))
     try:
         man = json.load(open(os.path.join(args.root, "stage-pxe.manifest.json")))
         for name in labels:
             if name not in man.get("images", {}):
                 problems.append(f"LABEL {name} is not in the manifest")
+        for e in man.get("images", {}).values():
+            for part in ("kernel", "initrd"):
+                if e.get(part, {}).get("path"):
+                    named.add(os.path.normpath(e[part]["path"]))
     except FileNotFoundError:
         if labels:
             problems.append("manifest missing")
     except (OSError, ValueError) as e:
         problems.append(f"manifest unreadable: {e}")
+    if args.no_orphans:
+        for d, _, files in os.walk(os.path.join(args.root, "boot")):
+            for f in files:
+                rel = os.path.relpath(os.path.join(d, f), args.root)
+                if rel not in named:
+                    problems.append(f"orphan: {rel} (no LABEL and no manifest entry names it)")
     if args.labels is not None:
         want = sorted(x for x in args.labels.split(",") if x)
         if sorted(labels) != want:

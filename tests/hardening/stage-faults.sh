@@ -6,12 +6,14 @@
 #   sigkill     SIGKILL at a random point of a run, looped (default 30 per scenario): the config
 #               is always the old one or the new one byte for byte, loadable (check_pxe_root.py:
 #               every LABEL's kernel and initrd are the bytes of ONE ISO), and the next run
-#               succeeds. Scenarios: a new name next to an existing one; the existing name
-#               re-staged from a new ISO (an update)
+#               succeeds and leaves no orphan (every file under boot/ is named by a LABEL or
+#               the manifest: the killed run's files of a new name are swept). Scenarios: a
+#               new name next to an existing one; the existing name re-staged from a new ISO
 #   enospc      a small tmpfs TFTP root in a private mount namespace (unshare -m); a second
 #               image (new name, then an update of the existing name) staged with less and less
-#               free space: every failure names ENOSPC ("No space left on device"), exits 1, and
-#               leaves the previous config intact and loadable
+#               free space: every failure names ENOSPC ("No space left on device"), exits 1,
+#               leaves the previous config intact and loadable, and leaves no orphan under
+#               boot/ (the refused run removes what it created; so does every later run)
 # Every check compares staged files with files extracted from the ISO by xorriso.
 set -euo pipefail
 STAGE=$1 MODE=$2 ITER=${3:-30}
@@ -86,7 +88,7 @@ sigkill)
         full_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
         $CHECK "$NEW" "${ref_new[@]}" --labels $after > /dev/null || fail "$sname: reference run not loadable"
         echo "$sname: a complete run takes $full_ms ms; killing at random points in 0..$((full_ms + 5)) ms"
-        old=0 new=0 mixed=0 leftovers=0
+        old=0 new=0 mixed=0 leftovers=0 orphans=0
         # Random kill times, then one kill at each rename (stage-pxe's own test hook
         # STAGE_PXE_TEST_STOP_BEFORE_RENAME stops the run just before renaming a file whose
         # path ends with the hook), so every commit point is hit deterministically.
@@ -136,16 +138,29 @@ sigkill)
             rm -f "$WORK/check-old" "$WORK/check-new"
             n=$(find "$R" -name '*.stage-pxe-tmp.*' | grep -c . || true)
             leftovers=$((leftovers + n))
+            # Files under boot/ the kill left that no entry names (temp files, a versioned pair,
+            # a new name's kernel/initrd): any next run sweeps them.
+            n=$($CHECK "$R" --no-orphans 2>/dev/null | grep -c '^problem: orphan' || true)
+            orphans=$((orphans + n))
+            if [ "$sname" = new-name ]; then
+                # A next run that is not a retry of b (an unchanged re-run of a) must remove what
+                # the killed first staging of b left (a retry would just reuse the paths).
+                "$STAGE" -q "$WORK/a.iso" --tftp-root "$R" --name a > "$WORK/after.log" 2>&1 ||
+                    { cat "$WORK/after.log"; fail "$sname iteration $i: the run of a after the kill failed"; }
+                $CHECK "$R" --no-orphans > "$WORK/check" ||
+                    { cat "$WORK/check"; fail "$sname iteration $i ($when): orphans after the next run (of a)"; }
+            fi
             # The next run must succeed and stage completely (the lock died with the process).
             "$STAGE" -q "$WORK/$iso" --tftp-root "$R" --name $name > "$WORK/after.log" 2>&1 ||
                 { cat "$WORK/after.log"; fail "$sname iteration $i: the run after the kill failed"; }
-            $CHECK "$R" "${ref_new[@]}" --labels $after > "$WORK/check" ||
-                { cat "$WORK/check"; fail "$sname iteration $i: not loadable after the re-run"; }
+            $CHECK "$R" "${ref_new[@]}" --labels $after --no-orphans > "$WORK/check" ||
+                { cat "$WORK/check"; fail "$sname iteration $i: not loadable, or orphans, after the re-run"; }
             stale=$(find "$R" -name '*.stage-pxe-tmp.*')
             [ -z "$stale" ] || fail "$sname iteration $i: the re-run left the killed run's temporary files: $stale"
         done
         echo "sigkill $sname: $ITER random kills + ${#hooks[@]} at the renames: old entry $old, new entry $new, mixed/unloadable $mixed;" \
-             "temporary files left by killed runs: $leftovers (all swept by the next run); every re-run succeeded"
+             "temporary files left by killed runs: $leftovers; files under boot/ no entry named after the kills: $orphans" \
+             "(all swept by the next run); every re-run succeeded and left no orphan"
         [ $mixed = 0 ] || bad=1
     done
     [ $bad = 0 ] || fail "a killed run left an entry that is neither the old nor the new one"
@@ -191,11 +206,11 @@ enospc)
                 if [ $rc = 0 ]; then
                     ok=$((ok + 1))
                     if [ $sname = update ]; then
-                        $CHECK "$R" --ref a=$WORK/ref-a2 --labels a > "$WORK/check" || { cat "$WORK/check"; fail "$sname free ${free_k}k: success but not loadable"; }
+                        $CHECK "$R" --ref a=$WORK/ref-a2 --labels a --no-orphans > "$WORK/check" || { cat "$WORK/check"; fail "$sname free ${free_k}k: success but not loadable, or orphans"; }
                         # back to the original entry for the next step
                         "$STAGE" -q "$WORK/a.iso" --tftp-root "$R" --name a > /dev/null || fail "restage a"
                     else
-                        $CHECK "$R" $refs --labels a,b > "$WORK/check" || { cat "$WORK/check"; fail "$sname free ${free_k}k: success but not loadable"; }
+                        $CHECK "$R" $refs --labels a,b --no-orphans > "$WORK/check" || { cat "$WORK/check"; fail "$sname free ${free_k}k: success but not loadable, or orphans"; }
                         "$STAGE" -q --tftp-root "$R" --remove b > /dev/null || fail "remove b"
                     fi
                     continue
@@ -210,12 +225,17 @@ enospc)
                     echo "FAIL: $msg: the previous entry is not loadable any more:"; sed "s/^/  /" "$WORK/check"; bad=1
                     "$STAGE" -q "$WORK/a.iso" --tftp-root "$R" --name a > /dev/null || fail "restage a"
                 fi
-                # Files of the failed run that stay behind (reported, not asserted).
-                # (a new kernel under boot/b/ that no entry names; under boot/a/ it would be
-                # caught above as an entry that is not loadable)
-                left=$(find "$R/boot" -type f -newer "$WORK/marker" | grep -c . || true)
+                # Files of the failed run that stay behind: none (issue 7 finding 5: a refused
+                # first staging used to leave the new kernel under boot/b/). Every file under
+                # boot/ is named by a LABEL or the manifest; nothing under boot/ is newer than
+                # the start of the run.
+                left=$(find "$R/boot" -newer "$WORK/marker" ! -type d | grep -c . || true)
                 strays=$((strays + left))
-                rm -rf "$R/boot/b"
+                [ $left = 0 ] || { find "$R/boot" -newer "$WORK/marker" ! -type d | sed "s/^/  left: /"; echo "FAIL: $msg: the refused run left $left file(s)"; bad=1; }
+                if ! $CHECK "$R" --no-orphans > "$WORK/check"; then
+                    echo "FAIL: $msg: orphans under boot/ after the refused run:"; sed "s/^/  /" "$WORK/check"; bad=1
+                fi
+                [ -e "$R/boot/b" ] && { echo "FAIL: $msg: boot/b/ stays after a refused first staging of b"; bad=1; }
                 echo "$msg: refused: $(head -1 "$WORK/x.err")"
             done
             echo "enospc $sname: $refused runs refused, $ok succeeded; files left behind by refused runs: $strays"
