@@ -67,6 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         o.retransmit_memo = 4;
     }
     o.advert_interval_ns = 100'000'000;
+    o.peer_interval_ns = 200'000'000; // peer discovery and IDENTIFY probes (target/peers.cpp)
 
     std::atomic<aoe::Export*> slots[4];
     aoe::ExportTable table(slots, 4);
@@ -128,6 +129,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         CHECK_OR_TRAP((v == aoe::Verdict::reply) == (replies > 0));
         while (eng.tick(now, cursor, out.data(), static_cast<std::uint32_t>(out.size()), r)) {
             CHECK_OR_TRAP(r.header_len <= out.size() && r.header_len >= 60);
+            CHECK_OR_TRAP(r.data == nullptr && r.export_index < 3);
+            // Our own frames never claim to come from elsewhere.
+            CHECK_OR_TRAP(std::memcmp(out.data() + 6, port.mac.b, 6) == 0);
+        }
+        // The peer table names only our exports, with a defined verdict.
+        for (std::uint16_t i = 0; i < aoe::kMaxPeers; ++i) {
+            aoe::PeerSnapshot p;
+            if (!eng.peer(i, p)) continue;
+            bool ours = false;
+            for (int k = 0; k < 3; ++k) ours |= ex[k].shelf == p.shelf && ex[k].slot == p.slot;
+            CHECK_OR_TRAP(ours && static_cast<int>(p.verdict) <= 3 && !(p.mac == port.mac));
         }
         now += step;
     }

@@ -67,6 +67,15 @@ seeds = {
     "truncated": seed(0, [frame(0, bytes(4), pad=False), frame(1, pad=False), frame(3, pad=False)]),
     "allow-worker": seed(4 | 16, [ata(0, 1, 0x20, 0), cfg(0), ata(0, 1, 0x20, 0, src=bytes([2, 9, 9, 9, 9, 9]))]),
     "adverts": seed(0, [cfg(0)] * 3, step=20),
+    # Another target serving 0.1: its advert, then replies to our IDENTIFY probe (tag
+    # 0xAE0B0000: entry 0) with the same serial, another serial and an error status.
+    "peers": seed(0, [cfg(0, dst=BCAST, src=OTHER, verflags=0x18, tag=0),
+                      frame(0, bytes([0, 0, 1, 0x40]) + bytes(8) + bytes(20) + b"ufzz" + b" " * 16 + bytes(472),
+                            src=OTHER, verflags=0x18, tag=0xAE0B0000),
+                      frame(0, bytes([0, 0, 1, 0x40]) + bytes(8) + bytes(20) + b"XXXXXXXXXX" + bytes(482),
+                            src=OTHER, verflags=0x18, tag=0xAE0B0000),
+                      frame(0, bytes([0, 0, 1, 0x41]) + bytes(520), src=OTHER, verflags=0x18, tag=0xAE0B0000),
+                      cfg(0, src=OTHER, verflags=0x18, tag=0xAE0BFFFF, slot=2)], step=30),
 }
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
