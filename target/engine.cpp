@@ -234,13 +234,15 @@ Verdict Engine::accept(const std::uint8_t* frame, std::uint32_t len, std::uint64
     st.src = load_mac(frame + 6);
     if (dst != storage_->port_mac && !dst_broadcast) return drop(DropReason::foreign_dst);
     if (st.src.is_group()) return drop(DropReason::group_src); // no reflection/amplification
+    // Our own frames coming back (a loop in the segment, or a MAC clash): never answered, and
+    // never taken for another target.
+    if (detail::raw48(st.src) == storage_->port_mac) return silent(SilentReason::looped);
     if (a[hdr::kVerFlags] & kFlagResponse) {
         // Never answered; another target's advert or reply to our discovery tells us who
         // else serves our shelf.slots (peers.cpp).
         if (role_ == Role::owner && o.peer_interval_ns) observe_peer(st, now_ns);
         return silent(SilentReason::response);
     }
-    if (detail::raw48(st.src) == storage_->port_mac) return silent(SilentReason::looped);
     if (o.allow_count) {
         bool ok = false;
         for (std::uint16_t i = 0; i < o.allow_count && !ok; ++i) ok = o.allow[i] == st.src;

@@ -144,7 +144,7 @@ enum class SilentReason : std::uint8_t {
     response,        // R flag set (another target's advert or reply; peers.cpp reads them)
     not_ours,        // shelf.slot not exported here
     config_mismatch, // Query Config test / prefix test did not match
-    looped,          // a request from our own port MAC (a loop in the segment): never answer
+    looped,          // a frame from our own port MAC (a loop, a MAC clash): never answered
     count_
 };
 

@@ -225,6 +225,11 @@ TEST_CASE("what does not count: other shelf.slots, foreign tags, other MACs, err
     auto s = f.send(own, 5);
     CHECK(s.v == aoe::Verdict::silent);
     CHECK(f.silent(aoe::SilentReason::looped) == 1);
+    // Nor is our own advert coming back taken for another target (found by fuzz.frame-long).
+    f.send(advert_from(kTargetMac, 1, 2), 6);
+    CHECK(f.silent(aoe::SilentReason::looped) == 2);
+    aoe::PeerSnapshot q;
+    CHECK_FALSE(f.eng->peer(1, q));
     CHECK(f.balanced());
 }
 
