@@ -68,7 +68,21 @@ def first_owned(frames, src):
 
 
 def short(frame):
+    frame = re.sub(r" \(BuildId: [0-9a-f]+\)", "", frame)
+    frame = re.sub(r"\(/[^ ]*/(lib[^/ ]+\+0x[0-9a-f]+)\)", r"(\1)", frame)  # module+offset
     return re.sub(r"\s+", " ", frame)[:200]
+
+
+def chain(frames, i, n=8):
+    """From the first owned frame down to (and including) the first frame of ours."""
+    out = []
+    for f in frames[max(i, 0):]:
+        if frame_owner(f, src_dir) is None:
+            continue
+        out.append(short(f))
+        if frame_owner(f, src_dir) == "ours" or len(out) >= n:
+            break
+    return " <- ".join(out)
 
 
 # libisofs calls that hand the caller memory to free (libisofs.h): a leak allocated under one of
@@ -141,7 +155,8 @@ def main():
             tops.append(fr[i] if i >= 0 else "-")
             # The line of ours whose libisofs call allocated it.
             caller = caller_of(fr, max(i, 0))
-            shown.append(f"{h} | first: {short(tops[-1])} | called from: {short(caller)}")
+            shown.append(f"{h}\n      {chain(fr, i)}")
+            del caller
         if not owners:
             owner = "unknown"
         elif "ours" in owners:

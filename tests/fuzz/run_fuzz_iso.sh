@@ -6,6 +6,8 @@
 #   run_fuzz_iso.sh SRC short|long
 #   short: 60 s of fuzzing (ctest fuzz.pxe-iso-short, label fuzz)
 #   long:  AOEBOOT_FUZZ_ISO_SECONDS (default 1800 s) (ctest fuzz.pxe-iso-long, labels fuzz;slow)
+#   run_fuzz_iso.sh SRC replay short|long: classify a finished run's artifacts again (no build,
+#   no fuzzing), e.g. after classify_fault.py changed
 # libFuzzer runs in fork mode and keeps going after a crash, leak, timeout or OOM; each artifact
 # is then replayed alone and classified by tests/fuzz/classify_fault.py.
 set -euo pipefail
@@ -13,20 +15,37 @@ src=$(cd "$1" && pwd)
 mode=${2:-short}
 preset=fuzz-pxe
 target=fuzz_pxe_iso
+replay_only=0
+if [ "$mode" = replay ]; then
+  replay_only=1
+  mode=${3:-short}
+fi
 case $mode in
   short) seconds=60 ;;
   long) seconds=${AOEBOOT_FUZZ_ISO_SECONDS:-1800} ;;
-  *) echo "run_fuzz_iso: unknown mode $mode (short|long)" >&2; exit 2 ;;
+  *) echo "run_fuzz_iso: unknown mode $mode (short|long|replay short|replay long)" >&2; exit 2 ;;
 esac
 here=$src/tests/fuzz
 cd "$src"
+work=$src/build/$preset/fuzz-run-$target-$mode
+# fast_unwind_on_fatal=0: stacks through the alarm handler (timeouts) and through libisofs,
+# which is built without frame pointers.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:symbolize=1:fast_unwind_on_fatal=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+if [ "$replay_only" -eq 1 ]; then
+  bin=$(realpath "build/$preset/tests/pxe/$target")
+  [ -x "$bin" ] && [ -f "$work/log" ] || { echo "run_fuzz_iso: no finished $mode run in $work" >&2; exit 1; }
+  seeds=$(ls "$work/seeds" | wc -l)
+  rm -rf "$work/replays" "$work/findings"
+  mkdir -p "$work/replays" "$work/findings"
+  rc=replayed
+else
 echo "run_fuzz_iso: configuring and building $target (preset $preset)"
 cmake --preset "$preset" >/dev/null
 nice -n 10 cmake --build --preset "$preset" --target "$target"
 bin=$(find "build/$preset" -type f -name "$target" -perm -u+x | head -1)
 [ -x "$bin" ] || { echo "run_fuzz_iso: $target was not built" >&2; exit 1; }
 bin=$(realpath "$bin")
-work=$src/build/$preset/fuzz-run-$target-$mode
 rm -rf "$work"
 mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts" "$work/findings" "$work/replays"
 
@@ -56,10 +75,6 @@ seeds=$(ls "$work/corpus" | wc -l)
 
 # Largest seed plus room to grow; one input stays well below a second.
 max_len=262144
-# fast_unwind_on_fatal=0: stacks through the alarm handler (timeouts) and through libisofs,
-# which is built without frame pointers.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:symbolize=1:fast_unwind_on_fatal=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 echo "run_fuzz_iso: fuzzing for $seconds s (fork mode, crashes/timeouts/OOMs do not stop it)"
 set +e
 nice -n 10 "$bin" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
@@ -67,12 +82,15 @@ nice -n 10 "$bin" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
   -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1
 rc=$?
 set -e
+fi
 
 # Totals from the fork parent's last status line: "#N: cov: C ft: F corp: K exec/s: E ...".
 status=$(grep -E '^#[0-9]+: cov:' "$work/log" | tail -1 || true)
 execs=$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$status")
 eps=$(sed -nE 's/.* exec\/s:? ([0-9]+).*/\1/p' <<<"$status")
 cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$status")
+elapsed=$(sed -nE 's/.* time: ([0-9]+)s.*/\1/p' <<<"$status")
+[ -n "$elapsed" ] && [ "$elapsed" -gt 0 ] && [ -n "$execs" ] && eps=$((execs / elapsed))
 corp=$(ls "$work/corpus" | wc -l)
 new_units=$((corp - seeds))
 if [ -z "$execs" ] || ! grep -qE 'INFO: (fuzzed for|exiting)' "$work/log"; then
@@ -84,6 +102,10 @@ fi
 # Replay and classify every artifact. A timeout is replayed with the same limit (does it hang
 # without the fuzzer's load?) and sampled twice more at other moments (where does it hang?).
 # Timeout replays cost ~15 s each, so at most AOEBOOT_FUZZ_ISO_TIMEOUT_REPLAYS (30) of them.
+# fast_unwind_on_malloc=0: whole allocation stacks through libisofs for leaks (too slow while
+# fuzzing, fine for one replay). Not for timeouts: an alarm that lands inside the slow unwinder
+# prints "<empty stack>".
+leak_asan="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
 ours=0 libisofs=0 none=0 unknown=0 skipped=0 timeouts_replayed=0
 max_timeout_replays=${AOEBOOT_FUZZ_ISO_TIMEOUT_REPLAYS:-30}
 declare -A sig_count=() sig_first=()
@@ -98,11 +120,15 @@ for a in "$work"/artifacts/{crash,leak,timeout,oom}-*; do
     fi
     timeouts_replayed=$((timeouts_replayed + 1))
     for t in 2 3 4; do
-      timeout 120 "$bin" -timeout=$t -rss_limit_mb=2048 -runs=1 "$a" >"$r.$t" 2>&1 || true
+      timeout 120 "$bin" -timeout=$t -rss_limit_mb=2048 -runs=1 "$a" \
+        >"$r.$t" 2>&1 || true
       samples+=("$r.$t")
     done
   fi
-  timeout 300 "$bin" -timeout=5 -rss_limit_mb=2048 -runs=1 "$a" >"$r" 2>&1 || true
+  replay_asan=$leak_asan
+  [[ $(basename "$a") == timeout-* ]] && replay_asan=$ASAN_OPTIONS
+  ASAN_OPTIONS=$replay_asan timeout 300 "$bin" -timeout=5 -rss_limit_mb=2048 -runs=1 "$a" \
+    >"$r" 2>&1 || true
   verdict=$(python3 "$here/classify_fault.py" "$src" "$r" "${samples[@]}")
   IFS=$'\t' read -r owner kind top <<<"$(head -1 <<<"$verdict")"
   case $owner in
@@ -128,7 +154,7 @@ for a in "$work"/artifacts/{crash,leak,timeout,oom}-*; do
 done
 
 echo "run_fuzz_iso: ---- totals ($mode, $seconds s, exit $rc) ----"
-echo "run_fuzz_iso: inputs executed: $execs, exec/s: $eps, coverage: $cov edges (our code only:"
+echo "run_fuzz_iso: inputs executed: $execs in ${elapsed:-?} s, exec/s: $eps, coverage: $cov edges (our code only:"
 echo "run_fuzz_iso:   libisofs is not instrumented), new units: $new_units (corpus $seeds -> $corp)"
 echo "run_fuzz_iso: our faults: $ours, libisofs findings: $libisofs, not reproduced on replay: $none, unclassified: $unknown"
 echo "run_fuzz_iso: timeout artifacts not replayed (over the cap of $max_timeout_replays): $skipped"
