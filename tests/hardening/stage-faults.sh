@@ -107,6 +107,10 @@ sigkill)
             else
                 hook=${hooks[i - ITER - 1]}
                 when="kill just before the rename of .../$hook"
+                # Emptied here, not only by the child's redirection: until the child has opened
+                # it, the loop below would read the previous hook's "test hook" line and stop
+                # waiting at once (seen under load: "never reached the rename ... still running").
+                : > "$WORK/hook.err"
                 STAGE_PXE_TEST_STOP_BEFORE_RENAME=$hook "$STAGE" -q "$WORK/$iso" --tftp-root "$R" --name $name \
                     > /dev/null 2> "$WORK/hook.err" & p=$!
                 # (bounded: 30 s; a run takes < 0.1 s on a quiet machine)
