@@ -10,6 +10,8 @@
 #include <array>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -249,8 +251,15 @@ std::vector<DirEntry> Image::list_dir(std::string_view path) const {
     std::vector<DirEntry> out;
     IsoNode* c = nullptr;
     while (iso_dir_iter_next(it.get(), &c) == 1) {
+        // A name no path can address ("", ".", "..", or with a '/'; a crafted Rock Ridge NM
+        // gives them) would alias its parent or another entry: join("/boot", "") is "/boot/",
+        // which is /boot again, and walk() listed /boot forever (fuzz finding 1).
+        const char* name = iso_node_get_name(c);
+        if (!name || !*name || std::strchr(name, '/') || std::strcmp(name, ".") == 0 ||
+            std::strcmp(name, "..") == 0)
+            continue;
         DirEntry e;
-        e.path = join(base, iso_node_get_name(c));
+        e.path = join(base, name);
         e.type = type_of(c);
         if (e.type == NodeType::File)
             e.size = static_cast<std::uint64_t>(iso_file_get_size(ISO_FILE(c)));
@@ -263,11 +272,14 @@ std::vector<DirEntry> Image::list_dir(std::string_view path) const {
 void Image::walk(const std::function<void(const DirEntry&)>& visit) const {
     session_->check_thread();
     std::vector<std::string> pending{"/"};
+    // Each directory node once, whatever path leads to it: the walk ends on any tree libisofs
+    // builds, even one where two paths name the same directory.
+    std::unordered_set<const void*> seen;
     while (!pending.empty()) {
         std::string dir = std::move(pending.back());
         pending.pop_back();
         auto* n = static_cast<IsoNode*>(node_at(dir, false));
-        if (!n || !ISO_NODE_IS_DIR(n)) continue;
+        if (!n || !ISO_NODE_IS_DIR(n) || !seen.insert(n).second) continue;
         for (auto& e : list_dir(dir)) {
             visit(e);
             if (e.type == NodeType::Directory) pending.push_back(e.path);
