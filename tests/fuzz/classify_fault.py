@@ -174,8 +174,9 @@ def main():
     # Crash, timeout, OOM: the first stack after the ERROR line is where it happened.
     fr = all_stacks[0][1] if all_stacks else []
     o, i = first_owned(fr, src)
-    if o is not None and "timeout" in kind:
-        samples = [(o, fr[i], caller_of(fr, i), fr)]
+    if "timeout" in kind:
+        # The first sample may be "<empty stack>" (dropped below like any other).
+        samples = [(o, fr[i] if i >= 0 else "-", caller_of(fr, max(i, 0)), fr)]
         for extra in sys.argv[3:]:
             with open(extra, errors="replace") as f:
                 st = list(stacks(f.read().splitlines()))
