@@ -10,11 +10,13 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <mutex>
+#include <pthread.h>
 #include <regex>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -90,6 +92,10 @@ class ImportWatchdog {
         if (const char* env = std::getenv("STAGE_PXE_IMPORT_TIMEOUT")) limit = std::atol(env);
         if (limit <= 0) return;
         thread_ = std::thread([this, file, limit] {
+            // Signals (SIGINT, a test harness' SIGALRM) stay with the thread doing the work.
+            sigset_t all;
+            sigfillset(&all);
+            pthread_sigmask(SIG_BLOCK, &all, nullptr);
             std::unique_lock<std::mutex> lock(mu_);
             if (cv_.wait_for(lock, std::chrono::seconds(limit), [this] { return done_; })) return;
             std::fprintf(stderr,
