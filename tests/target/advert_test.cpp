@@ -6,27 +6,12 @@
 
 using namespace t;
 
-namespace {
-std::vector<Bytes> round(Fixture& f, std::uint64_t now) {
-    std::vector<Bytes> out;
-    std::uint16_t cur = 0;
-    std::vector<std::uint8_t> buf(aoe::kMaxInlineReply, 0xAA);
-    aoe::Reply r;
-    while (f.eng->tick(now, cur, buf.data(), static_cast<std::uint32_t>(buf.size()), r)) {
-        out.emplace_back(buf.begin(), buf.begin() + r.header_len);
-        CHECK(r.data == nullptr);
-        if (out.size() > 100) break;
-    }
-    return out;
-}
-} // namespace
-
 TEST_CASE("first round at once, then once per interval; one advert per export") {
     aoe::TargetOptions o;
     o.advert_interval_ns = 1'000'000'000;
     o.peer_interval_ns = 0; // peer discovery: peer_test.cpp
     Fixture f(o);
-    auto a = round(f, 5);
+    auto a = tick_all(f, 5);
     REQUIRE(a.size() == 2);
     const Bytes& g = a[0];
     CHECK(std::memcmp(g.data(), kBcast, 6) == 0);
@@ -43,9 +28,9 @@ TEST_CASE("first round at once, then once per interval; one advert per export") 
     CHECK(g[29] == 0x10);
     CHECK(g.size() == 60);
     CHECK(a[1][18] == 2);
-    CHECK(round(f, 500'000'000).empty());
-    CHECK(round(f, 1'000'000'004).empty());
-    CHECK(round(f, 1'000'000'005).size() == 2);
+    CHECK(tick_all(f, 500'000'000).empty());
+    CHECK(tick_all(f, 1'000'000'004).empty());
+    CHECK(tick_all(f, 1'000'000'005).size() == 2);
     CHECK(f.c().adverts.get() == 4);
     CHECK(f.c().frames_in.get() == 0);
 }
@@ -59,7 +44,7 @@ TEST_CASE("with an allow-list: unicast to each allowed MAC instead of broadcast"
     o.allow_count = 2;
     o.peer_interval_ns = 0;
     Fixture f(o);
-    auto a = round(f, 0);
+    auto a = tick_all(f, 0);
     REQUIRE(a.size() == 4);
     CHECK(std::memcmp(a[0].data(), kClientMac, 6) == 0);
     CHECK(std::memcmp(a[1].data(), kOtherMac, 6) == 0);
@@ -73,7 +58,7 @@ TEST_CASE("adverts on the served VLAN; interval 0 disables; tiny intervals are r
     o.vlan = 12;
     o.peer_interval_ns = 0;
     Fixture f(o);
-    auto a = round(f, 0);
+    auto a = tick_all(f, 0);
     REQUIRE(a.size() == 2);
     CHECK(be16(a[0], 12) == 0x8100);
     CHECK(be16(a[0], 14) == 12);
@@ -84,15 +69,15 @@ TEST_CASE("adverts on the served VLAN; interval 0 disables; tiny intervals are r
     off.advert_interval_ns = 0;
     off.peer_interval_ns = 0;
     Fixture g(off);
-    CHECK(round(g, 0).empty());
+    CHECK(tick_all(g, 0).empty());
 
     aoe::TargetOptions fast;
     fast.advert_interval_ns = 1;
     fast.peer_interval_ns = 0;
     Fixture h(fast);
-    CHECK(round(h, 0).size() == 2);
-    CHECK(round(h, 50'000'000).empty());
-    CHECK(round(h, 100'000'000).size() == 2);
+    CHECK(tick_all(h, 0).size() == 2);
+    CHECK(tick_all(h, 50'000'000).empty());
+    CHECK(tick_all(h, 100'000'000).size() == 2);
 }
 
 TEST_CASE("adverts carry the current config string") {
@@ -101,7 +86,7 @@ TEST_CASE("adverts carry the current config string") {
     o.peer_interval_ns = 0;
     Fixture f(o);
     f.send(config(4, "boot"));
-    auto a = round(f, 0);
+    auto a = tick_all(f, 0);
     REQUIRE(a.size() == 2);
     CHECK(be16(a[0], 30) == 4);
     CHECK(std::memcmp(a[0].data() + 32, "boot", 4) == 0);

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <doctest/doctest.h>
+
 #include "target/engine.hpp"
 
 namespace t {
@@ -231,6 +233,42 @@ struct Fixture {
 // Field access in a reply frame (untagged unless `off` says otherwise).
 inline std::uint16_t be16(const Bytes& f, std::size_t o) {
     return static_cast<std::uint16_t>(f[o] << 8 | f[o + 1]);
+}
+
+// Every frame Engine::tick has to send at `now` (adverts, peer discovery and probes).
+inline std::vector<Bytes> tick_all(Fixture& f, std::uint64_t now) {
+    std::vector<Bytes> out;
+    std::uint16_t cur = 0;
+    std::vector<std::uint8_t> buf(aoe::kMaxInlineReply, 0xAA);
+    aoe::Reply r;
+    while (f.eng->tick(now, cur, buf.data(), static_cast<std::uint32_t>(buf.size()), r)) {
+        out.emplace_back(buf.begin(), buf.begin() + r.header_len);
+        CHECK(r.data == nullptr); // adverts and probes are header-only frames
+        if (out.size() > 1000) break;
+    }
+    return out;
+}
+
+// The IDENTIFY response another target sends: ATA arg echoed with `status`, then 512 bytes
+// whose words 10-19 hold `serial`, two characters per word, the first in the high byte.
+inline Bytes identify_reply(const std::uint8_t* from, std::uint32_t tag, const char* serial,
+                            std::uint8_t status = 0x40, std::uint16_t shelf = 1,
+                            std::uint8_t slot = 1) {
+    Req r = identify();
+    std::memcpy(r.src, from, 6);
+    r.verflags = 0x18;
+    r.shelf = shelf;
+    r.slot = slot;
+    r.tag = tag;
+    r.arg[3] = status;
+    Bytes id(512, 0);
+    bool ended = false;
+    for (int i = 0; i < 20; ++i) {
+        if (!ended && serial[i] == 0) ended = true;
+        id[20 + (i ^ 1)] = ended ? ' ' : static_cast<std::uint8_t>(serial[i]);
+    }
+    r.arg.insert(r.arg.end(), id.begin(), id.end());
+    return r.bytes();
 }
 
 } // namespace t

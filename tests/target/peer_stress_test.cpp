@@ -20,22 +20,6 @@ void serial_for(std::uint8_t b, char* out) { // "peer-XX" for MAC ..:XX
     std::snprintf(out, 21, "peer-%02x", b);
 }
 
-Bytes reply(const std::uint8_t* mac, std::uint32_t tag, const char* serial) {
-    Req r = identify();
-    std::memcpy(r.src, mac, 6);
-    r.verflags = 0x18;
-    r.tag = tag;
-    r.arg[3] = 0x40;
-    Bytes id(512, 0);
-    bool ended = false;
-    for (int i = 0; i < 20; ++i) {
-        if (!ended && serial[i] == 0) ended = true;
-        id[20 + (i ^ 1)] = ended ? ' ' : static_cast<std::uint8_t>(serial[i]);
-    }
-    r.arg.insert(r.arg.end(), id.begin(), id.end());
-    return r.bytes();
-}
-
 } // namespace
 
 TEST_CASE("peer table stress: entries reused under a concurrent reader, never torn") {
@@ -85,7 +69,7 @@ TEST_CASE("peer table stress: entries reused under a concurrent reader, never to
                 static_cast<std::uint32_t>(be16(buf, 20)) << 16 | be16(buf, 22);
             char s[21];
             serial_for(buf[5], s);
-            f.send(reply(buf.data(), tag, s), now);
+            f.send(identify_reply(buf.data(), tag, s), now);
         }
     }
     done.store(true, std::memory_order_release);

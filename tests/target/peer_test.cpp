@@ -18,19 +18,6 @@ aoe::TargetOptions peers_only(std::uint64_t interval = 30 * kSec) {
     return o;
 }
 
-std::vector<Bytes> tick_all(Fixture& f, std::uint64_t now) {
-    std::vector<Bytes> out;
-    std::uint16_t cur = 0;
-    std::vector<std::uint8_t> buf(aoe::kMaxInlineReply, 0xAA);
-    aoe::Reply r;
-    while (f.eng->tick(now, cur, buf.data(), static_cast<std::uint32_t>(buf.size()), r)) {
-        out.emplace_back(buf.begin(), buf.begin() + r.header_len);
-        CHECK(r.data == nullptr);
-        if (out.size() > 100) break;
-    }
-    return out;
-}
-
 // Another target's advert (an unsolicited Query Config response) for shelf.slot.
 Bytes advert_from(const std::uint8_t* mac, std::uint16_t shelf, std::uint8_t slot) {
     Req r = config(0);
@@ -40,27 +27,6 @@ Bytes advert_from(const std::uint8_t* mac, std::uint16_t shelf, std::uint8_t slo
     r.shelf = shelf;
     r.slot = slot;
     r.tag = 0;
-    return r.bytes();
-}
-
-// The IDENTIFY response a target sends: ATA arg echoed with status, then 512 bytes whose
-// words 10-19 hold the serial, two characters per word with the first in the high byte.
-Bytes identify_reply(const std::uint8_t* from, std::uint32_t tag, const char* serial,
-                     std::uint8_t status = 0x40, std::uint16_t shelf = 1, std::uint8_t slot = 1) {
-    Req r = identify();
-    std::memcpy(r.src, from, 6);
-    r.verflags = 0x18;
-    r.shelf = shelf;
-    r.slot = slot;
-    r.tag = tag;
-    r.arg[3] = status;
-    Bytes id(512, 0);
-    bool ended = false;
-    for (int i = 0; i < 20; ++i) {
-        if (!ended && serial[i] == 0) ended = true;
-        id[20 + (i ^ 1)] = ended ? ' ' : static_cast<std::uint8_t>(serial[i]);
-    }
-    r.arg.insert(r.arg.end(), id.begin(), id.end());
     return r.bytes();
 }
 
