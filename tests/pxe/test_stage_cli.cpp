@@ -200,6 +200,45 @@ TEST_CASE("three images side by side, then one removed") {
     CHECK(stage({"--remove", "beta", "--tftp-root", root.string()}).status == 1);
 }
 
+namespace {
+
+// Starts stage-pxe with the test hook set; returns its pid once the hook has stopped it
+// (SIGSTOP before the rename of `hook`), or -1 if it ended without stopping.
+pid_t stop_at(const std::vector<std::string>& args, const std::string& hook) {
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        ::setenv("STAGE_PXE_TEST_STOP_BEFORE_RENAME", hook.c_str(), 1);
+        std::vector<char*> argv{const_cast<char*>(kBin.c_str())};
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(kBin.c_str(), argv.data());
+        ::_exit(127);
+    }
+    int st = 0;
+    REQUIRE(::waitpid(pid, &st, WUNTRACED) == pid);
+    return WIFSTOPPED(st) ? pid : -1;
+}
+
+// SIGKILLs a stopped stage-pxe; true if it died by the signal.
+bool kill_stopped(pid_t pid) {
+    int st = 0;
+    ::kill(pid, SIGKILL);
+    REQUIRE(::waitpid(pid, &st, 0) == pid);
+    return WIFSIGNALED(st);
+}
+
+// Runs stage-pxe until the test hook stops it, then SIGKILLs it. False if it never stopped.
+bool kill_at(const std::vector<std::string>& args, const std::string& hook) {
+    const pid_t pid = stop_at(args, hook);
+    return pid > 0 && kill_stopped(pid);
+}
+
+} // namespace
+
 TEST_CASE("SIGKILL between writing and renaming leaves the previous config intact") {
     fx::TempDir d;
     auto root = d / "tftp";
@@ -207,20 +246,9 @@ TEST_CASE("SIGKILL between writing and renaming leaves the previous config intac
     REQUIRE(stage({a.iso.string(), "--tftp-root", root.string(), "--name", "first"}).status == 0);
     const auto before = fx::read_file(root / "pxelinux.cfg/default");
 
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        int null = ::open("/dev/null", O_WRONLY);
-        ::dup2(null, 1);
-        ::dup2(null, 2);
-        ::setenv("STAGE_PXE_TEST_STOP_BEFORE_RENAME", "pxelinux.cfg/default", 1);
-        ::execl(kBin.c_str(), kBin.c_str(), b.iso.string().c_str(), "--tftp-root",
-                root.string().c_str(), "--name", "second", static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
-    int st = 0;
-    REQUIRE(::waitpid(pid, &st, WUNTRACED) == pid);
-    REQUIRE(WIFSTOPPED(st)); // stopped itself after fsync of the temp file, before rename
+    const pid_t pid = stop_at({b.iso.string(), "--tftp-root", root.string(), "--name", "second"},
+                              "pxelinux.cfg/default");
+    REQUIRE(pid > 0); // stopped itself after fsync of the temp file, before rename
     bool temp_seen = false;
     for (const auto& e : fs::directory_iterator(root / "pxelinux.cfg"))
         if (contains(e.path().filename().string(), ".stage-pxe-tmp.")) {
@@ -229,9 +257,7 @@ TEST_CASE("SIGKILL between writing and renaming leaves the previous config intac
         }
     CHECK(temp_seen);
     CHECK(fx::read_file(root / "pxelinux.cfg/default") == before);
-    ::kill(pid, SIGKILL);
-    REQUIRE(::waitpid(pid, &st, 0) == pid);
-    CHECK(WIFSIGNALED(st));
+    CHECK(kill_stopped(pid));
     CHECK(fx::read_file(root / "pxelinux.cfg/default") == before); // intact and loadable:
     auto list = stage({"--list", "--tftp-root", root.string()});
     CHECK(list.status == 0);
@@ -506,31 +532,6 @@ std::pair<std::string, std::string> entry_paths(const std::string& cfg, const st
         }
     }
     return {kernel, initrd};
-}
-
-// Runs stage-pxe until the test hook stops it, then SIGKILLs it. False if it never stopped.
-bool kill_at(const std::vector<std::string>& args, const std::string& hook) {
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        int null = ::open("/dev/null", O_WRONLY);
-        ::dup2(null, 1);
-        ::dup2(null, 2);
-        ::setenv("STAGE_PXE_TEST_STOP_BEFORE_RENAME", hook.c_str(), 1);
-        std::vector<char*> argv{const_cast<char*>(kBin.c_str())};
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(kBin.c_str(), argv.data());
-        ::_exit(127);
-    }
-    int st = 0;
-    REQUIRE(::waitpid(pid, &st, WUNTRACED) == pid);
-    const bool stopped = WIFSTOPPED(st);
-    if (stopped) {
-        ::kill(pid, SIGKILL);
-        REQUIRE(::waitpid(pid, &st, 0) == pid);
-    }
-    return stopped;
 }
 
 std::vector<fs::path> generation_dirs(const fs::path& root) {
