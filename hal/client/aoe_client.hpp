@@ -5,6 +5,7 @@
 //   const aoe::Mac& mac() const;
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -252,7 +253,10 @@ template <class Transport> class Session {
     TagSource tags_;
 };
 
-// Broadcast (or addressed) config query; collects responses for `timeout_us`.
+// Broadcast (or addressed) config query; collects responses for `timeout_us`. The query is
+// sent again every quarter of the timeout, 50 to 250 ms apart, as the Linux driver re-sends
+// discovery: one lost query or reply (a full ring on a busy target, a lossy link) must not
+// make the target look absent. Answers are deduplicated by MAC and shelf.slot.
 template <class Transport>
 std::vector<TargetInfo> discover(Transport& t, std::uint16_t shelf, std::uint8_t slot,
                                  std::int64_t timeout_us, RunStats* stats = nullptr) {
@@ -262,12 +266,20 @@ std::vector<TargetInfo> discover(Transport& t, std::uint16_t shelf, std::uint8_t
     std::size_t n = build_config_query(frame, t.mac(), aoe::kBroadcastMac, shelf, slot, tag);
     std::vector<TargetInfo> found;
     if (!t.send(frame, n)) return found;
+    const std::int64_t resend_us = std::clamp<std::int64_t>(timeout_us / 4, 50'000, 250'000);
     auto start = Session<Transport>::now_us();
+    std::int64_t next_send = start + resend_us;
     for (;;) {
-        std::int64_t left = timeout_us - (Session<Transport>::now_us() - start);
+        const std::int64_t now = Session<Transport>::now_us();
+        std::int64_t left = timeout_us - (now - start);
         if (left <= 0) break;
-        long got = t.recv(rx, sizeof rx, left);
-        if (got <= 0) break;
+        if (now >= next_send) {
+            if (!t.send(frame, n)) break;
+            next_send = now + resend_us;
+        }
+        long got = t.recv(rx, sizeof rx, std::min(left, next_send - now));
+        if (got < 0) break;
+        if (got == 0) continue; // timed out: time to send again, or to stop
         TargetInfo ti;
         Response r = parse_response(rx, static_cast<std::size_t>(got));
         // Only answers to our query (adverts carry tag 0 and are counted as stray).

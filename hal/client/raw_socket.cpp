@@ -46,6 +46,11 @@ bool RawSocket::open(const std::string& iface, std::string& error) {
     sll.sll_ifindex = ifindex_;
     int one = 1;
     setsockopt(fd_, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one);
+    // Our own transmitted frames never reach the socket (Linux >= 4.20): a client that sends
+    // fast (a flood test, aoe-bench's many clients) would otherwise fill its receive buffer
+    // with copies of them and drop real replies. recv() still skips PACKET_OUTGOING for older
+    // kernels.
+    setsockopt(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
     if (bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0) {
         error = iface + ": bind: " + std::strerror(errno);
         return false;

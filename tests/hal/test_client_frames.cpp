@@ -3,6 +3,12 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
 #include "hal/client/aoe_client.hpp"
 
 using namespace aoeclient;
@@ -83,4 +89,69 @@ TEST_CASE("response parsing and IDENTIFY strings") {
     CHECK(info.model == "AB");
     CHECK(info.lba48);
     CHECK(info.sectors == 16);
+}
+
+// A transport that loses the first `lose` config queries it is asked to send and answers the
+// others with one config response from kDst (the flood failure in CI: one query dropped in a
+// full af_packet ring made the target look absent).
+struct LossyTransport {
+    int lose = 0;
+    int sent = 0;
+    std::vector<std::vector<std::uint8_t>> pending;
+    const aoe::Mac& mac() const { return kSrc; }
+    bool send(const std::uint8_t* f, std::size_t n) {
+        ++sent;
+        if (lose > 0) {
+            --lose;
+            return true;
+        }
+        std::vector<std::uint8_t> r(60, 0);
+        std::memcpy(r.data(), f + 6, 6); // to the sender
+        std::memcpy(r.data() + 6, kDst.b, 6);
+        r[12] = 0x88;
+        r[13] = 0xA2;
+        r[14] = 0x18; // Ver 1, R
+        r[16] = 0;    // shelf 0
+        r[17] = 0;
+        r[18] = 1;                             // slot 1
+        r[19] = 1;                             // Query Config
+        std::memcpy(r.data() + 20, f + 20, 4); // tag echoed
+        r[24] = 0;
+        r[25] = 64; // buffer count
+        r[28] = 2;  // sector count
+        r[29] = 0x10;
+        (void)n;
+        pending.push_back(r);
+        return true;
+    }
+    long recv(std::uint8_t* buf, std::size_t cap, std::int64_t timeout_us) {
+        if (pending.empty()) {
+            usleep(static_cast<useconds_t>(std::min<std::int64_t>(timeout_us, 20000)));
+            return 0;
+        }
+        auto r = pending.front();
+        pending.erase(pending.begin());
+        std::size_t n = std::min(cap, r.size());
+        std::memcpy(buf, r.data(), n);
+        return static_cast<long>(n);
+    }
+};
+
+TEST_CASE("discover sends the query again when it (or its answer) is lost") {
+    LossyTransport t;
+    t.lose = 2;
+    auto found = discover(t, 0, 1, 400000); // sent again every 100 ms
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].mac == kDst);
+    CHECK(found[0].shelf == 0);
+    CHECK(found[0].slot == 1);
+    CHECK(found[0].buffer_count == 64);
+    CHECK(t.sent >= 3);
+}
+
+TEST_CASE("discover: answers to repeated queries count once") {
+    LossyTransport t;
+    auto found = discover(t, 0, 1, 400000);
+    CHECK(t.sent >= 2); // it kept asking (another target might answer a later query)
+    CHECK(found.size() == 1);
 }
