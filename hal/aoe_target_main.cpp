@@ -192,6 +192,7 @@ int main(int argc, char** argv) {
         rt.opt, static_cast<std::uint16_t>(std::max<std::size_t>(ifaces.size(), 1)), jumbo);
     bool jumbo_vdev = false;
     auto eal = eal_arguments(rt.opt, ifaces, plan.memory_mb(), jumbo_vdev);
+    if (!rt.opt.user_eal) sweep_stale_runtime_dirs("aoe-target");
     if (!eal_start(eal, err)) {
         std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
         return 1;

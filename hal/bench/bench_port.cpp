@@ -44,6 +44,7 @@ bool start_eal(const BenchOptions& o, std::string& error) {
         args = aoehal::eal_arguments(to, {k}, 512, jumbo);
         args[0] = "aoe-bench";
         g_jumbo_ring = jumbo;
+        aoehal::sweep_stale_runtime_dirs("aoe-bench");
     }
     return aoehal::eal_start(args, error);
 }

@@ -2,12 +2,16 @@
 
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -122,6 +126,39 @@ void remove_own_runtime_dir(const std::string& dir) {
     if (dir.find("/aoe-") == std::string::npos) return;
     std::error_code ec; // best effort at exit: nothing to report to
     std::filesystem::remove_all(dir, ec);
+}
+
+// DPDK's runtime base (eal_create_runtime_dir): /var/run for root, else $XDG_RUNTIME_DIR or /tmp.
+static std::string runtime_base() {
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    std::string base = geteuid() == 0 ? "/var/run" : (xdg && *xdg ? xdg : "/tmp");
+    return base + "/dpdk";
+}
+
+unsigned sweep_stale_runtime_dirs(const char* program) {
+    std::error_code ec;
+    unsigned removed = 0;
+    for (const auto& d : std::filesystem::directory_iterator(runtime_base(), ec)) {
+        const std::string name = d.path().filename().string();
+        if (name.rfind("aoe-", 0) != 0 || name.size() == 4 || name.size() > 14) continue;
+        if (!std::all_of(name.begin() + 4, name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            continue;
+        const long pid = std::strtol(name.c_str() + 4, nullptr, 10);
+        if (pid <= 0 || pid == getpid()) continue;
+        if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+            continue; // alive (or not ours)
+        std::error_code rc;
+        std::filesystem::remove_all(d.path(), rc);
+        if (rc) {
+            std::fprintf(stderr, "%s: cannot remove stale DPDK runtime directory %s: %s\n", program,
+                         d.path().c_str(), rc.message().c_str());
+            continue;
+        }
+        std::fprintf(stderr, "%s: removed stale DPDK runtime directory %s (process %ld is gone)\n",
+                     program, d.path().c_str(), pid);
+        ++removed;
+    }
+    return removed;
 }
 
 } // namespace aoehal

@@ -35,5 +35,10 @@ bool eal_start(const std::vector<std::string>& args, std::string& error);
 // After rte_eal_cleanup: removes the EAL runtime dir of a prefix we chose ourselves
 // (aoe-PID, --no-shconf still leaves it behind); leaves any other directory alone.
 void remove_own_runtime_dir(const std::string& dir);
+// Before EAL start-up with our own prefix: removes the runtime dirs (aoe-PID) that SIGKILLed or
+// crashed aoe-target/aoe-bench processes left behind, where that PID no longer exists, and
+// names each on stderr as `program: removed stale DPDK runtime directory DIR`. Directories of
+// live processes and of other prefixes are never touched. Returns how many it removed.
+unsigned sweep_stale_runtime_dirs(const char* program);
 
 } // namespace aoehal

@@ -4,7 +4,8 @@
 # Usage: target-suite.sh TARGET CLIENT MODE [FRAME_IMPAIR]
 # MODE:
 #   badframes  every row of aoe-protocol.md §3 (badframes.py), then a whole-image read compare
-#              and the counters: every frame counted once (frames_in = replied+dropped+silent)
+#              and the counters: every frame counted once (frames_in = replied+dropped+silent);
+#              also: start-up removes a dead process' EAL runtime dir and keeps a live one's
 #   flood      broadcast config queries from one source as fast as python sends them, alone
 #              (replies rate-limited; every frame sent accounted for: frames_in + the af_packet
 #              ring's rx_ring_dropped + the veth's backlog drops), then while aoe-client reads
@@ -63,10 +64,25 @@ case $MODE in
 esac
 head -c $(( 1 << 20 )) /dev/urandom > "$RW"
 
+if [ "$MODE" = badframes ]; then
+    # What a SIGKILLed aoe-target leaves behind: its EAL runtime dir. Start-up removes the
+    # ones whose process is gone (a PID that just exited) and keeps a live process' (ours).
+    sleep 0 & dead=$!; wait $dead
+    stale=/var/run/dpdk/aoe-$dead live=/var/run/dpdk/aoe-$$
+    netns_on_cleanup() { rm -rf "$stale" "$live"; }
+    mkdir -p "$stale" "$live"
+    touch "$stale/config" "$live/config"
+fi
 ip netns exec $NT "$TARGET" --iface $VT --export 0.1="$RO" --export 0.2="$RW,rw" 2> "$WORK/target.log" &
 tpid=$!; pids+=($tpid)
 for _ in $(seq 100); do grep -q "aoe-target: ready" "$WORK/target.log" && break; sleep 0.1; done
 grep -q "aoe-target: ready" "$WORK/target.log" || fail "target did not start"
+if [ "$MODE" = badframes ]; then
+    [ ! -e "$stale" ] && grep -q "removed stale DPDK runtime directory $stale (process $dead is gone)" "$WORK/target.log" ||
+        fail "the stale runtime dir $stale of a dead process was not removed at start-up"
+    [ -e "$live/config" ] || fail "start-up removed $live, the runtime dir of a live process"
+    echo "ok: start-up removed the stale runtime dir $stale and kept $live"
+fi
 
 C() { ip netns exec $NC "$CLIENT" --iface $VC "$@"; }
 read_all() { # label [client options]; prints one line with MiB/s, fails unless byte-identical
