@@ -92,13 +92,18 @@ template <class Transport> class Session {
     Session(Transport& t, const TargetInfo& target) : t_(t), tgt_(target) {}
 
     // Single ATA command (IDENTIFY, FLUSH, ...) with retransmits. Returns the response frame.
+    // A late answer to an earlier attempt counts too (each attempt has a fresh tag): a FLUSH
+    // is answered only after msync, which can outlast the retransmit timeout on a busy disk,
+    // and then every attempt's answer would arrive after its own deadline.
     bool command(std::uint8_t cmd, std::uint64_t lba, std::uint8_t count, bool lba48,
                  std::vector<std::uint8_t>& reply, Response& r, const std::uint8_t* data = nullptr,
                  std::size_t data_len = 0, std::int64_t rto_us = 250000, unsigned retries = 8) {
         std::uint8_t frame[9216];
         reply.resize(9216);
+        std::vector<std::uint32_t> sent;
         for (unsigned attempt = 0; attempt <= retries; ++attempt) {
             std::uint32_t tag = tags_.next();
+            sent.push_back(tag);
             std::size_t n = build_ata(frame, t_.mac(), tgt_.mac, tgt_.shelf, tgt_.slot, tag, cmd,
                                       lba, count, lba48, data, data_len);
             if (!t_.send(frame, n)) return false;
@@ -111,7 +116,8 @@ template <class Transport> class Session {
                 long got = t_.recv(reply.data(), reply.size(), left);
                 if (got <= 0) break;
                 r = parse_response(reply.data(), static_cast<std::size_t>(got));
-                if (!r.ok || r.tag != tag || r.command != 0) {
+                if (!r.ok || r.command != 0 ||
+                    std::find(sent.begin(), sent.end(), r.tag) == sent.end()) {
                     ++stats.stray;
                     continue;
                 }

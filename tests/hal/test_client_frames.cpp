@@ -155,3 +155,49 @@ TEST_CASE("discover: answers to repeated queries count once") {
     CHECK(t.sent >= 2); // it kept asking (another target might answer a later query)
     CHECK(found.size() == 1);
 }
+
+// A target slower than the retransmit timeout: the answer to each ATA request arrives only
+// after the client has sent the next attempt (a FLUSH waiting for msync on a busy disk).
+struct SlowTransport {
+    int sent = 0;
+    std::vector<std::uint8_t> last;  // the request whose answer is still "being computed"
+    std::vector<std::uint8_t> ready; // an answer the client may now receive
+    const aoe::Mac& mac() const { return kSrc; }
+    bool send(const std::uint8_t* f, std::size_t n) {
+        ++sent;
+        if (!last.empty()) {
+            ready.assign(60, 0);
+            std::memcpy(ready.data(), last.data() + 6, 6);
+            std::memcpy(ready.data() + 6, kDst.b, 6);
+            std::memcpy(ready.data() + 12, last.data() + 12, 12); // type, ver, shelf.slot, cmd, tag
+            ready[14] |= 0x08;                                    // R
+            ready[27] = 0x40;                                     // ATA status DRDY
+        }
+        last.assign(f, f + n);
+        return true;
+    }
+    long recv(std::uint8_t* buf, std::size_t cap, std::int64_t timeout_us) {
+        if (ready.empty()) {
+            usleep(static_cast<useconds_t>(timeout_us));
+            return 0;
+        }
+        std::size_t n = std::min(cap, ready.size());
+        std::memcpy(buf, ready.data(), n);
+        ready.clear();
+        return static_cast<long>(n);
+    }
+};
+
+TEST_CASE("a late answer to an earlier attempt of a command is accepted") {
+    SlowTransport t;
+    TargetInfo ti;
+    ti.mac = kDst;
+    ti.slot = 1;
+    Session<SlowTransport> s(t, ti);
+    std::vector<std::uint8_t> reply;
+    Response r;
+    REQUIRE(s.command(0xEA, 0, 0, true, reply, r, nullptr, 0, 20000, 4)); // FLUSH CACHE EXT
+    CHECK(t.sent == 2);
+    CHECK(r.ata_status == 0x40);
+    CHECK(s.stats.retransmits == 1);
+}
