@@ -13,9 +13,11 @@
 #include "steps.hpp"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <sys/stat.h>
 
 namespace aoe::pxe {
@@ -27,6 +29,61 @@ namespace {
 // A config text a killed update left naming its versioned pair (our text, not the admin's).
 bool names_generation(const std::string& text) {
     return text.find(kGenerationTag) != std::string::npos;
+}
+
+// A shelf.slot that a file in --export-dir gives to aoe-target and that no manifest entry
+// wrote (an export written by hand, or by another tool).
+struct ForeignExport {
+    std::string where; // FILE:LINE
+    std::string image;
+};
+
+// Reads the *.conf files of the export directory as aoe-target does (`SHELF.SLOT=FILE[,rw]`
+// or `export = ...` per line, `#` comments), skipping the files the manifest's entries wrote
+// and LABEL.conf, which this run replaces. Lines aoe-target would refuse are skipped here: the
+// reload reports them with file:line.
+std::map<std::string, ForeignExport> foreign_exports(const fs::path& dir, const Manifest& man,
+                                                     const std::string& label) {
+    std::map<std::string, ForeignExport> out;
+    std::set<fs::path> ours{fs::absolute(dir / (label + ".conf")).lexically_normal()};
+    for (const auto& [l, e] : man.images)
+        if (!e.export_file.empty()) ours.insert(fs::path(e.export_file).lexically_normal());
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (const auto& d : fs::directory_iterator(dir, ec)) {
+        const std::string n = d.path().filename().string();
+        if (n.size() < 6 || n[0] == '.' || n.compare(n.size() - 5, 5, ".conf") != 0) continue;
+        if (!ours.count(fs::absolute(d.path()).lexically_normal())) files.push_back(d.path());
+    }
+    std::sort(files.begin(), files.end());
+    auto trim = [](std::string t) {
+        const auto b = t.find_first_not_of(" \t\r"), e = t.find_last_not_of(" \t\r");
+        return b == std::string::npos ? std::string() : t.substr(b, e - b + 1);
+    };
+    for (const auto& f : files) {
+        std::string text;
+        if (!read_file(f, text)) continue;
+        std::istringstream in(text);
+        std::string line;
+        for (int n = 1; std::getline(in, line); ++n) {
+            std::string t = trim(line.substr(0, line.find('#')));
+            auto eq = t.find('=');
+            if (eq == std::string::npos) continue;
+            if (trim(t.substr(0, eq)) == "export") {
+                t = trim(t.substr(eq + 1));
+                eq = t.find('=');
+                if (eq == std::string::npos) continue;
+            }
+            auto a = parse_aoe_address(trim(t.substr(0, eq)));
+            if (!a) continue;
+            std::string image = trim(t.substr(eq + 1));
+            if (image.size() > 3 && image.compare(image.size() - 3, 3, ",rw") == 0)
+                image.resize(image.size() - 3);
+            out.emplace(a->client_name(),
+                        ForeignExport{f.string() + ":" + std::to_string(n), image});
+        }
+    }
+    return out;
 }
 
 } // namespace
@@ -71,7 +128,10 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     const ManifestEntry* prev = man.images.count(label) ? &man.images[label] : nullptr;
 
     // Shelf.slot: --aoe, else what this image had, else the seed's e0.1 (unnamed) or the
-    // lowest free slot on shelf 0 (named).
+    // lowest slot on shelf 0 that neither the manifest nor another file in --export-dir uses
+    // (named).
+    const auto by_hand = o.export_dir.empty() ? std::map<std::string, ForeignExport>{}
+                                              : foreign_exports(o.export_dir, man, label);
     AoeAddress aoe{0, 1};
     if (o.aoe) {
         aoe = *o.aoe;
@@ -80,6 +140,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     } else if (!o.name.empty()) {
         std::set<std::string> used;
         for (const auto& [l, e] : man.images) used.insert(e.aoe);
+        for (const auto& [a, f] : by_hand) used.insert(a);
         for (unsigned s = 1; s < 255; ++s) {
             aoe = AoeAddress{0, static_cast<std::uint8_t>(s)};
             if (!used.count(aoe.client_name())) break;
@@ -91,6 +152,12 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
                           " (entry '" + l +
                           "'); two ISOs on one shelf.slot cannot work. Pick "
                           "another with --aoe");
+    // aoe-target refuses a reload that exports one shelf.slot twice, even the same file.
+    if (auto f = by_hand.find(aoe.client_name()); f != by_hand.end())
+        throw Failure("AoE address " + aoe.client_name() + " is already exported by " +
+                      f->second.where + " (" + q(f->second.image) +
+                      "), a file stage-pxe did not write; aoe-target would refuse the reload. "
+                      "Pick another with --aoe, or remove that line");
 
     if (!o.dry_run) {
         remove_stale_temps(o.tftp_root);

@@ -350,6 +350,40 @@ TEST_CASE("--grub, --ipxe, --export-dir and --aoe") {
     CHECK_FALSE(contains(fx::read_file(root / "boot/grub/grub.cfg"), "menuentry"));
 }
 
+TEST_CASE("--name skips shelf.slots that hand-written files in --export-dir use") {
+    fx::TempDir d;
+    auto k = make_kiwi(d, "live", 12);
+    auto root = d / "tftp";
+    auto ed = d / "exports.d";
+    fs::create_directories(ed);
+    fx::write_file(ed / "manual.conf",
+                   "# by hand\n0.1=/srv/other.iso\n export = 0.3=/srv/rw.img,rw\n");
+    auto ex = [&](const std::string& name, std::vector<std::string> more = {}) {
+        std::vector<std::string> a{k.iso.string(), "--tftp-root",  root.string(), "--name",
+                                   name,           "--export-dir", ed.string()};
+        a.insert(a.end(), more.begin(), more.end());
+        return stage(a);
+    };
+    auto a = ex("a");
+    INFO(a.err);
+    REQUIRE(a.status == 0);
+    CHECK(contains(fx::read_file(ed / "a.conf"), "\n0.2=" + k.iso.string() + "\n"));
+    REQUIRE(ex("b").status == 0); // 0.1 by hand, 0.2 a, 0.3 by hand
+    CHECK(contains(fx::read_file(ed / "b.conf"), "\n0.4=" + k.iso.string() + "\n"));
+    REQUIRE(ex("a").status == 0); // a re-run keeps its slot (its own file is not "by hand")
+    CHECK(contains(fx::read_file(ed / "a.conf"), "\n0.2="));
+
+    // An explicit --aoe on a hand-written slot is refused, naming the file and line, and
+    // nothing changes.
+    auto before = snapshot(root);
+    auto c = ex("c", {"--aoe", "e0.3"});
+    CHECK(c.status == 1);
+    CHECK(contains(c.err, "e0.3 is already exported by " + (ed / "manual.conf").string() +
+                              ":3 ('/srv/rw.img')"));
+    CHECK(snapshot(root) == before);
+    CHECK_FALSE(fs::exists(ed / "c.conf"));
+}
+
 TEST_CASE("TFTP root not writable") {
     fx::TempDir d;
     auto k = make_kiwi(d, "live", 7);
