@@ -39,9 +39,10 @@ struct ForeignExport {
 };
 
 // Reads the *.conf files of the export directory as aoe-target does (`SHELF.SLOT=FILE[,rw]`
-// or `export = ...` per line, `#` comments), skipping the files the manifest's entries wrote
-// and LABEL.conf, which this run replaces. Lines aoe-target would refuse are skipped here: the
-// reload reports them with file:line.
+// or `export = ...` per line, `#` comments; its own reader is in hal/config_file.cpp, which
+// pxe/ does not link: the two programs share the file format, not code), skipping the files the
+// manifest's entries wrote and LABEL.conf, which this run replaces. Lines aoe-target would refuse
+// are skipped here: the reload reports them with file:line.
 std::map<std::string, ForeignExport> foreign_exports(const fs::path& dir, const Manifest& man,
                                                      const std::string& label) {
     std::map<std::string, ForeignExport> out;

@@ -260,9 +260,9 @@ template <class Transport> class Session {
 };
 
 // Broadcast (or addressed) config query; collects responses for `timeout_us`. The query is
-// sent again every quarter of the timeout, 50 to 250 ms apart, as the Linux driver re-sends
-// discovery: one lost query or reply (a full ring on a busy target, a lossy link) must not
-// make the target look absent. Answers are deduplicated by MAC and shelf.slot.
+// sent again every quarter of the timeout, 50 to 250 ms apart (real clients re-send discovery
+// too; the Linux driver's is periodic): one lost query or reply (a full ring on a busy target, a
+// lossy link) must not make the target look absent. Answers are deduplicated by MAC and shelf.slot.
 template <class Transport>
 std::vector<TargetInfo> discover(Transport& t, std::uint16_t shelf, std::uint8_t slot,
                                  std::int64_t timeout_us, RunStats* stats = nullptr) {

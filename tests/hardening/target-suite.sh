@@ -138,7 +138,7 @@ flood)
         --flood-seconds 6 > "$WORK/flood.log" 2>&1 &
     fpid=$!; pids+=($fpid)
     sleep 1
-    # Discovery asks again every 250 ms (as the Linux driver does) for up to 3 s: on a loaded
+    # Discovery asks again every 250 ms (real clients re-send it too) for up to 3 s: on a loaded
     # CI machine the flood fills the af_packet ring and a third of all frames, the reader's
     # query among them, can be dropped before the engine sees them (CI run of 2026-11-25).
     read_all "read during the flood" --timeout 3000
