@@ -24,7 +24,9 @@ struct Options {
     bool dry_run = false;
     bool grub = false;
     bool ipxe = false;
-    std::string grub_cfg = "boot/grub/grub.cfg"; // relative to the TFTP root (grub-mknetdir)
+    // Relative to the TFTP root: where Debian's signed network GRUB (grubnetx64.efi) looks, its
+    // prefix being /grub on the TFTP server (grub-mknetdir setups use boot/grub: --grub-cfg).
+    std::string grub_cfg = "grub/grub.cfg";
     std::string ipxe_script = "boot.ipxe";
     std::filesystem::path export_dir;
     std::string iface = "IFACE";

@@ -327,7 +327,7 @@ TEST_CASE("--grub, --ipxe, --export-dir and --aoe") {
                "--export-dir", (d / "exports.d").string(), "--append", "console=ttyS0"});
     INFO(r.err);
     REQUIRE(r.status == 0);
-    auto grub = fx::read_file(root / "boot/grub/grub.cfg");
+    auto grub = fx::read_file(root / "grub/grub.cfg");
     CHECK(contains(grub, "set default=\"Live-Boot\"\n"));
     CHECK(contains(
         grub,
@@ -347,7 +347,7 @@ TEST_CASE("--grub, --ipxe, --export-dir and --aoe") {
     CHECK(snapshot(root) == before); // grub and ipxe stay managed without repeating the flags
     REQUIRE(stage({"--remove", "Live-Boot", "--tftp-root", root.string()}).status == 0);
     CHECK_FALSE(fs::exists(d / "exports.d/Live-Boot.conf"));
-    CHECK_FALSE(contains(fx::read_file(root / "boot/grub/grub.cfg"), "menuentry"));
+    CHECK_FALSE(contains(fx::read_file(root / "grub/grub.cfg"), "menuentry"));
 }
 
 TEST_CASE("--name skips shelf.slots that hand-written files in --export-dir use") {
