@@ -68,6 +68,22 @@ std::string compose_args(bool kiwi_net, std::string_view aoe, std::string_view e
 }
 
 std::string render_entry(ConfigKind k, const EntrySpec& e) {
+    if (e.initrd.empty()) {
+        // A kernel alone (--kernel-only: iPXE, memtest): no initrd line, only e.args.
+        const std::string sp_args = e.args.empty() ? std::string() : " " + e.args;
+        switch (k) {
+        case ConfigKind::Pxelinux:
+            // A LABEL without APPEND gets the file's global APPEND; "append -" passes nothing.
+            return "LABEL " + e.label + "\n    kernel " + e.kernel + "\n    append " +
+                   (e.args.empty() ? std::string("-") : e.args) + "\n";
+        case ConfigKind::Grub:
+            return "menuentry '" + e.label + "' --id " + e.label + " {\n    linux " +
+                   grub_path(e.kernel) + sp_args + "\n}\n";
+        case ConfigKind::Ipxe:
+            return ":" + e.label + "\nkernel " + ipxe_path(e.kernel) + sp_args + "\nboot\n";
+        }
+        return {};
+    }
     switch (k) {
     case ConfigKind::Pxelinux:
         // The seed procedure's three lines (seed-procedure.md step 3).

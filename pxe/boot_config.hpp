@@ -17,7 +17,7 @@ inline constexpr std::string_view kDisabledPrefix = "# stage-pxe --default: ";
 struct EntrySpec {
     std::string label;  // LABEL / menuentry id / iPXE label
     std::string kernel; // path relative to the TFTP root ("boot/linux") or an http:// URL
-    std::string initrd; // likewise
+    std::string initrd; // likewise; empty: a kernel-only entry (--kernel-only)
     std::string args;   // kernel arguments, without initrd=
 };
 
@@ -27,7 +27,8 @@ const char* kind_name(ConfigKind k);
 std::string compose_args(bool kiwi_net, std::string_view aoe_client_name, std::string_view extra);
 
 // The body of an image's managed block. For pxelinux with the seed's arguments this is the
-// seed's entry to the letter.
+// seed's entry to the letter. Without an initrd: the kernel and e.args only (pxelinux
+// "append -" when there are none, so the file's global APPEND is not passed either).
 std::string render_entry(ConfigKind k, const EntrySpec& e);
 
 // The body of the @default block. `previous` is the old body (settings such as PROMPT/TIMEOUT

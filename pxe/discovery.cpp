@@ -92,28 +92,77 @@ std::optional<BootFiles> debian_versioned(const iso::Image& img) {
 
 // The first config entry whose kernel and initrd both exist as files in the image.
 std::optional<BootFiles> from_entries(const iso::Image& img, const std::vector<BootEntry>& entries,
-                                      const std::string& base, const std::string& layout) {
+                                      const std::string& base, const std::string& layout,
+                                      const std::string& cfg_path) {
     for (const auto& e : entries) {
         if (e.initrds.empty()) continue;
         auto k = img.find_file(resolve(base, e.kernel));
         // The last initrd is the real one; earlier ones are microcode prefixes.
         auto i = img.find_file(resolve(base, e.initrds.back()));
-        if (k && i) return BootFiles{layout, *k, *i, e.args, false};
+        if (!k || !i) continue;
+        BootFiles bf{layout, *k, *i, e.args, false};
+        bf.config = cfg_path;
+        bf.entry = e.label;
+        return bf;
     }
     return std::nullopt;
 }
 
+// A file a KERNEL line may name that is not a kernel (syslinux picks the type by extension):
+// COM32/COMBOOT modules, PXE bootstraps, boot sectors, floppy images.
+bool not_a_kernel(const std::string& p) {
+    static const std::regex re(R"(\.(c32|com|cbt|0|bs|bss|img)$)", std::regex::icase);
+    return std::regex_search(p, re);
+}
+
+// A config entry that names a kernel (existing in the image) and no initrd: `preferred` (the
+// config's DEFAULT label) if it is one, else the first.
+std::optional<BootFiles> kernel_only_entry(const iso::Image& img,
+                                           const std::vector<BootEntry>& entries,
+                                           const std::string& base, const std::string& layout,
+                                           const std::string& cfg_path,
+                                           const std::string& preferred = {}) {
+    std::optional<BootFiles> first;
+    for (const auto& e : entries) {
+        if (!e.initrds.empty() || not_a_kernel(e.kernel)) continue;
+        auto k = img.find_file(resolve(base, e.kernel));
+        if (!k) continue;
+        BootFiles bf{layout, *k, {}, e.args, false};
+        bf.config = cfg_path;
+        bf.entry = e.label;
+        bf.kernel_only = true;
+        if (!preferred.empty() && e.label == preferred) return bf;
+        if (!first) first = bf;
+    }
+    return first;
+}
+
+// A pair from the config (or what it includes); else remembers the first kernel-only entry in
+// *kernel_only, for when no pair turns up anywhere.
 std::optional<BootFiles> from_isolinux(const iso::Image& img, const std::string& cfg_path,
-                                       const std::string& base, int depth) {
+                                       const std::string& base, int depth,
+                                       std::optional<BootFiles>& kernel_only) {
     if (depth > 8 || !img.find_file(cfg_path)) return std::nullopt;
     auto cfg = parse_isolinux_cfg(img.read_text(cfg_path));
-    if (auto bf = from_entries(img, cfg.entries, base, "isolinux " + cfg_path)) return bf;
+    const std::string layout = "isolinux " + cfg_path;
+    if (auto bf = from_entries(img, cfg.entries, base, layout, cfg_path)) return bf;
+    if (!kernel_only)
+        kernel_only =
+            kernel_only_entry(img, cfg.entries, base, layout, cfg_path, cfg.default_label);
     for (const auto& inc : cfg.includes)
-        if (auto bf = from_isolinux(img, resolve(base, inc), base, depth + 1)) return bf;
+        if (auto bf = from_isolinux(img, resolve(base, inc), base, depth + 1, kernel_only))
+            return bf;
     return std::nullopt;
 }
 
 } // namespace
+
+std::string config_source(const BootFiles& bf) {
+    if (bf.config.empty()) return {};
+    if (bf.entry.empty()) return bf.config;
+    const bool grub = bf.layout.rfind("grub ", 0) == 0;
+    return bf.config + (grub ? ", menuentry '" + bf.entry + "'" : ", label " + bf.entry);
+}
 
 std::string host_kiwi_arch() {
     struct utsname u {};
@@ -156,18 +205,22 @@ BootFiles find_boot_files(const iso::Image& img, const std::string& arch) {
     }
     for (const char* c : kIsolinuxCfgs) iso_cfgs.emplace_back(c, dirname(c));
     std::set<std::string> done;
+    std::optional<BootFiles> kernel_only; // the first config entry without an initrd
     for (const auto& [cfg, base] : iso_cfgs) {
         if (!done.insert(cfg).second) continue;
         looked.push_back("kernel/initrd lines of " + cfg);
-        if (auto bf = from_isolinux(img, cfg, base, 0)) return *bf;
+        if (auto bf = from_isolinux(img, cfg, base, 0, kernel_only)) return *bf;
     }
     for (const char* c : kGrubCfgs) {
         looked.push_back("linux/initrd lines of " + std::string(c));
         if (!img.find_file(c)) continue;
-        if (auto bf =
-                from_entries(img, parse_grub_cfg(img.read_text(c)), "/", "grub " + std::string(c)))
-            return *bf;
+        const auto entries = parse_grub_cfg(img.read_text(c));
+        if (auto bf = from_entries(img, entries, "/", "grub " + std::string(c), c)) return *bf;
+        if (!kernel_only)
+            kernel_only = kernel_only_entry(img, entries, "/", "grub " + std::string(c), c);
     }
+    // No pair anywhere: what the boot configuration says, a kernel alone (iPXE, memtest).
+    if (kernel_only) return *kernel_only;
 
     // Nothing: say what was looked for and what looks like a kernel or initrd.
     static const std::regex cand(

@@ -71,10 +71,10 @@ void sweep_new_files(const fs::path& root, const std::vector<std::string>& confi
     // one whose manifest entry a killed run did not write yet: never delete what a config names).
     std::set<std::string> in_manifest;
     try {
-        for (const auto& [label, e] : load_manifest(root / kManifestName).images) {
-            in_manifest.insert(fs::path(e.kernel.path).lexically_normal().generic_string());
-            in_manifest.insert(fs::path(e.initrd.path).lexically_normal().generic_string());
-        }
+        for (const auto& [label, e] : load_manifest(root / kManifestName).images)
+            for (const auto* f : {&e.kernel, &e.initrd}) // a kernel-only entry has no initrd
+                if (!f->path.empty())
+                    in_manifest.insert(fs::path(f->path).lexically_normal().generic_string());
     } catch (...) {
         return; // cannot tell what is named: keep everything (and the records, for later)
     }

@@ -15,8 +15,8 @@ constexpr const char* kDescription =
     "Stage a live ISO for PXE boot over AoE: copy its kernel and initrd into a TFTP root and add\n"
     "a managed entry to pxelinux.cfg/default (and optionally GRUB / iPXE configs), then print the\n"
     "aoe-target command that serves the ISO. Idempotent, atomic, no mount, no root.\n\n"
-    "Exit status: 0 ok, 1 failure (bad ISO, kernel/initrd not found, TFTP root not writable,\n"
-    "label conflict, --check mismatch), 2 bad usage.";
+    "Exit status: 0 ok, 1 failure (bad ISO, kernel/initrd not found, only a kernel without\n"
+    "--kernel-only, TFTP root not writable, label conflict, --check mismatch), 2 bad usage.";
 
 } // namespace
 
@@ -44,6 +44,10 @@ int main(int argc, char** argv) {
                    "lowest free slot on shelf 0)")
         ->type_name("eS.L");
     app.add_option("--append", o.append, "extra kernel arguments")->type_name("ARGS");
+    app.add_flag("--kernel-only", o.kernel_only,
+                 "stage an image whose boot configuration names a kernel and no initrd (iPXE, "
+                 "memtest): the kernel alone, with --append's arguments only; no initrd, no "
+                 "root=live:AOEINTERFACE, no AoE export");
     app.add_flag("--no-kiwi-net", no_kiwi_net,
                  "leave out 'rd.kiwi.live.pxe rd.neednet=1 ip=dhcp' "
                  "(gives the KIWI documentation's line to the letter)");

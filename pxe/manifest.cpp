@@ -45,6 +45,7 @@ Manifest load_manifest(const std::filesystem::path& file) {
             me.initrd = staged_from(e.at("initrd"));
             me.configs = e.value("configs", std::vector<std::string>{});
             me.export_file = e.value("export_file", "");
+            me.kernel_only = e.value("kernel_only", false);
             m.images[label] = me;
         }
     } catch (const json::exception& ex) {
@@ -68,6 +69,7 @@ std::string dump_manifest(const Manifest& m) {
                              {"initrd", to_json(e.initrd)},
                              {"configs", e.configs},
                              {"export_file", e.export_file}};
+        if (e.kernel_only) images[label]["kernel_only"] = true;
     }
     json j{{"format", "stage-pxe manifest 1"}, {"images", images}};
     return j.dump(2) + "\n";

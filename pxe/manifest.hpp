@@ -25,12 +25,15 @@ struct ManifestEntry {
     std::int64_t iso_mtime_ns = 0;
     std::string volume_id;
     std::string layout;
-    std::string aoe;  // "e0.1"
+    std::string aoe;  // "e0.1"; empty for a kernel-only entry
     std::string args; // kernel arguments written
     StagedFile kernel;
-    StagedFile initrd;
+    StagedFile initrd;                // all empty for a kernel-only entry
     std::vector<std::string> configs; // "pxelinux", "grub", "ipxe"
     std::string export_file;          // absolute, if --export-dir was used
+    // --kernel-only: the kernel alone (iPXE, memtest); aoe and initrd are empty, no export.
+    // Written as "kernel_only": true, and only then, so older manifests stay byte-identical.
+    bool kernel_only = false;
 };
 
 struct Manifest {

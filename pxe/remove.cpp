@@ -73,6 +73,7 @@ int remove_image(const Options& o, const std::string& label, std::ostream& out, 
     if (it != man.images.end()) {
         const auto& e = it->second;
         for (const auto* f : {&e.kernel, &e.initrd}) {
+            if (f->path.empty()) continue; // a kernel-only entry's initrd
             std::error_code ec;
             if (!o.dry_run) fs::remove(o.tftp_root / f->path, ec);
             states.emplace_back(f->path, o.dry_run ? "would remove" : "removed");

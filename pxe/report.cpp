@@ -30,7 +30,9 @@ int list_images(const Options& o, std::ostream& out) {
     for (const auto& [l, e] : man.images) {
         std::string cfgs;
         for (const auto& c : e.configs) cfgs += (cfgs.empty() ? "" : ",") + c;
-        out << l << "\t" << e.aoe << "\t" << e.layout << "\t" << cfgs << "\t" << e.iso << "\n";
+        // A kernel-only entry has no AoE export.
+        out << l << "\t" << (e.kernel_only ? "-" : e.aoe) << "\t" << e.layout
+            << (e.kernel_only ? " (kernel only)" : "") << "\t" << cfgs << "\t" << e.iso << "\n";
     }
     return 0;
 }
@@ -48,16 +50,20 @@ int check_images(const Options& o, std::ostream& out) {
             problems.push_back("ISO " + q(e.iso) +
                                " changed on disk since staging (re-run stage-pxe)");
         for (const auto* f : {&e.kernel, &e.initrd})
-            if (!staged_matches(o.tftp_root, *f))
+            if (!(f == &e.initrd && e.kernel_only) && !staged_matches(o.tftp_root, *f))
                 problems.push_back(f->path + " does not match its ISO (sha256)");
         std::string text;
         if (!read_file(o.tftp_root / "pxelinux.cfg/default", text) ||
             text.find(begin_marker(l)) == std::string::npos)
             problems.push_back("no entry in pxelinux.cfg/default");
         if (!problems.empty()) ++bad;
-        report[l] = {{"aoe", e.aoe}, {"ok", problems.empty()}, {"problems", problems}};
+        report[l] = {{"aoe", e.aoe},
+                     {"kernel_only", e.kernel_only},
+                     {"ok", problems.empty()},
+                     {"problems", problems}};
         if (o.json) continue;
-        out << l << " (" << e.aoe << "): " << (problems.empty() ? "ok" : "MISMATCH") << "\n";
+        out << l << " (" << (e.kernel_only ? "kernel only" : e.aoe)
+            << "): " << (problems.empty() ? "ok" : "MISMATCH") << "\n";
         for (const auto& p : problems) out << "  " << p << "\n";
     }
     if (o.json)
@@ -79,7 +85,11 @@ int inspect(const Options& o, std::ostream& out) {
                      {"rock_ridge", img.rock_ridge()},
                      {"joliet", img.joliet()},
                      {"layout", bf.layout},
-                     {"iso_cmdline", bf.iso_cmdline}};
+                     {"iso_cmdline", bf.iso_cmdline},
+                     {"kernel_only", bf.kernel_only}};
+    // The config entry that named the files (null for a known layout).
+    j["boot_config"] = bf.config.empty() ? nlohmann::json(nullptr)
+                                         : nlohmann::json{{"file", bf.config}, {"label", bf.entry}};
     nlohmann::json boot = nlohmann::json::object();
     boot["present"] = bc.present;
     boot["catalog"] = bc.catalog_path;
@@ -87,7 +97,9 @@ int inspect(const Options& o, std::ostream& out) {
     for (const auto& b : bc.images)
         boot["images"].push_back({{"platform_id", b.platform_id}, {"path", b.path}});
     j["el_torito"] = boot;
+    j["initrd"] = nullptr; // a kernel-only image has none
     for (const auto* f : {&bf.kernel, &bf.initrd}) {
+        if (f == &bf.initrd && bf.kernel_only) continue;
         Sha256 h;
         img.stream_file(f->path, [&](std::span<const std::byte> c) { h.update(c); });
         j[f == &bf.kernel ? "kernel" : "initrd"] = {{"path", f->path},
@@ -117,15 +129,29 @@ int inspect(const Options& o, std::ostream& out) {
                 << ", " << (b.path.empty() ? "(not a file in the tree)" : b.path) << "\n";
     }
     out << "layout:      " << bf.layout << "\n";
+    if (!bf.config.empty()) out << "config:      " << config_source(bf) << "\n";
     for (const char* which : {"kernel", "initrd"}) {
         const auto& f = j[which];
-        out << (std::string(which) == "kernel" ? "kernel:      " : "initrd:      ")
-            << f["path"].get<std::string>();
+        out << (std::string(which) == "kernel" ? "kernel:      " : "initrd:      ");
+        if (f.is_null()) {
+            out << "none\n";
+            continue;
+        }
+        out << f["path"].get<std::string>();
         if (f["resolved_path"] != f["path"]) out << " -> " << f["resolved_path"].get<std::string>();
         out << " (" << f["size"].get<std::uint64_t>() << " bytes, sha256 "
             << f["sha256"].get<std::string>() << ")\n";
     }
     if (!bf.iso_cmdline.empty()) out << "ISO cmdline: " << bf.iso_cmdline << "\n";
+    if (bf.kernel_only)
+        out << "kernel only: the image's boot configuration (" << config_source(bf)
+            << ") names kernel " << bf.kernel.path << " without an initrd.\n"
+            << "             It is not a Linux live system booting root=live:AOEINTERFACE: no AoE "
+               "root, no aoe-target export.\n"
+            << "             Staging it needs --kernel-only (the kernel alone, with --append's "
+               "arguments only):\n"
+            << "             stage-pxe --kernel-only --name NAME "
+            << shell_quote(img.file().string()) << "\n";
     return 0;
 }
 

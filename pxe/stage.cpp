@@ -11,6 +11,7 @@
 #include "manifest.hpp"
 #include "sha256.hpp"
 #include "steps.hpp"
+#include "text_util.hpp"
 
 #include <algorithm>
 #include <map>
@@ -87,6 +88,15 @@ std::map<std::string, ForeignExport> foreign_exports(const fs::path& dir, const 
     return out;
 }
 
+// Why an image whose boot config names only a kernel gets no entry without --kernel-only.
+std::string kernel_only_refusal(const fs::path& iso, const BootFiles& bf) {
+    return q(iso) + ": no kernel/initrd pair found: the image's boot configuration (" +
+           config_source(bf) + ") names only a kernel, " + bf.kernel.path +
+           ", and no initrd, so an entry that boots the ISO as its live root over AoE "
+           "(root=live:AOEINTERFACE) cannot be made. Use --kernel-only to stage the kernel "
+           "alone (an entry without initrd and without AoE root; no export is needed)";
+}
+
 } // namespace
 
 bool valid_name(const std::string& name) {
@@ -104,12 +114,24 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
                          " in the TFTP root; pick another name");
     if (o.name == kDefaultLabel)
         throw UsageError("--name Live-Boot is the default entry's label; leave --name out for it");
+    if (o.kernel_only && o.aoe)
+        throw UsageError("--aoe and --kernel-only exclude each other: a kernel-only entry reads "
+                         "no root over AoE");
 
     // Read the ISO first: a bad ISO must fail before anything is touched.
     auto img = open_iso(o.iso);
     auto bf = find_boot_files(img, o.arch.empty() ? host_kiwi_arch() : o.arch);
     const fs::path iso_abs = img.file();
     const auto ident = identity_of(iso_abs);
+    // A kernel alone only when asked for, and only for an image that has no pair: the kernel of
+    // a live system without its initrd boots nowhere.
+    const bool ko = bf.kernel_only;
+    if (ko && !o.kernel_only) throw Failure(kernel_only_refusal(iso_abs, bf));
+    if (o.kernel_only && !ko)
+        throw UsageError("--kernel-only: " + q(iso_abs) + " has a kernel/initrd pair (" +
+                         bf.layout + ": " + bf.kernel.path + " + " + bf.initrd.path +
+                         "), a live system; stage it without --kernel-only (that option is for "
+                         "images whose boot configuration names a kernel alone: iPXE, memtest)");
 
     // A dry run on a root that does not exist yet shows everything as created.
     if (!o.dry_run || fs::exists(o.tftp_root)) check_root_writable(o.tftp_root, !o.dry_run);
@@ -130,13 +152,15 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
 
     // Shelf.slot: --aoe, else what this image had, else the seed's e0.1 (unnamed) or the
     // lowest slot on shelf 0 that neither the manifest nor another file in --export-dir uses
-    // (named).
-    const auto by_hand = o.export_dir.empty() ? std::map<std::string, ForeignExport>{}
-                                              : foreign_exports(o.export_dir, man, label);
+    // (named). A kernel-only entry has none (nothing reads a root over AoE).
+    const auto by_hand = o.export_dir.empty() || ko ? std::map<std::string, ForeignExport>{}
+                                                    : foreign_exports(o.export_dir, man, label);
     AoeAddress aoe{0, 1};
-    if (o.aoe) {
+    if (ko) {
+        // no slot
+    } else if (o.aoe) {
         aoe = *o.aoe;
-    } else if (prev) {
+    } else if (prev && !prev->aoe.empty()) { // empty: it was a kernel-only entry
         aoe = *parse_aoe_address(prev->aoe);
     } else if (!o.name.empty()) {
         std::set<std::string> used;
@@ -148,7 +172,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         }
     }
     for (const auto& [l, e] : man.images)
-        if (l != label && e.aoe == aoe.client_name() && e.iso != iso_abs.string())
+        if (!ko && l != label && e.aoe == aoe.client_name() && e.iso != iso_abs.string())
             throw Failure("AoE address " + aoe.client_name() + " already serves " + q(e.iso) +
                           " (entry '" + l +
                           "'); two ISOs on one shelf.slot cannot work. Pick "
@@ -174,13 +198,15 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     const fs::path dir = o.name.empty() ? fs::path("boot") : fs::path("boot") / o.name;
 
     // Boot configs: compute every new text first (a label conflict refuses the whole run).
-    const std::string args = compose_args(o.kiwi_net, aoe.client_name(), o.append);
+    // A kernel-only entry gets --append's arguments and nothing else.
+    const std::string args = ko ? std::string(text::trim(o.append))
+                                : compose_args(o.kiwi_net, aoe.client_name(), o.append);
     std::string base = o.http_base;
     while (!base.empty() && base.back() == '/') base.pop_back();
     auto url = [&](const fs::path& rel) {
         return base.empty() ? rel.string() : base + "/" + rel.string();
     };
-    EntrySpec spec{label, url(dir / "linux"), url(dir / "initrd"), args};
+    EntrySpec spec{label, url(dir / "linux"), ko ? std::string() : url(dir / "initrd"), args};
 
     std::set<std::string> kinds{"pxelinux"};
     if (prev) kinds.insert(prev->configs.begin(), prev->configs.end());
@@ -245,10 +271,10 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     };
     const fs::path klink = dir / "linux", irel = dir / "initrd";
     const bool k_keep = keep(bf.kernel, klink, prev ? &prev->kernel : nullptr);
-    const bool i_keep = keep(bf.initrd, irel, prev ? &prev->initrd : nullptr);
+    const bool i_keep = !ko && keep(bf.initrd, irel, prev ? &prev->initrd : nullptr);
     std::error_code exist_ec;
-    const bool had_pair =
-        fs::exists(o.tftp_root / klink, exist_ec) || fs::exists(o.tftp_root / irel, exist_ec);
+    const bool had_initrd = fs::exists(o.tftp_root / irel, exist_ec);
+    const bool had_pair = fs::exists(o.tftp_root / klink, exist_ec) || had_initrd;
     Extracted kx, ix;
     // How an update of an existing pair becomes visible (see generation.hpp).
     enum class Switch {
@@ -269,13 +295,23 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     std::vector<std::unique_ptr<AtomicFile>> via, back, head_ready, config_ready;
     std::string export_file = prev ? prev->export_file : std::string();
     std::string export_state;
+    std::vector<std::pair<std::string, std::string>> removed; // (path, state)
     try {
-        if (o.dry_run || !had_pair || k_keep || i_keep) {
+        // A kernel-only run drops the initrd at its entry's path (the entry was a pair, or a
+        // killed run left it): recorded like a first staging's files, so the sweep at the end
+        // (after a kill: the next run's) removes it once neither the manifest nor a config
+        // names it.
+        if (!o.dry_run && ko && had_initrd) record_new_files(o.tftp_root, label, {irel});
+        // A kernel-only entry's one file is replaced in place too, unless an initrd sits next
+        // to it (the entry was a pair): then the new kernel goes through a versioned directory
+        // like a pair, so no entry names the new kernel with the old initrd.
+        if (o.dry_run || !had_pair || k_keep || i_keep || (ko && !had_initrd)) {
             // A first staging, or at most one file changes: written in place (one rename each).
             // A first staging's files belong to no entry until the manifest and configs name
             // them: recorded first, so a failed or killed run leaves none behind.
             if (!o.dry_run && !had_pair) {
-                std::vector<fs::path> created{klink, irel};
+                std::vector<fs::path> created{klink};
+                if (!ko) created.push_back(irel);
                 if (!o.name.empty() && !fs::exists(o.tftp_root / dir, exist_ec))
                     created.push_back(dir); // boot/NAME/ itself, if this run makes it
                 record_new_files(o.tftp_root, label, created);
@@ -286,7 +322,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
                 return extract(img, fi, o.tftp_root, rel, o.dry_run, o.quiet, err);
             };
             kx = stage_one(bf.kernel, klink, k_keep, prev ? &prev->kernel : nullptr);
-            ix = stage_one(bf.initrd, irel, i_keep, prev ? &prev->initrd : nullptr);
+            if (!ko) ix = stage_one(bf.initrd, irel, i_keep, prev ? &prev->initrd : nullptr);
         } else {
             // An update of an existing pair: the new pair goes to a versioned directory first,
             // so there is no point in time where an entry names one new and one old file.
@@ -294,22 +330,29 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
                                             "\n" + std::to_string(ident.mtime_ns) + "\n" +
                                             img.volume_id() + "\n" + bf.kernel.resolved_path +
                                             "\n" + bf.initrd.resolved_path);
+            // An entry that was kernel-only: its initrd appears at the final path, so it is
+            // recorded like a first staging's files.
+            if (!ko && !had_initrd) record_new_files(o.tftp_root, label, {irel});
             kx = extract(img, bf.kernel, o.tftp_root, gen / "linux", false, o.quiet, err);
-            ix = extract(img, bf.initrd, o.tftp_root, gen / "initrd", false, o.quiet, err);
+            if (!ko) ix = extract(img, bf.initrd, o.tftp_root, gen / "initrd", false, o.quiet, err);
             fsync_dir(o.tftp_root / "boot"); // the versioned directory's own entry
             auto differs = [&](const fs::path& rel, const StagedFile& f) {
                 return !staged_matches(o.tftp_root, StagedFile{rel.string(), {}, f.size, f.sha256});
             };
-            const bool k_new = differs(klink, kx.file), i_new = differs(irel, ix.file);
+            const bool k_new = differs(klink, kx.file), i_new = !ko && differs(irel, ix.file);
             kx.file.path = klink.string();
-            ix.file.path = irel.string();
             kx.state = k_new ? "written" : "unchanged";
-            ix.state = i_new ? "written" : "unchanged";
+            if (!ko) {
+                ix.file.path = irel.string();
+                ix.state = i_new ? "written" : "unchanged";
+            }
             const bool configs_same = std::all_of(pending.begin(), pending.end(), [](auto& p) {
                 return p.existed && p.before == p.after;
             });
             if (!k_new && !i_new)
                 sw = Switch::None;
+            else if (ko)
+                sw = Switch::ViaConfig; // the pair's entry must not name the new kernel
             else if (!k_new || !i_new)
                 sw = Switch::Links;
             else if (configs_same && !o.name.empty() && holds_only_pair(o.tftp_root / dir))
@@ -321,7 +364,8 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         if (sw == Switch::Exchange || sw == Switch::ViaConfig) {
             // ViaConfig (also the fallback where the file system cannot exchange directories):
             // each config first names the versioned pair, then the final paths again.
-            const EntrySpec gspec{label, url(gen / "linux"), url(gen / "initrd"), args};
+            const EntrySpec gspec{label, url(gen / "linux"),
+                                  ko ? std::string() : url(gen / "initrd"), args};
             for (const auto& p : pending) {
                 make_dirs(o.tftp_root, p.rel.parent_path());
                 const fs::path target = config_target(o.tftp_root, p.rel);
@@ -355,8 +399,11 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
             }
         }
 
-        // Export file for the target, so both halves name the same shelf.slot and file.
-        if (!o.export_dir.empty()) {
+        // Export file for the target, so both halves name the same shelf.slot and file. A
+        // kernel-only entry has none; the one this label had as a pair goes (below).
+        const std::string old_export = ko ? export_file : std::string();
+        if (ko) export_file.clear();
+        if (!o.export_dir.empty() && !ko) {
             export_file = (fs::absolute(o.export_dir) / (label + ".conf")).string();
             const std::string content = "# written by stage-pxe for entry '" + label +
                                         "'; same syntax as aoe-target --export\n" + aoe.dotted() +
@@ -387,16 +434,28 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         me.iso_mtime_ns = ident.mtime_ns;
         me.volume_id = img.volume_id();
         me.layout = bf.layout;
-        me.aoe = aoe.client_name();
+        me.aoe = ko ? std::string() : aoe.client_name();
         me.args = args;
         me.kernel = kx.file;
-        me.initrd = ix.file;
+        me.initrd = ix.file; // empty for a kernel-only entry
         me.configs.assign(kinds.begin(), kinds.end());
         me.export_file = export_file;
+        me.kernel_only = ko;
         man.images[label] = me;
         const std::string manifest_after = dump_manifest(man);
         if (!o.dry_run && manifest_after != manifest_before)
             prepare(head_ready, manifest_path, manifest_after, kManifestMode);
+
+        // The export of the pair entry this label was goes first, while the manifest still
+        // names it: a kill after this leaves it to the next run, never orphaned (aoe-target
+        // reads the directory only at a reload, so the order does not matter to clients).
+        if (!old_export.empty()) {
+            std::error_code ec;
+            if (!o.dry_run && !fs::remove(old_export, ec) && ec)
+                throw Failure("cannot remove the export file " + q(old_export) + ": " +
+                              ec.message());
+            removed.emplace_back(old_export, o.dry_run ? "would remove" : "removed");
+        }
 
         // The commit points, in order.
         const fs::path kgen = o.tftp_root / gen / "linux", igen = o.tftp_root / gen / "initrd";
@@ -411,7 +470,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         if (sw == Switch::ViaConfig) {
             for (auto& f : via) f->commit();
             link_into_place(kgen, o.tftp_root / klink);
-            link_into_place(igen, o.tftp_root / irel);
+            if (!ko) link_into_place(igen, o.tftp_root / irel);
             for (auto& f : back) f->commit();
         }
         for (auto& f : head_ready) f->commit();
@@ -432,24 +491,40 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         sweep_generations(o.tftp_root, config_texts(o));
         sweep_new_files(o.tftp_root, config_texts(o));
     }
+    if (ko && had_initrd)
+        removed.emplace_back(irel.string(), o.dry_run ? "would remove"
+                                            : fs::exists(o.tftp_root / irel, exist_ec)
+                                                ? "kept (a config names it)"
+                                                : "removed");
 
     // Report.
     out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << label << "' from "
-        << iso_abs.string() << " (" << bf.layout << ", volume id '" << img.volume_id() << "')\n";
+        << iso_abs.string() << " (" << bf.layout << ", volume id '" << img.volume_id() << "')"
+        << (ko ? ", kernel only" : "") << "\n";
     out << "  " << kx.file.path << "  " << kx.file.size << " bytes  sha256 " << kx.file.sha256
         << "  " << kx.state << "\n";
-    out << "  " << ix.file.path << "  " << ix.file.size << " bytes  sha256 " << ix.file.sha256
-        << "  " << ix.state << "\n";
+    if (!ko)
+        out << "  " << ix.file.path << "  " << ix.file.size << " bytes  sha256 " << ix.file.sha256
+            << "  " << ix.state << "\n";
+    for (const auto& [path, st] : removed) out << "  " << path << "  " << st << "\n";
     for (const auto& [rel, st] : config_states) out << "  " << rel << "  " << st << "\n";
     if (!export_state.empty()) out << "  " << export_file << "  " << export_state << "\n";
     check_bootloader(o, out, err);
-    if (!bf.kiwi)
+    if (!bf.kiwi && !ko)
         err << "stage-pxe: warning: " << bf.layout
             << " layout: root=live:AOEINTERFACE is understood "
             << "by KIWI initrds only; add what this initrd needs with --append\n";
     if (!base.empty())
         err << "stage-pxe: note: HTTP paths need lpxelinux.0 (not pxelinux.0), iPXE or GRUB with "
                "http\n";
+    if (ko) {
+        // Nothing for aoe-target to do: say so instead of a command line.
+        out << "Kernel only (" << config_source(bf)
+            << "): no initrd, no root=live:AOEINTERFACE; the entry reads nothing over AoE, so "
+               "there is no export and no aoe-target command"
+            << (o.export_dir.empty() ? "" : " (--export-dir: nothing written)") << ".\n";
+        return 0;
+    }
     // aoe-target needs an interface (or EAL args) besides the export; --iface names it.
     out << "Serve the ISO with:\n"
         << "  aoe-target --export " << shell_quote(aoe.dotted() + "=" + iso_abs.string())

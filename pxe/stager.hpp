@@ -34,6 +34,9 @@ struct Options {
     bool install_bootloader = false;
     bool quiet = false;
     bool json = false; // --list / --inspect / --check as JSON
+    // --kernel-only: stage an image whose boot config names a kernel and no initrd (iPXE,
+    // memtest) as the kernel alone: no initrd, no root=live:AOEINTERFACE, no AoE export.
+    bool kernel_only = false;
 };
 
 inline constexpr const char* kDefaultLabel = "Live-Boot";

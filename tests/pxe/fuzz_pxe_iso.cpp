@@ -139,7 +139,7 @@ void run(const std::uint8_t* data, std::size_t size) {
     if (bf.layout.empty()) fail("empty layout", bf.kernel.path);
     // stage-pxe extracts the kernel, then the initrd.
     stream_checked(img, bf.kernel, budget);
-    stream_checked(img, bf.initrd, budget);
+    if (!bf.kernel_only) stream_checked(img, bf.initrd, budget); // none: a kernel alone
     if (kVerbose)
         std::fprintf(
             stderr, "fuzz_pxe_iso: result: layout '%s' kernel %s (%llu) initrd %s (%llu)%s%s\n",

@@ -7,11 +7,14 @@
 
 using namespace aoe::pxe;
 namespace fx = fixtures;
+namespace fs = std::filesystem;
 
 namespace {
 
 struct Found {
     std::string layout, kernel, initrd;
+    bool kernel_only = false;
+    std::string source; // config_source(): "/isolinux.cfg, label x"
 };
 
 Found discover(const fx::Tree& t, const std::string& arch = "x86_64",
@@ -20,7 +23,8 @@ Found discover(const fx::Tree& t, const std::string& arch = "x86_64",
     fx::make_tree(d / "src", t);
     auto img = aoe::iso::Image::open(fx::xorriso_iso(d / "x.iso", d / "src", "DISC", extra));
     auto bf = find_boot_files(img, arch);
-    return {bf.layout, bf.kernel.resolved_path, bf.initrd.resolved_path};
+    return {bf.layout, bf.kernel.resolved_path, bf.initrd.resolved_path, bf.kernel_only,
+            config_source(bf)};
 }
 
 fx::Tree with(std::initializer_list<const char*> paths) {
@@ -112,4 +116,94 @@ TEST_CASE("nothing found: the error lists what was looked for and the candidates
         CHECK(m.find("/stuff/vmlinuz-weird") != std::string::npos);
         CHECK(m.find("KIWI layout for aarch64 (use --arch)") != std::string::npos);
     }
+}
+
+namespace {
+
+// The isolinux.cfg of Debian's ipxe.iso (package ipxe), to the letter.
+const char* kIpxeCfg = "SAY iPXE ISO boot image\nTIMEOUT 0\nDEFAULT ipxe.lkrn\nLABEL ipxe.lkrn\n"
+                       " KERNEL ipxe.krn\n";
+const std::vector<std::string> kRootBoot{"-b", "isolinux.bin", "-c", "boot.cat", "-no-emul-boot"};
+
+} // namespace
+
+TEST_CASE("kernel only: what the boot configuration says when no entry has an initrd") {
+    fx::Tree t = with({"ipxe.krn", "isolinux.bin", "ldlinux.c32"});
+    t.files["isolinux.cfg"] = kIpxeCfg;
+    auto f = discover(t, "x86_64", kRootBoot);
+    CHECK(f.kernel_only);
+    CHECK(f.layout == "isolinux /isolinux.cfg");
+    CHECK(f.kernel == "/ipxe.krn");
+    CHECK(f.initrd.empty());
+    CHECK(f.source == "/isolinux.cfg, label ipxe.lkrn");
+
+    // The DEFAULT label's entry is the one reported; COM32 modules are not kernels.
+    t.files["isolinux.cfg"] = "DEFAULT mt\nLABEL menu\n KERNEL menu.c32\nLABEL other\n"
+                              " KERNEL ldlinux.c32\nLABEL first\n KERNEL ipxe.krn\n"
+                              "LABEL mt\n LINUX memtest\n APPEND console=ttyS0\n";
+    t.files["memtest"] = fx::random_bytes(2000, 7);
+    f = discover(t, "x86_64", kRootBoot);
+    CHECK(f.kernel_only);
+    CHECK(f.kernel == "/memtest");
+    CHECK(f.source == "/isolinux.cfg, label mt");
+
+    // A GRUB menuentry without initrd (memtest86+ on casper ISOs).
+    fx::Tree g = with({"boot/memtest86+x64.bin"});
+    g.files["boot/grub/grub.cfg"] =
+        "menuentry 'Test memory' {\n linux16 /boot/memtest86+x64.bin\n}\n";
+    f = discover(g);
+    CHECK(f.kernel_only);
+    CHECK(f.layout == "grub /boot/grub/grub.cfg");
+    CHECK(f.source == "/boot/grub/grub.cfg, menuentry 'Test memory'");
+}
+
+TEST_CASE("kernel only never wins over a kernel/initrd pair, wherever the pair is") {
+    // memtest first in the same config: the live entry after it is the answer.
+    fx::Tree t = with({"live/vmlinuz-x", "live/initrd-x", "live/memtest", "isolinux.bin"});
+    t.files["isolinux.cfg"] =
+        "DEFAULT memtest\nLABEL memtest\n KERNEL /live/memtest\n"
+        "LABEL live\n KERNEL /live/vmlinuz-x\n APPEND initrd=/live/initrd-x\n";
+    auto f = discover(t, "x86_64", kRootBoot);
+    CHECK_FALSE(f.kernel_only);
+    CHECK(f.kernel == "/live/vmlinuz-x");
+    CHECK(f.initrd == "/live/initrd-x");
+    CHECK(f.source == "/isolinux.cfg, label live");
+
+    // A kernel-only isolinux entry, the pair only in GRUB's config: the pair.
+    fx::Tree u = with({"ipxe.krn", "isolinux.bin", "k/vm", "k/ird"});
+    u.files["isolinux.cfg"] = kIpxeCfg;
+    u.files["boot/grub/grub.cfg"] = "menuentry 'live' {\n linux /k/vm\n initrd /k/ird\n}\n";
+    f = discover(u, "x86_64", kRootBoot);
+    CHECK_FALSE(f.kernel_only);
+    CHECK(f.layout == "grub /boot/grub/grub.cfg");
+    CHECK(f.source == "/boot/grub/grub.cfg, menuentry 'live'");
+
+    // A known layout says nothing about configs.
+    CHECK(discover(with({"casper/vmlinuz", "casper/initrd"})).source.empty());
+}
+
+TEST_CASE("kernel only: COM32 modules, boot sectors and missing kernels are not candidates") {
+    fx::Tree t = with({"isolinux.bin", "hdt.c32", "chain.c32", "pxe.0", "disk.img"});
+    t.files["isolinux.cfg"] = "LABEL hdt\n KERNEL hdt.c32\nLABEL c\n KERNEL chain.c32\n"
+                              "LABEL p\n KERNEL pxe.0\nLABEL f\n KERNEL disk.img\n"
+                              "LABEL gone\n KERNEL missing.krn\n";
+    fx::TempDir d;
+    fx::make_tree(d / "src", t);
+    auto img = aoe::iso::Image::open(fx::xorriso_iso(d / "n.iso", d / "src", "NONE", kRootBoot));
+    CHECK_THROWS_AS(find_boot_files(img, "x86_64"), NotFoundError);
+}
+
+TEST_CASE("Debian's ipxe.iso (package ipxe): the kernel its isolinux.cfg names, no initrd") {
+    const fs::path iso = "/usr/lib/ipxe/ipxe.iso";
+    REQUIRE_MESSAGE(fs::exists(iso), "/usr/lib/ipxe/ipxe.iso is missing: install the Debian "
+                                     "package ipxe (apt-get install ipxe; scripts/setup lists it)");
+    auto img = aoe::iso::Image::open(iso);
+    auto bf = find_boot_files(img, "x86_64");
+    CHECK(bf.kernel_only);
+    CHECK(bf.layout == "isolinux /isolinux.cfg");
+    CHECK(bf.kernel.resolved_path == "/ipxe.krn");
+    CHECK(bf.kernel.size > 0);
+    CHECK(bf.initrd.path.empty());
+    CHECK(config_source(bf) == "/isolinux.cfg, label ipxe.lkrn");
+    CHECK(img.read_text("/isolinux.cfg").find("KERNEL ipxe.krn") != std::string::npos);
 }

@@ -111,6 +111,34 @@ TEST_CASE("the default pxelinux entry is the seed's, plus the KIWI network argum
           std::string::npos);
 }
 
+TEST_CASE(
+    "a kernel-only entry (--kernel-only): no initrd, no AoE root, only --append's arguments") {
+    // The parser keeps an entry without an initrd (iPXE's isolinux.cfg, to the letter).
+    auto cfg = parse_isolinux_cfg("SAY iPXE ISO boot image\nTIMEOUT 0\nDEFAULT ipxe.lkrn\n"
+                                  "LABEL ipxe.lkrn\n KERNEL ipxe.krn\n");
+    CHECK(cfg.default_label == "ipxe.lkrn");
+    REQUIRE(cfg.entries.size() == 1);
+    CHECK(cfg.entries[0].label == "ipxe.lkrn");
+    CHECK(cfg.entries[0].kernel == "ipxe.krn");
+    CHECK(cfg.entries[0].initrds.empty());
+
+    EntrySpec ko{"ipxe", "boot/ipxe/linux", "", ""};
+    // "append -": nothing, not even a global APPEND of the admin's file.
+    CHECK(render_entry(ConfigKind::Pxelinux, ko) ==
+          "LABEL ipxe\n    kernel boot/ipxe/linux\n    append -\n");
+    CHECK(render_entry(ConfigKind::Grub, ko) ==
+          "menuentry 'ipxe' --id ipxe {\n    linux (tftp)/boot/ipxe/linux\n}\n");
+    CHECK(render_entry(ConfigKind::Ipxe, ko) ==
+          ":ipxe\nkernel tftp://${next-server}/boot/ipxe/linux\nboot\n");
+    ko.args = "console=ttyS0";
+    CHECK(render_entry(ConfigKind::Pxelinux, ko) ==
+          "LABEL ipxe\n    kernel boot/ipxe/linux\n    append console=ttyS0\n");
+    CHECK(render_entry(ConfigKind::Grub, ko) ==
+          "menuentry 'ipxe' --id ipxe {\n    linux (tftp)/boot/ipxe/linux console=ttyS0\n}\n");
+    CHECK(render_entry(ConfigKind::Ipxe, ko) ==
+          ":ipxe\nkernel tftp://${next-server}/boot/ipxe/linux console=ttyS0\nboot\n");
+}
+
 TEST_CASE("unified diff") {
     CHECK(unified_diff("a\nb\n", "a\nb\n", "f").empty());
     auto d = unified_diff("a\nb\nc\n", "a\nB\nc\nd\n", "pxelinux.cfg/default");

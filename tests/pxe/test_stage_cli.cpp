@@ -714,3 +714,334 @@ TEST_CASE("an update without a kill: final layout, no versioned leftovers, .bak 
     REQUIRE(stage({b.iso.string(), "--tftp-root", root.string()}).status == 0);
     CHECK(snapshot(root) == snap);
 }
+
+namespace {
+
+// An image whose boot config names a kernel and no initrd, laid out like Debian's ipxe.iso
+// (package ipxe): /isolinux.cfg next to the El Torito /isolinux.bin, KERNEL ipxe.krn.
+struct KernelOnly {
+    fx::Tree tree;
+    fs::path iso;
+    const std::string& kernel() const { return tree.files.at("ipxe.krn"); }
+};
+
+KernelOnly make_kernel_only(const fx::TempDir& d, const std::string& name, std::uint32_t seed) {
+    KernelOnly k;
+    k.tree.files["ipxe.krn"] = fx::random_bytes(6000 + seed, seed);
+    k.tree.files["isolinux.bin"] = fx::random_bytes(2048, seed + 1);
+    k.tree.files["ldlinux.c32"] = fx::random_bytes(1000, seed + 2);
+    k.tree.files["isolinux.cfg"] = "SAY iPXE ISO boot image\nTIMEOUT 0\nDEFAULT ipxe.lkrn\n"
+                                   "LABEL ipxe.lkrn\n KERNEL ipxe.krn\n";
+    fx::make_tree(d / ("src-" + name), k.tree);
+    k.iso = fx::xorriso_iso(d / (name + ".iso"), d / ("src-" + name), "ISOIMAGE",
+                            {"-b", "isolinux.bin", "-c", "boot.cat", "-no-emul-boot"});
+    return k;
+}
+
+} // namespace
+
+TEST_CASE("kernel-only image: --inspect says what its boot configuration names; staging refuses "
+          "without --kernel-only and stages the kernel alone with it") {
+    fx::TempDir d;
+    auto ko = make_kernel_only(d, "ipxe", 60);
+    auto root = d / "tftp";
+    auto ed = d / "exports.d";
+
+    auto i = stage({"--inspect", ko.iso.string()});
+    INFO(i.err);
+    REQUIRE(i.status == 0);
+    CHECK(contains(i.out, "layout:      isolinux /isolinux.cfg\n"
+                          "config:      /isolinux.cfg, label ipxe.lkrn\n"
+                          "kernel:      /ipxe.krn (" +
+                              std::to_string(ko.kernel().size()) + " bytes, sha256 " +
+                              fx::sha256(ko.kernel()) + ")\ninitrd:      none\n"));
+    CHECK(contains(i.out, "kernel only: the image's boot configuration (/isolinux.cfg, label "
+                          "ipxe.lkrn) names kernel /ipxe.krn without an initrd.\n"));
+    CHECK(contains(i.out, "not a Linux live system booting root=live:AOEINTERFACE: no AoE root"));
+    CHECK(contains(i.out, "stage-pxe --kernel-only --name NAME " + ko.iso.string() + "\n"));
+    auto j = stage({"--inspect", "--json", ko.iso.string()});
+    REQUIRE(j.status == 0);
+    CHECK(contains(j.out, "\"kernel_only\": true"));
+    CHECK(contains(j.out, "\"initrd\": null"));
+    CHECK(contains(j.out, "\"boot_config\": {\n    \"file\": \"/isolinux.cfg\",\n    \"label\": "
+                          "\"ipxe.lkrn\"\n  }"));
+    CHECK(contains(j.out, "\"sha256\": \"" + fx::sha256(ko.kernel()) + "\""));
+
+    // Without --kernel-only: refused, saying why, and nothing is written.
+    const std::string admin = "DEFAULT local\nLABEL local\n  LOCALBOOT 0\n";
+    fx::write_file(root / "pxelinux.cfg/default", admin);
+    auto before = snapshot(root);
+    auto r = stage({ko.iso.string(), "--tftp-root", root.string(), "--name", "ipxe", "--export-dir",
+                    ed.string()});
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "stage-pxe: '" + ko.iso.string() +
+                              "': no kernel/initrd pair found: the image's boot configuration "
+                              "(/isolinux.cfg, label ipxe.lkrn) names only a kernel, /ipxe.krn, "
+                              "and no initrd, so an entry that boots the ISO as its live root "
+                              "over AoE (root=live:AOEINTERFACE) cannot be made. Use "
+                              "--kernel-only to stage the kernel alone"));
+    CHECK(snapshot(root) == before);
+    CHECK_FALSE(fs::exists(ed));
+
+    // Usage errors: an AoE address for an entry that reads no root over AoE; --kernel-only on
+    // a live system (its kernel without its initrd boots nowhere).
+    r = stage({ko.iso.string(), "--tftp-root", root.string(), "--kernel-only", "--aoe", "e0.5"});
+    CHECK(r.status == 2);
+    CHECK(contains(r.err, "--aoe and --kernel-only exclude each other"));
+    auto k = make_kiwi(d, "live", 61);
+    r = stage({k.iso.string(), "--tftp-root", root.string(), "--kernel-only"});
+    CHECK(r.status == 2);
+    CHECK(contains(r.err, "--kernel-only: '" + k.iso.string() +
+                              "' has a kernel/initrd pair (kiwi x86_64: "
+                              "/boot/x86_64/loader/linux + /boot/x86_64/loader/initrd)"));
+    CHECK(snapshot(root) == before);
+
+    // With --kernel-only: the kernel alone in every config, --append's arguments only.
+    r = stage({ko.iso.string(), "--tftp-root", root.string(), "--name", "ipxe", "--kernel-only",
+               "--grub", "--ipxe", "--export-dir", ed.string(), "--append", "console=ttyS0"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(contains(r.out, "staged 'ipxe' from " + ko.iso.string() +
+                              " (isolinux /isolinux.cfg, volume id 'ISOIMAGE'), kernel only\n"));
+    CHECK(fx::sha256_of_file(root / "boot/ipxe/linux") == fx::sha256(ko.kernel()));
+    CHECK(mode_of(root / "boot/ipxe/linux") == 0644);
+    CHECK_FALSE(fs::exists(root / "boot/ipxe/initrd"));
+    auto cfg = fx::read_file(root / "pxelinux.cfg/default");
+    CHECK(cfg.substr(0, admin.size()) == admin);
+    CHECK(contains(cfg, "# BEGIN stage-pxe ipxe (managed; do not edit)\nLABEL ipxe\n"
+                        "    kernel boot/ipxe/linux\n    append console=ttyS0\n"
+                        "# END stage-pxe ipxe\n"));
+    auto grub = fx::read_file(root / "grub/grub.cfg");
+    CHECK(contains(grub, "menuentry 'ipxe' --id ipxe {\n    linux (tftp)/boot/ipxe/linux "
+                         "console=ttyS0\n}\n"));
+    auto ipxe = fx::read_file(root / "boot.ipxe");
+    CHECK(contains(ipxe, ":ipxe\nkernel tftp://${next-server}/boot/ipxe/linux console=ttyS0\n"
+                         "boot\n"));
+    for (const auto& t : {cfg, grub, ipxe}) {
+        CHECK_FALSE(contains(t, "initrd"));
+        CHECK_FALSE(contains(t, "AOEINTERFACE"));
+    }
+    // No export and no aoe-target command: nothing reads a root over AoE.
+    CHECK_FALSE(fs::exists(ed / "ipxe.conf"));
+    CHECK_FALSE(contains(r.out, "aoe-target --export"));
+    CHECK(contains(r.out,
+                   "Kernel only (/isolinux.cfg, label ipxe.lkrn): no initrd, no "
+                   "root=live:AOEINTERFACE; the entry reads nothing over AoE, so there is "
+                   "no export and no aoe-target command (--export-dir: nothing written).\n"));
+    CHECK_FALSE(contains(r.err, "understood by KIWI initrds only"));
+    auto man = fx::read_file(root / "stage-pxe.manifest.json");
+    CHECK(contains(man, "\"kernel_only\": true"));
+    CHECK(contains(man, "\"aoe\": \"\""));
+
+    // A second identical run changes no byte and no mtime; a dry run shows no diff.
+    auto snap = snapshot(root);
+    REQUIRE(stage({ko.iso.string(), "--tftp-root", root.string(), "--name", "ipxe", "--kernel-only",
+                   "--export-dir", ed.string(), "--append", "console=ttyS0"})
+                .status == 0);
+    auto dry = stage({ko.iso.string(), "--tftp-root", root.string(), "--name", "ipxe",
+                      "--kernel-only", "--append", "console=ttyS0", "--dry-run"});
+    REQUIRE(dry.status == 0);
+    CHECK_FALSE(contains(dry.out, "+++ "));
+    CHECK(snapshot(root) == snap);
+    CHECK_FALSE(fs::exists(ed));
+
+    // --list, --check: the entry has no AoE address and no initrd.
+    auto l = stage({"--list", "--tftp-root", root.string()});
+    CHECK(contains(l.out, "ipxe\t-\tisolinux /isolinux.cfg (kernel only)\tgrub,ipxe,pxelinux\t" +
+                              ko.iso.string() + "\n"));
+    auto c = stage({"--check", "--tftp-root", root.string()});
+    CHECK(c.status == 0);
+    CHECK(contains(c.out, "ipxe (kernel only): ok\n"));
+    fx::write_file(root / "boot/ipxe/linux", "tampered");
+    c = stage({"--check", "--json", "--tftp-root", root.string()});
+    CHECK(c.status == 1);
+    CHECK(contains(c.out, "boot/ipxe/linux does not match its ISO (sha256)"));
+    REQUIRE(stage({ko.iso.string(), "--tftp-root", root.string(), "--name", "ipxe", "--kernel-only",
+                   "--append", "console=ttyS0"})
+                .status == 0); // repairs
+    CHECK(stage({"--check", "--tftp-root", root.string()}).status == 0);
+
+    // It takes no shelf.slot: a live image named next to it gets e0.1.
+    r = stage({k.iso.string(), "--tftp-root", root.string(), "--name", "live"});
+    REQUIRE(r.status == 0);
+    CHECK(contains(r.out, "aoe-target --export 0.1="));
+
+    // --remove takes out the kernel, the blocks of all three configs and the manifest entry.
+    r = stage({"--remove", "ipxe", "--tftp-root", root.string()});
+    REQUIRE(r.status == 0);
+    CHECK(contains(r.out, "  boot/ipxe/linux  removed\n"));
+    CHECK_FALSE(fs::exists(root / "boot/ipxe"));
+    CHECK_FALSE(contains(fx::read_file(root / "pxelinux.cfg/default"), "LABEL ipxe\n"));
+    CHECK_FALSE(contains(fx::read_file(root / "grub/grub.cfg"), "menuentry 'ipxe'"));
+    CHECK_FALSE(contains(fx::read_file(root / "boot.ipxe"), ":ipxe\n"));
+    CHECK_FALSE(contains(stage({"--list", "--tftp-root", root.string()}).out, "ipxe"));
+    CHECK(stage({"--check", "--tftp-root", root.string()}).status == 0);
+}
+
+TEST_CASE("an entry switched between a kernel/initrd pair and a kernel alone, killed at every "
+          "commit point: it names one image's files; the next run leaves exactly the new kind") {
+    fx::TempDir d;
+    auto live = make_kiwi(d, "live", 62);
+    auto ko = make_kernel_only(d, "ipxe", 63);
+    const auto ed = d / "exports.d";
+    struct Image {
+        std::vector<std::string> args; // besides --tftp-root and --name
+        std::string kernel, initrd;    // initrd empty: kernel only
+    };
+    const Image pair{{live.iso.string(), "--export-dir", ed.string()},
+                     live.tree.files["boot/x86_64/loader/linux"],
+                     live.tree.files["boot/x86_64/loader/initrd"]};
+    const Image alone{
+        {ko.iso.string(), "--kernel-only", "--export-dir", ed.string()}, ko.kernel(), ""};
+    struct Case {
+        std::string what;
+        const Image *from, *to;
+        std::string name, label, dir; // --name ("" for the default entry), LABEL, boot dir
+        std::vector<std::string> hooks;
+    };
+    const std::vector<Case> cases = {
+        // The config names the versioned kernel (an entry without initrd) while boot/linux is
+        // replaced: no moment where the pair's entry names the new kernel with the old initrd.
+        {"pair to kernel only",
+         &pair,
+         &alone,
+         "",
+         "Live-Boot",
+         "boot",
+         {"linux", "pxelinux.cfg/default.bak", "pxelinux.cfg/default", "boot/linux",
+          "pxelinux.cfg/default#2", "stage-pxe.manifest.json"}},
+        {"pair to kernel only, named",
+         &pair,
+         &alone,
+         "n",
+         "n",
+         "boot/n",
+         {"linux", "pxelinux.cfg/default.bak", "pxelinux.cfg/default", "boot/n/linux",
+          "pxelinux.cfg/default#2", "stage-pxe.manifest.json"}},
+        {"kernel only to pair",
+         &alone,
+         &pair,
+         "",
+         "Live-Boot",
+         "boot",
+         {"linux", "initrd", "pxelinux.cfg/default.bak", "pxelinux.cfg/default", "boot/linux",
+          "boot/initrd", "pxelinux.cfg/default#2", "Live-Boot.conf", "stage-pxe.manifest.json"}},
+    };
+    for (const auto& c : cases) {
+        for (const auto& hook : c.hooks) {
+            CAPTURE(c.what);
+            CAPTURE(hook);
+            auto root = d / "tftp";
+            fs::remove_all(root);
+            fs::remove_all(ed);
+            auto args = [&](const Image& im) {
+                std::vector<std::string> a = im.args;
+                a.insert(a.end(), {"--tftp-root", root.string()});
+                if (!c.name.empty()) a.insert(a.end(), {"--name", c.name});
+                return a;
+            };
+            REQUIRE(stage(args(*c.from)).status == 0);
+            CHECK(fs::exists(ed / (c.label + ".conf")) == !c.from->initrd.empty());
+            REQUIRE(kill_at(args(*c.to), hook));
+
+            // Right after the kill: the entry names one image's files, old or new.
+            const auto [kp, ip] =
+                entry_paths(fx::read_file(root / "pxelinux.cfg/default"), c.label);
+            REQUIRE_FALSE(kp.empty());
+            auto names = [&](const Image& im) {
+                return fx::read_file(root / kp) == im.kernel &&
+                       (im.initrd.empty() ? ip.empty()
+                                          : !ip.empty() && fx::read_file(root / ip) == im.initrd);
+            };
+            CHECK((names(*c.from) || names(*c.to)));
+
+            // The next run completes and leaves exactly the new kind of entry.
+            auto r = stage(args(*c.to));
+            INFO(r.err);
+            REQUIRE(r.status == 0);
+            const bool to_pair = !c.to->initrd.empty();
+            CHECK(entry_paths(fx::read_file(root / "pxelinux.cfg/default"), c.label) ==
+                  std::pair<std::string, std::string>{c.dir + "/linux",
+                                                      to_pair ? c.dir + "/initrd" : ""});
+            CHECK(fx::read_file(root / c.dir / "linux") == c.to->kernel);
+            CHECK(fs::exists(root / c.dir / "initrd") == to_pair);
+            if (to_pair) CHECK(fx::read_file(root / c.dir / "initrd") == c.to->initrd);
+            // The pair's export goes with it (aoe-target would keep serving an ISO no entry
+            // boots from), and comes back with it.
+            CHECK(fs::exists(ed / (c.label + ".conf")) == to_pair);
+            CHECK(generation_dirs(root).empty());
+            for (const auto& e : fs::recursive_directory_iterator(root)) {
+                CHECK_FALSE(contains(e.path().filename().string(), ".stage-pxe-tmp."));
+                CHECK_FALSE(contains(e.path().filename().string(), ".stage-pxe-new."));
+            }
+            CHECK(stage({"--check", "--tftp-root", root.string()}).status == 0);
+            auto snap = snapshot(root);
+            REQUIRE(stage(args(*c.to)).status == 0);
+            CHECK(snapshot(root) == snap);
+        }
+    }
+}
+
+TEST_CASE("Debian's ipxe.iso (package ipxe): --inspect, refused without --kernel-only, staged "
+          "as a kernel alone with it") {
+    const fs::path iso = "/usr/lib/ipxe/ipxe.iso";
+    REQUIRE_MESSAGE(fs::exists(iso), "/usr/lib/ipxe/ipxe.iso is missing: install the Debian "
+                                     "package ipxe (apt-get install ipxe; scripts/setup lists it)");
+    fx::TempDir d;
+    auto root = d / "tftp";
+    // A TFTP root that pxelinux boots from (what --install-bootloader would copy).
+    for (const char* f :
+         {"/usr/lib/PXELINUX/pxelinux.0", "/usr/lib/syslinux/modules/bios/ldlinux.c32"}) {
+        REQUIRE_MESSAGE(fs::exists(f), f << " is missing: install pxelinux and syslinux-common");
+        fx::write_file(root / fs::path(f).filename(), fx::read_file(f));
+    }
+    // The kernel as xorriso reads it out of the image, to compare with what stage-pxe writes.
+    auto x = fx::run({"xorriso", "-osirrox", "on", "-indev", iso.string(), "-extract", "/ipxe.krn",
+                      (d / "ipxe.krn").string()});
+    REQUIRE_MESSAGE(x.status == 0, x.err);
+    const std::string krn = fx::read_file(d / "ipxe.krn");
+    REQUIRE(krn.size() > 0x206);
+    CHECK(krn.substr(0x202, 4) == "HdrS"); // a Linux boot-protocol image: pxelinux's "kernel"
+
+    auto i = stage({"--inspect", iso.string()});
+    INFO(i.err);
+    REQUIRE(i.status == 0);
+    CHECK(contains(i.out, "layout:      isolinux /isolinux.cfg\n"
+                          "config:      /isolinux.cfg, label ipxe.lkrn\n"
+                          "kernel:      /ipxe.krn (" +
+                              std::to_string(krn.size()) + " bytes, sha256 " + fx::sha256(krn) +
+                              ")\ninitrd:      none\n"));
+    CHECK(contains(i.out, "kernel only: the image's boot configuration (/isolinux.cfg, label "
+                          "ipxe.lkrn) names kernel /ipxe.krn without an initrd.\n"));
+    CHECK(contains(i.out, "It is not a Linux live system booting root=live:AOEINTERFACE"));
+    CHECK(contains(i.out, "stage-pxe --kernel-only --name NAME /usr/lib/ipxe/ipxe.iso\n"));
+
+    const auto before = snapshot(root);
+    auto r = stage({iso.string(), "--tftp-root", root.string(), "--name", "ipxe"});
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "stage-pxe: '/usr/lib/ipxe/ipxe.iso': no kernel/initrd pair found: the "
+                          "image's boot configuration (/isolinux.cfg, label ipxe.lkrn) names only "
+                          "a kernel, /ipxe.krn, and no initrd"));
+    CHECK(contains(r.err, "Use --kernel-only to stage the kernel alone"));
+    CHECK(snapshot(root) == before);
+
+    r = stage({iso.string(), "--tftp-root", root.string(), "--name", "ipxe", "--kernel-only"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.err.empty()); // the bootloader is there; no warning applies
+    CHECK(fx::read_file(root / "boot/ipxe/linux") == krn);
+    CHECK_FALSE(fs::exists(root / "boot/ipxe/initrd"));
+    CHECK(fx::read_file(root / "pxelinux.cfg/default") ==
+          "# pxelinux.cfg/default created by stage-pxe. Lines outside the stage-pxe blocks are "
+          "yours.\n"
+          "# BEGIN stage-pxe @default (managed; do not edit)\nDEFAULT ipxe\nPROMPT 0\nTIMEOUT 50\n"
+          "# END stage-pxe @default\n"
+          "# BEGIN stage-pxe ipxe (managed; do not edit)\nLABEL ipxe\n"
+          "    kernel boot/ipxe/linux\n    append -\n# END stage-pxe ipxe\n");
+    CHECK(contains(r.out, "no export and no aoe-target command.\n"));
+    auto snap = snapshot(root);
+    REQUIRE(stage({iso.string(), "--tftp-root", root.string(), "--name", "ipxe", "--kernel-only"})
+                .status == 0);
+    CHECK(snapshot(root) == snap);
+    CHECK(stage({"--check", "--tftp-root", root.string()}).status == 0);
+}
