@@ -49,8 +49,9 @@ int main(int argc, char** argv) {
                  "memtest): the kernel alone, with --append's arguments only; no initrd, no "
                  "root=live:AOEINTERFACE, no AoE export");
     app.add_flag("--no-kiwi-net", no_kiwi_net,
-                 "leave out 'rd.kiwi.live.pxe rd.neednet=1 ip=dhcp' "
-                 "(gives the KIWI documentation's line to the letter)");
+                 "leave out 'rd.kiwi.live.pxe rd.neednet=1 ip=dhcp' (the KIWI documentation's "
+                 "line to the letter). Current KIWI initrds then never bring the NIC up and "
+                 "fail after ~4 minutes; only for old initrds that configure the network");
     app.add_option("--arch", o.arch,
                    "KIWI architecture directory (x86_64, aarch64, ...; default: "
                    "this host's)")

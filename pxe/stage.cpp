@@ -510,6 +510,17 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     for (const auto& [rel, st] : config_states) out << "  " << rel << "  " << st << "\n";
     if (!export_state.empty()) out << "  " << export_file << "  " << export_state << "\n";
     check_bootloader(o, out, err);
+    if (bf.kiwi && !o.kiwi_net && !ko)
+        // Measured with a live ISO that KIWI 9.24 built on Debian 12 (dracut 059), booted by a
+        // QEMU client (e2e.kiwi-seed-entry): without these arguments its initrd loads aoe but
+        // never configures the NIC, and dracut gives up on /dev/etherd/... after ~4 minutes.
+        err << "stage-pxe: warning: --no-kiwi-net: the entry lacks 'rd.kiwi.live.pxe "
+               "rd.neednet=1 ip=dhcp'. Live ISOs that current KIWI builds (dracut with the "
+               "kiwi-live module, e.g. Debian 12's dracut 059) then never bring the client's NIC "
+               "up: no AoE frame leaves it, and dracut gives up waiting for /dev/etherd/"
+            << aoe.client_name()
+            << " after about 4 minutes (emergency shell). Use it only for old KIWI initrds that "
+               "configure the network themselves.\n";
     if (!bf.kiwi && !ko)
         err << "stage-pxe: warning: " << bf.layout
             << " layout: root=live:AOEINTERFACE is understood "

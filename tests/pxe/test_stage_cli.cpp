@@ -74,6 +74,10 @@ TEST_CASE(
     auto r = stage({k.iso.string(), "--tftp-root", root.string(), "--no-kiwi-net"});
     INFO(r.err);
     REQUIRE(r.status == 0);
+    // The seed's line does not boot current KIWI initrds (e2e.kiwi-seed-entry): say what it costs.
+    CHECK(contains(r.err, "stage-pxe: warning: --no-kiwi-net: the entry lacks 'rd.kiwi.live.pxe "
+                          "rd.neednet=1 ip=dhcp'"));
+    CHECK(contains(r.err, "gives up waiting for /dev/etherd/e0.1 after about 4 minutes"));
     CHECK(fx::sha256_of_file(root / "boot/linux") ==
           fx::sha256(k.tree.files["boot/x86_64/loader/linux"]));
     CHECK(fx::sha256_of_file(root / "boot/initrd") ==
@@ -102,6 +106,7 @@ TEST_CASE(
     // decisions.md default: the KIWI network arguments are added (replaces the block in place).
     auto r3 = stage({k.iso.string(), "--tftp-root", root.string()});
     REQUIRE(r3.status == 0);
+    CHECK_FALSE(contains(r3.err, "--no-kiwi-net"));
     CHECK(contains(fx::read_file(root / "pxelinux.cfg/default"),
                    "    append initrd=boot/initrd rd.kiwi.live.pxe rd.neednet=1 ip=dhcp "
                    "root=live:AOEINTERFACE=e0.1\n"));
