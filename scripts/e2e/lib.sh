@@ -18,6 +18,7 @@ E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_REPO=$(cd "$E2E_LIB_DIR/../.." && pwd)
 
 E2E_NS="" E2E_DIR="" E2E_T0="" E2E_OK=0 E2E_CONSOLE=${E2E_CONSOLE:-0}
+E2E_STAGE_PXE_EXTRA=()
 E2E_PIDS=()          # every background process we started, killed in reverse order on cleanup
 E2E_CLIENT_PIDS=()   # one per QEMU client (the `timeout` wrapping it)
 E2E_CLIENT_START=()  # seconds since E2E_T0 when each client was started
@@ -136,13 +137,16 @@ e2e_tftp_prepare() {
 }
 
 # e2e_stage_pxe STAGE_PXE ISO: the real tool writes kernel, initrd and pxelinux.cfg.
+# STAGE_PXE_ARGS (word-split, default --default) and the array E2E_STAGE_PXE_EXTRA (passed as
+# is, for arguments with spaces such as --append "a b") add to its command line.
 e2e_stage_pxe() {
     local tool=$1 iso=$2
     [ -n "$tool" ] || e2e_fail "stage-pxe path not given (STAGE_PXE); the e2e test needs the real tool"
     [ -x "$tool" ] || e2e_fail "stage-pxe not found or not executable: $tool (build it: cmake --build ... --target stage-pxe)"
     e2e_tftp_prepare
     # shellcheck disable=SC2086 # extra arguments are word-split on purpose
-    timeout 60 "$tool" "$iso" --tftp-root "$E2E_TFTP" ${STAGE_PXE_ARGS---default} >"$E2E_DIR/stage-pxe.log" 2>&1 ||
+    timeout 60 "$tool" "$iso" --tftp-root "$E2E_TFTP" ${STAGE_PXE_ARGS---default} "${E2E_STAGE_PXE_EXTRA[@]}" \
+        >"$E2E_DIR/stage-pxe.log" 2>&1 ||
         { cat "$E2E_DIR/stage-pxe.log" >&2; e2e_fail "stage-pxe failed"; }
     chmod -R a+rX "$E2E_TFTP"
     [ -f "$E2E_TFTP/pxelinux.cfg/default" ] || e2e_fail "stage-pxe wrote no pxelinux.cfg/default"
