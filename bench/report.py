@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes bench/results.md and the gnuplot data files from scripts/bench's raw JSON.
-Usage: report.py RAW_DIR OUT_DIR   (hand-written findings come from OUT_DIR/findings.md)"""
+Usage: report.py RAW_DIR OUT_DIR   (hand-written findings come from findings.md in OUT_DIR)"""
 import glob
 import json
 import os
@@ -38,7 +38,7 @@ w("# aoe-target benchmark results")
 w("")
 w(f"Measured by `scripts/bench` on {cond['date']} in one run (raw JSON in `raw/`, one file per point;")
 w("plots `throughput.png`, `latency.png`). Throughput and latency are reported, never asserted")
-w("(decisions.md); on a shared 2-core VM they are noisy, so compare numbers of the same run only.")
+w("(docs/decisions.md, docs/benchmarks.md); on a shared 2-core VM they are noisy, so compare numbers of the same run only.")
 w("")
 w("## Conditions")
 w("")
@@ -217,7 +217,7 @@ w("")
 
 w("## 3. lcore scaling")
 w("")
-w("Not measurable here (decisions.md): the machine has 2 vCPUs, one runs the load generator and one the")
+w("Not measurable here (docs/decisions.md): the machine has 2 vCPUs, one runs the load generator and one the")
 w("target. A second target lcore would share a CPU with aoe-bench or with the first lcore, so any")
 w("'scaling' number would measure the scheduler. Instructions per read (below) stand in: they are")
 w("per-core work and do not depend on the other load.")

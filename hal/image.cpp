@@ -96,7 +96,7 @@ bool Image::open(const std::string& path, bool writable, std::string& error, std
     base_ = static_cast<std::uint8_t*>(m);
     madvise(base_, map_bytes_, MADV_SEQUENTIAL);
 
-    // Identity (the IDENTIFY serial; decisions.md): FNV-1a over the size and a sample of the
+    // Identity (the IDENTIFY serial; docs/decisions.md): FNV-1a over the size and a sample of the
     // content: the first 64 KiB (system area and volume descriptors, where an ISO keeps its
     // volume id and creation time), 64 blocks of 4 KiB spread evenly and the last 4 KiB.
     // Content only, no inode or mtime, so two hosts with copies of one ISO agree, and any

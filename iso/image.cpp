@@ -23,8 +23,8 @@ std::string q(const std::filesystem::path& p) {
     return "'" + p.string() + "'";
 }
 
-// zisofs file header magic (staging.md 1.5): with Rock Ridge, libisofs decompresses such files
-// itself; without it the raw compressed bytes would come out.
+// zisofs file header magic (docs/staging.md §1.5): with Rock Ridge, libisofs decompresses such
+// files itself; without it the raw compressed bytes would come out.
 constexpr std::array<std::byte, 8> kZisofsMagic{std::byte{0x37}, std::byte{0xE4}, std::byte{0x53},
                                                 std::byte{0x96}, std::byte{0xC9}, std::byte{0xDB},
                                                 std::byte{0xD6}, std::byte{0x07}};

@@ -86,7 +86,7 @@ std::string render_entry(ConfigKind k, const EntrySpec& e) {
     }
     switch (k) {
     case ConfigKind::Pxelinux:
-        // The seed procedure's three lines (seed-procedure.md step 3).
+        // The seed procedure's three lines (docs/seed-procedure.md step 3).
         return "LABEL " + e.label + "\n    kernel " + e.kernel + "\n    append initrd=" + e.initrd +
                " " + e.args + "\n";
     case ConfigKind::Grub:

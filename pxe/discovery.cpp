@@ -20,7 +20,7 @@ struct Pair {
     const char* initrd;
 };
 
-// staging.md §2.1, first match wins.
+// docs/staging.md §2.1, first match wins.
 const Pair kKnown[] = {
     {"fedora", "/images/pxeboot/vmlinuz", "/images/pxeboot/initrd.img"},
     {"fedora", "/isolinux/vmlinuz", "/isolinux/initrd.img"},

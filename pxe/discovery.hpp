@@ -1,4 +1,4 @@
-// Finding the kernel and initrd inside an ISO, in the order staging.md §2 recommends:
+// Finding the kernel and initrd inside an ISO, in the order docs/staging.md §2 recommends:
 // KIWI /boot/<arch>/loader for the chosen arch, other distributions' known layouts, then the
 // kernel/initrd lines of the ISO's own isolinux and GRUB configs. A kernel and its initrd always
 // come from one layout or one config entry, never mixed. Only when nothing gives a pair, a config

@@ -1,6 +1,6 @@
 // Periodic unsolicited config responses (R set, tag 0), like vblade's aoead but repeated:
 // a Linux client that loaded `aoe` before its link was up otherwise waits 60 s for its next
-// discovery broadcast (aoe-protocol.md §2.1, KIWI). Rate-limited to one round per interval.
+// discovery broadcast (docs/aoe-protocol.md §2.1, KIWI). Rate-limited to one round per interval.
 #include "detail.hpp"
 
 namespace aoe {

@@ -1,4 +1,4 @@
-// Command 0, Issue ATA Command: the ATA emulation (aoe-protocol.md §1.2, §3).
+// Command 0, Issue ATA Command: the ATA emulation (docs/aoe-protocol.md §1.2, §3).
 // ATA-level failures go in the ATA status/error registers with the AoE E flag clear: Linux
 // drops E-flagged replies and would retry for 180 s; status ERR fails the I/O at once.
 #include "detail.hpp"

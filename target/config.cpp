@@ -1,4 +1,4 @@
-// Command 1, Query Config Information (AoE r11 §3.2; aoe-protocol.md §1.3).
+// Command 1, Query Config Information (AoE r11 §3.2; docs/aoe-protocol.md §1.3).
 // The config string belongs to the clients: it starts empty and only they change it (when
 // remote admin is on). Lengths come from the header, never from the (padded) frame length.
 #include "detail.hpp"
@@ -72,7 +72,7 @@ void config(const Ctx& c, const Request& rq, Export& e, ReplyBody& out) {
         if (!len_ok(rq) || cfg::kString + len > out.cap) {
             out.error(AoeError::bad_argument);
         } else if (!c.opts.remote_admin) {
-            out.error(AoeError::bad_argument); // decisions.md: remote admin off -> Error 2
+            out.error(AoeError::bad_argument); // docs/decisions.md: remote admin off -> Error 2
         } else if (static_cast<cfg::CCmd>(ccmd) == cfg::CCmd::set && e.control.config_len != 0 &&
                    !(len == e.control.config_len && same_prefix(e, s, len))) {
             out.error(AoeError::config_string_present); // an identical set is idempotent

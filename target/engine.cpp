@@ -1,4 +1,4 @@
-// Frame parsing, validation and dispatch (AoE r11 §2; aoe-protocol.md §3 for bad input).
+// Frame parsing, validation and dispatch (AoE r11 §2; docs/aoe-protocol.md §3 for bad input).
 // The order of the checks decides which counter a bad frame lands in; see accept().
 #include "detail.hpp"
 
@@ -13,7 +13,7 @@ std::uint32_t pow2_at_least(std::uint32_t n) {
 }
 
 // Minimum bytes from the AoE header on that each command needs (its fixed argument);
-// aoe-protocol.md §3 "truncated argument": ATA < 36, Config < 32, Mask < 28, Reserve < 26
+// docs/aoe-protocol.md §3 "truncated argument": ATA < 36, Config < 32, Mask < 28, Reserve < 26
 // frame bytes.
 std::uint32_t arg_end(std::uint8_t command) {
     switch (command) {
@@ -228,7 +228,7 @@ Verdict Engine::accept(const std::uint8_t* frame, std::uint32_t len, std::uint64
         return Verdict::forward;
     }
 
-    // ---- addressing and sanity (aoe-protocol.md §3, first action of each row) ----
+    // ---- addressing and sanity (docs/aoe-protocol.md §3, first action of each row) ----
     const std::uint64_t dst = detail::load_raw48(frame);
     const bool dst_broadcast = dst == detail::kRaw48Broadcast;
     st.src = load_mac(frame + 6);

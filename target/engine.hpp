@@ -90,7 +90,7 @@ struct PortInfo {
 
 struct TargetOptions {
     std::uint16_t buffer_count = 64; // Query Config: Buffer Count; values below 64 are
-                                     // raised to 64 (Linux's window, aoe-protocol.md §4)
+                                     // raised to 64 (Linux's window, docs/aoe-protocol.md §4)
     std::uint16_t firmware_version = 0x4000 | 1;
     // 0: untagged (or priority-tagged, VID 0) frames only; else only this 802.1Q VID (the
     // innermost tag; an outer 802.1ad tag is accepted and echoed).
@@ -207,7 +207,7 @@ struct EngineCounters {
 
 // ---- other targets serving our shelf.slots ---------------------------------------------------
 // Two hosts exporting one shelf.slot are fine (Linux multipath) only if they serve the same
-// bytes; a client mixes blocks from both. Identity is the IDENTIFY serial (decisions.md).
+// bytes; a client mixes blocks from both. Identity is the IDENTIFY serial (docs/decisions.md).
 inline constexpr std::uint16_t kMaxPeers = 16;
 // Tags of the frames the owner sends to find and identify peers: high half 0xAE0B, low half
 // the peer-table index (0xFFFF for discovery queries). Only our own requests carry them.

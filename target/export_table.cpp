@@ -10,7 +10,7 @@ ExportTable::ExportTable(std::atomic<Export*>* slots, std::uint16_t capacity)
 }
 
 bool ExportTable::publish(Export* e, std::uint16_t* index_out) {
-    // Clients reject these addresses (aoe-protocol.md §1.6): never publish them.
+    // Clients reject these addresses (docs/aoe-protocol.md §1.6): never publish them.
     if (!e || e->shelf == kShelfBroadcast || e->shelf == kShelfInvalid || e->slot == kSlotBroadcast)
         return false;
     std::uint16_t free_index = capacity_;

@@ -1,5 +1,5 @@
 // IDENTIFY DEVICE data (ATA 256 little-endian words): only what AoE clients read
-// (aoe-protocol.md §1.2.1). Built per request from the export; nothing else is set.
+// (docs/aoe-protocol.md §1.2.1). Built per request from the export; nothing else is set.
 #include "detail.hpp"
 
 namespace aoe::detail {

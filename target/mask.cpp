@@ -1,4 +1,4 @@
-// Command 2, Mac Mask List (AoE r11 §3.3; aoe-protocol.md §1.4). Unauthenticated, so edits
+// Command 2, Mac Mask List (AoE r11 §3.3; docs/aoe-protocol.md §1.4). Unauthenticated, so edits
 // are refused unless remote admin is on (MError 1); reads are always answered.
 #include "detail.hpp"
 

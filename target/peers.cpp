@@ -3,7 +3,7 @@
 // Two hosts may export one shelf.slot on a segment: the Linux aoe driver then spreads reads
 // over both MACs (multipath). That is safe only if both serve the same bytes; otherwise a
 // client silently mixes blocks of two images. The image's identity is the IDENTIFY serial
-// (decisions.md), so the owner engine:
+// (docs/decisions.md), so the owner engine:
 //   1. sends a broadcast Query Config for each export at start and every peer interval;
 //   2. notes every config response (a reply to that query, or another target's advert) that
 //      names one of our shelf.slots from a MAC other than ours;

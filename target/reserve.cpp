@@ -1,4 +1,4 @@
-// Command 3, Reserve/Release (AoE r11 §3.4; aoe-protocol.md §1.5). Enforcement is in ata.cpp.
+// Command 3, Reserve/Release (AoE r11 §3.4; docs/aoe-protocol.md §1.5). Enforcement is in ata.cpp.
 // Unauthenticated, so set / force set are refused unless remote admin is on (Error 2).
 #include "detail.hpp"
 

@@ -1,4 +1,4 @@
-// AoE r11 request building and response parsing for the test client (aoe-protocol.md §1).
+// AoE r11 request building and response parsing for the test client (docs/aoe-protocol.md §1).
 #include "hal/client/aoe_client.hpp"
 
 namespace aoeclient {

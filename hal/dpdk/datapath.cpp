@@ -64,7 +64,7 @@ class Loop {
             }
             for (std::uint16_t p = 0; p < nports_; ++p) l_.engine[p]->quiescent(++epoch);
 
-            // Idle back-off (decisions.md: sleep at most 1 ms between empty polls; return to
+            // Idle back-off (docs/decisions.md: sleep at most 1 ms between empty polls; return to
             // full-rate polling on the first frame).
             if (got) {
                 idle_since = 0;

@@ -95,7 +95,7 @@ std::vector<std::string> eal_arguments(const Options& o, const std::vector<Kerne
         std::string v = "net_af_packet" + std::to_string(i) + ",iface=" + ifaces[i].name +
                         ",qdisc_bypass=1,qpairs=" + std::to_string(o.queues);
         if (want > 1500) {
-            // Jumbo frames through af_packet need bigger ring frames (testing.md).
+            // Jumbo frames through af_packet need bigger ring frames (docs/testing.md).
             v += ",blocksz=65536,framesz=" + std::to_string(kAfPacketJumboFrame) + ",framecnt=512";
             jumbo_ports = true;
         }

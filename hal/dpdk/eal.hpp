@@ -1,4 +1,4 @@
-// EAL start-up in the vbladed-compatible form (decisions.md): without user EAL args,
+// EAL start-up in the vbladed-compatible form (docs/decisions.md): without user EAL args,
 // `--no-huge -m SIZE --no-shconf --file-prefix aoe-PID --no-pci` when no hugepages are
 // reserved, `--in-memory --no-pci` otherwise, one lcore per queue, and one net_af_packet
 // vdev per kernel interface.
@@ -23,7 +23,7 @@ bool kernel_iface(const std::string& name, KernelIface& out, std::string& error)
 std::uint32_t kernel_iface_mtu(unsigned ifindex);
 std::uint64_t hugepages_reserved();
 
-// af_packet ring geometry: jumbo needs bigger frames (testing.md).
+// af_packet ring geometry: jumbo needs bigger frames (docs/testing.md).
 inline constexpr std::uint32_t kAfPacketJumboFrame = 16384;
 inline constexpr std::uint32_t kAfPacketFrame = 2048;
 

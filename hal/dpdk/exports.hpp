@@ -1,5 +1,5 @@
 // Exports at run time: publish one (start-up and reload), and SIGHUP's reload of the export
-// list (decisions.md: the control thread publishes into the fixed table with an RCU-style
+// list (docs/decisions.md: the control thread publishes into the fixed table with an RCU-style
 // swap; lcores never wait on it). Control thread only.
 #pragma once
 

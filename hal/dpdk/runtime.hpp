@@ -45,7 +45,7 @@ struct QueueStats {
     aoe::Counter flush_full;   // dropped: the flush ring was full
 };
 
-// Per-client view (decisions.md: statistics by client MAC). A fixed open-addressed table per
+// Per-client view (docs/decisions.md: statistics by client MAC). A fixed open-addressed table per
 // lcore; one writer (the lcore), read by telemetry. Clients beyond its capacity are summed
 // in `overflow`.
 struct ClientSlot {

@@ -33,7 +33,7 @@ std::uint32_t PoolPlan::memory_mb() const {
 PoolPlan plan_pools(const Options& o, std::uint16_t nports, bool jumbo) {
     PoolPlan p;
     std::uint32_t nq = o.queues;
-    // Received frames up to the largest af_packet ring frame (testing.md: >= 16.5 KB).
+    // Received frames up to the largest af_packet ring frame (docs/testing.md: >= 16.5 KB).
     p.pkt_data_room = jumbo ? 16896 + RTE_PKTMBUF_HEADROOM : RTE_MBUF_DEFAULT_BUF_SIZE;
     std::uint32_t per_q = p.rx_desc + p.tx_desc + 4 * kBurst;
     std::uint32_t caches = 256 * (nq + 1);
@@ -84,7 +84,7 @@ static std::uint32_t pmd_mtu_limit(const PortState& ps, const rte_eth_dev_info& 
     std::uint32_t lim = info.max_mtu ? info.max_mtu : 1500;
     if (ps.driver == "net_af_packet") {
         // Limited by the ring frame (set in the vdev args) less the tpacket header.
-        // af_packet ignores set_mtu (testing.md: -EINVAL, yet 9000-byte frames pass).
+        // af_packet ignores set_mtu (docs/testing.md: -EINVAL, yet 9000-byte frames pass).
         lim = ps.kernel_iface.empty() ? 1500
                                       : kernel_iface_mtu(if_nametoindex(ps.kernel_iface.c_str()));
     }
@@ -132,7 +132,7 @@ bool setup_ports(Runtime& rt, const PoolPlan& plan, const std::vector<KernelIfac
             return false;
         }
         ps.multi_seg = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
-        // net_af_xdp garbles chained mbufs (testing.md): copy path only.
+        // net_af_xdp garbles chained mbufs (docs/testing.md): copy path only.
         ps.zero_copy = ps.multi_seg && !rt.opt.force_copy && ps.driver != "net_af_xdp";
 
         rte_eth_conf conf{};
@@ -162,7 +162,7 @@ bool setup_ports(Runtime& rt, const PoolPlan& plan, const std::vector<KernelIfac
         }
 
         // Advertised MTU: the smallest of --mtu, the kernel interface (af_packet) and what the
-        // PMD accepts; never a jumbo MTU that was not verified (decisions.md).
+        // PMD accepts; never a jumbo MTU that was not verified (docs/decisions.md).
         std::uint32_t want = rt.opt.mtu ? rt.opt.mtu : 1500;
         if (!rt.opt.mtu && !ps.kernel_iface.empty()) want = kernel_iface_mtu(info.if_index);
         std::uint32_t mtu = std::min(want, pmd_mtu_limit(ps, info));

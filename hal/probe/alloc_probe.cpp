@@ -1,4 +1,4 @@
-// LD_PRELOAD probe for the "no allocation, no lock on the data path" rule (decisions.md).
+// LD_PRELOAD probe for the "no allocation, no lock on the data path" rule (docs/decisions.md).
 // Threads call aoe_probe_thread_arm(1) when they enter their steady-state loop and (0) when
 // they leave it; while armed, every malloc/calloc/realloc/free/aligned alloc and every
 // pthread_mutex_lock on that thread is counted. At exit the probe prints one line to stderr:

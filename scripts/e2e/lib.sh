@@ -155,7 +155,7 @@ e2e_stage_pxe() {
 
 # e2e_stage_fallback ISO: NOT stage-pxe. A plain copy step for bring-up runs before stage-pxe
 # existed; never used by the ctest tests (they pass the real tool). Writes the same append line
-# stage-pxe writes by default (decisions.md, "stage-pxe").
+# stage-pxe writes by default (docs/decisions.md, "stage-pxe").
 e2e_stage_fallback() {
     local iso=$1
     e2e_log "WARNING: FALLBACK STAGING (copy step, not stage-pxe): for bring-up only"
@@ -221,7 +221,8 @@ e2e_target() {
     case "$target" in
         vblade)
             command -v vblade >/dev/null || e2e_fail "vblade not installed (apt-get install vblade)"
-            # -b 64: at least the Linux driver's window (decisions.md); -r: the cached ISO is read-only.
+            # -b 64: at least the Linux driver's window (docs/decisions.md); -r: the cached ISO
+            # is read-only.
             # shellcheck disable=SC2086
             e2e_bg target vblade -r -b 64 ${E2E_TARGET_ARGS:-} "$shelf" "$slot" "$E2E_BR" "$iso"
             E2E_TARGET_NAME=vblade ;;

@@ -2,7 +2,7 @@
 # Integration test of aoe-bench: aoe-target and aoe-bench (both through net_af_packet) in two
 # network namespaces joined by a veth pair. aoe-bench runs a few seconds of sequential and
 # random reads with --verify, several client MACs, and writes on a writable export; the test
-# asserts zero errors and exact data, never throughput (decisions.md).
+# asserts zero errors and exact data, never throughput (docs/decisions.md).
 # Usage: bench_verify.sh AOE-TARGET AOE-BENCH
 set -euo pipefail
 TARGET=$1 BENCH=$2

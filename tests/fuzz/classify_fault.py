@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Classifies one sanitizer/libFuzzer report (the replay of a crash, leak, timeout or OOM artifact)
-by its stack, for run_fuzz_iso.sh (decisions.md: faults inside Debian's libisofs are findings, not
-hidden; faults in our code fail).
+by its stack, for run_fuzz_iso.sh (docs/decisions.md, "stage-pxe": faults inside Debian's
+libisofs are findings, not hidden; faults in our code fail).
 
     classify_fault.py SRC_DIR REPORT_FILE [MORE_SAMPLES...]
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the fuzz seed corpus: a few frames of every command, in the harness's input format
 (byte 0 options, byte 1 time step, then [u16 length][frame] records). Frames are built from
-aoe-protocol.md's offsets. Usage: make_corpus.py OUTDIR"""
+docs/aoe-protocol.md's offsets. Usage: make_corpus.py OUTDIR"""
 import os
 import struct
 import sys

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes stage-pxe's read of an untrusted ISO (tests/pxe/fuzz_pxe_iso.cpp) and sorts every fault
 # by its stack: faults in our code (iso/, pxe/, the harness) fail the run; faults whose first
-# frame of ours-or-theirs is in Debian's libisofs.so are libisofs findings (decisions.md: reported,
-# not hidden), printed with their top frames and saved under the work dir.
+# frame of ours-or-theirs is in Debian's libisofs.so are libisofs findings (docs/decisions.md:
+# reported, not hidden), printed with their top frames and saved under the work dir.
 #   run_fuzz_iso.sh SRC short|long
 #   short: 60 s of fuzzing (ctest fuzz.pxe-iso-short, label fuzz)
 #   long:  AOEBOOT_FUZZ_ISO_SECONDS (default 1800 s) (ctest fuzz.pxe-iso-long, labels fuzz;slow)

@@ -123,7 +123,7 @@ if [ "$MODE" = memif ]; then
     [ -x "$BRIDGE" ] || fail "memif mode needs the dpdk-bridge binary"
     head -c $(( (64 << 20) + 512 * 5 )) /dev/urandom > "$WORK/m.img"
     SOCK=$WORK/memif.sock
-    rm -f "$SOCK"  # a stale socket file blocks the next start (testing.md)
+    rm -f "$SOCK"  # a stale socket file blocks the next start (docs/testing.md)
     ip -n $NT link set $VT promisc on
     LD_PRELOAD=$PROBE ip netns exec $NT "$TARGET" -l 0 --no-huge -m 1024 --no-shconf --file-prefix aoeT$id --no-pci \
         --vdev=net_memif0,role=server,socket=$SOCK,socket-abstract=no -- --export 0.1="$WORK/m.img" 2> "$WORK/target.log" &
@@ -138,7 +138,7 @@ if [ "$MODE" = memif ]; then
     short_flow "$WORK/m.img"
 fi
 
-# Images: >= 256 MiB of random data with an odd sector count (decisions.md), a small
+# Images: >= 256 MiB of random data with an odd sector count (docs/decisions.md), a small
 # writable one, and (export 0.3) a file that is not a whole number of sectors.
 RO=$WORK/ro.img RW=$WORK/rw.img ODD=$WORK/odd.img
 head -c $(( (256 << 20) + 512 * 3 )) /dev/urandom > "$RO"        # 524291 sectors
@@ -168,7 +168,7 @@ fi
 
 if [ "$MODE" = idle ]; then
     # Idle CPU of a started, unused target, then first-reply latency after idling
-    # (reported, not asserted: decisions.md).
+    # (reported, not asserted: docs/decisions.md).
     hz=$(getconf CLK_TCK)
     cpu() { awk '{print $14 + $15}' "/proc/$tpid/stat"; }
     sleep 2

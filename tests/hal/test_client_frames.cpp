@@ -1,4 +1,4 @@
-// The test client's request frames, checked field by field against aoe-protocol.md §1
+// The test client's request frames, checked field by field against docs/aoe-protocol.md §1
 // (offsets written out by hand, not produced by the target's code).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// EAL arguments in the vbladed-compatible form (decisions.md).
+// EAL arguments in the vbladed-compatible form (docs/decisions.md).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Malformed-frame suite against a live aoe-target (aoe-protocol.md §3, first action of each row).
+"""Malformed-frame suite against a live aoe-target (docs/aoe-protocol.md §3, first action of
+each row).
 
 Runs inside the client network namespace. Every frame is built here by hand from the field
-tables of aoe-protocol.md §1 (never by our own C++ code), sent over a raw AF_PACKET socket,
+tables of docs/aoe-protocol.md §1 (never by our own C++ code), sent over a raw AF_PACKET socket,
 and the reply (or silence) is checked field by field. After each frame the target's telemetry
 (/aoe/stats over the DPDK telemetry socket of aoe-target PID) must show the frame counted
 exactly once, under the expected counter.
@@ -25,7 +26,7 @@ ETH_P_ALL = 0x0003
 BCAST = b"\xff" * 6
 SHELF, SLOT_RO, SLOT_RW = 0, 1, 2
 
-# AoE r11 header (frame offsets, aoe-protocol.md §1.1)
+# AoE r11 header (frame offsets, docs/aoe-protocol.md §1.1)
 OFF_VERFLAGS, OFF_ERROR, OFF_MAJOR, OFF_MINOR, OFF_CMD, OFF_TAG = 14, 15, 16, 18, 19, 20
 FLAG_R, FLAG_E = 0x08, 0x04
 CMD_ATA, CMD_CFG, CMD_MASK, CMD_RSV = 0, 1, 2, 3
@@ -194,7 +195,7 @@ class Suite:
             ok &= check(dc == 1, case, f"{counter} grew by {dc}, expected 1")
         return ok, got
 
-    # ---- reply hygiene (aoe-protocol.md §3 "Response hygiene") ----
+    # ---- reply hygiene (docs/aoe-protocol.md §3 "Response hygiene") ----
     def check_reply(self, case, req, f, slot, cmd, error=None, min_len=60):
         src = req[6:12]
         ok = check(f[0:6] == src, case, "reply dst is not the requester")
@@ -579,7 +580,7 @@ class Suite:
         log(f"accounting: frames_in={end['frames_in']} replies={end['replies']} dropped={end['dropped']} "
             f"silent={end['silent']} forwarded={end['forwarded']} imissed={end.get('imissed')}; "
             f"this run sent {self.frames_sent}, frames_in grew by {d_in}")
-        # decisions.md: every frame counts once as replied, dropped or silent. A broadcast
+        # docs/decisions.md: every frame counts once as replied, dropped or silent. A broadcast
         # query gets one reply per export, so `replies` cannot stand in for `replied`: the
         # telemetry must publish the engine's `replied` counter for an outside check.
         if check("replied" in end, "accounting", "telemetry /aoe/stats has no 'replied' counter (frames that got "

@@ -9,7 +9,7 @@
 #   - every frame it received is accounted for: frames_in = replied + dropped + silent +
 #     forwarded (telemetry, at the end, with the load stopped);
 #   - aoe-bench reports 0 errors and 0 verify mismatches in every interval.
-# Throughput of the first vs the last interval is reported, never asserted (decisions.md: the
+# Throughput of the first vs the last interval is reported, never asserted (docs/decisions.md: the
 # machine is shared; a ratio would fail on someone else's build).
 # Usage: soak.sh TARGET BENCH SECONDS INTERVALS [CLIENTS]
 # Env: SOAK_RSS_BOUND_KIB (1024), SOAK_IMAGE_MIB (64), SOAK_DEPTH (64), SOAK_KEEP=DIR (copy the

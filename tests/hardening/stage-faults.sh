@@ -59,7 +59,7 @@ concurrent)
         wait $pb || rb=$?
         [ $ra = 0 ] && [ $rb = 0 ] || { cat "$WORK/a.log" "$WORK/b.log"; fail "iteration $i: exit codes $ra/$rb"; }
         $CHECK "$R" "${refs[@]}" --labels a,b > "$WORK/check" || { cat "$WORK/check"; fail "iteration $i: root not loadable"; }
-        # The two runs picked distinct AoE slots (lowest free slot on shelf 0, decisions.md).
+        # The two runs picked distinct AoE slots (lowest free slot on shelf 0, docs/decisions.md).
         slots=$("$STAGE" --tftp-root "$R" --list --json | python3 -c \
             'import json,sys; m=json.load(sys.stdin)["images"]; print(" ".join(sorted(v["aoe"] for v in m.values())))')
         [ "$slots" = "e0.1 e0.2" ] || fail "iteration $i: slots '$slots', expected e0.1 e0.2"

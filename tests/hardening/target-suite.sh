@@ -3,7 +3,7 @@
 # aoe-target on one end (net_af_packet), hand-built frames and aoe-client on the other.
 # Usage: target-suite.sh TARGET CLIENT MODE [FRAME_IMPAIR]
 # MODE:
-#   badframes  every row of aoe-protocol.md §3 (badframes.py), then a whole-image read compare
+#   badframes  every row of docs/aoe-protocol.md §3 (badframes.py), then a whole-image read compare
 #              and the counters: every frame counted once (frames_in = replied+dropped+silent);
 #              also: start-up removes a dead process' EAL runtime dir and keeps a live one's
 #   flood      broadcast config queries from one source as fast as python sends them, alone
@@ -59,7 +59,7 @@ RO=$WORK/ro.img RW=$WORK/rw.img
 case $MODE in
   badframes) head -c $(( (16 << 20) + 512 * 5 )) /dev/urandom > "$RO" ;;      # odd sector count
   flood)     head -c $(( (64 << 20) + 512 * 3 )) /dev/urandom > "$RO" ;;
-  netem)     head -c $(( (256 << 20) + 512 * 3 )) /dev/urandom > "$RO" ;;     # decisions.md: >= 256 MiB
+  netem)     head -c $(( (256 << 20) + 512 * 3 )) /dev/urandom > "$RO" ;;     # >= 256 MiB: docs/decisions.md
   *) fail "unknown mode $MODE" ;;
 esac
 head -c $(( 1 << 20 )) /dev/urandom > "$RW"

@@ -1,4 +1,4 @@
-// libFuzzer harness for our own text parsers and the managed-block editor (decisions.md:
+// libFuzzer harness for our own text parsers and the managed-block editor (docs/decisions.md:
 // fuzz them in-process). Any input is a config file; invariants are checked with abort().
 #include "boot_config.hpp"
 #include "grub_cfg.hpp"

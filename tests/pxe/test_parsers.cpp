@@ -86,7 +86,7 @@ TEST_CASE("--aoe accepts eS.L and S.L and refuses broadcast values") {
 
 TEST_CASE("the default pxelinux entry is the seed's, plus the KIWI network arguments") {
     EntrySpec seed{"Live-Boot", "boot/linux", "boot/initrd", compose_args(false, "e0.1", "")};
-    // seed-procedure.md step 3, to the letter.
+    // docs/seed-procedure.md step 3, to the letter.
     CHECK(render_entry(ConfigKind::Pxelinux, seed) ==
           "LABEL Live-Boot\n"
           "    kernel boot/linux\n"

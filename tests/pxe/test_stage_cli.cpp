@@ -78,6 +78,7 @@ TEST_CASE(
     CHECK(contains(r.err, "stage-pxe: warning: --no-kiwi-net: the entry lacks 'rd.kiwi.live.pxe "
                           "rd.neednet=1 ip=dhcp'"));
     CHECK(contains(r.err, "gives up waiting for /dev/etherd/e0.1 after about 4 minutes"));
+    CHECK(contains(r.err, "They need at least 'ip=dhcp' (--append ip=dhcp)"));
     CHECK(fx::sha256_of_file(root / "boot/linux") ==
           fx::sha256(k.tree.files["boot/x86_64/loader/linux"]));
     CHECK(fx::sha256_of_file(root / "boot/initrd") ==
@@ -103,10 +104,19 @@ TEST_CASE(
     CHECK(snapshot(root) == before); // same bytes, same mtimes, no .bak, no temp files
     CHECK(contains(r2.out, "pxelinux.cfg/default  unchanged"));
 
-    // decisions.md default: the KIWI network arguments are added (replaces the block in place).
+    // The default of docs/decisions.md, "stage-pxe": the KIWI network arguments are added
+    // (replaces the block in place).
     auto r3 = stage({k.iso.string(), "--tftp-root", root.string()});
     REQUIRE(r3.status == 0);
     CHECK_FALSE(contains(r3.err, "--no-kiwi-net"));
+    // The minimal entry that boots current KIWI initrds (e2e.kiwi-minimal-entry): no warning.
+    fx::TempDir d2;
+    auto r4 = stage({k.iso.string(), "--tftp-root", (d2 / "tftp").string(), "--no-kiwi-net",
+                     "--append", "ip=dhcp"});
+    REQUIRE(r4.status == 0);
+    CHECK_FALSE(contains(r4.err, "--no-kiwi-net"));
+    CHECK(contains(fx::read_file(d2 / "tftp/pxelinux.cfg/default"),
+                   "    append initrd=boot/initrd root=live:AOEINTERFACE=e0.1 ip=dhcp\n"));
     CHECK(contains(fx::read_file(root / "pxelinux.cfg/default"),
                    "    append initrd=boot/initrd rd.kiwi.live.pxe rd.neednet=1 ip=dhcp "
                    "root=live:AOEINTERFACE=e0.1\n"));

@@ -1,5 +1,5 @@
 // Periodic unsolicited config adverts (Engine::tick): R set, tag 0, broadcast or unicast to
-// each allow-list MAC, one round per interval (aoe-protocol.md §1.6, §2.1).
+// each allow-list MAC, one round per interval (docs/aoe-protocol.md §1.6, §2.1).
 #include <doctest/doctest.h>
 
 #include "fixture.hpp"

@@ -1,4 +1,4 @@
-// Command 0: every ATA command and every ATA error path (aoe-protocol.md §1.2, §3).
+// Command 0: every ATA command and every ATA error path (docs/aoe-protocol.md §1.2, §3).
 #include <doctest/doctest.h>
 
 #include "fixture.hpp"

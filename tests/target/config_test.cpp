@@ -1,5 +1,5 @@
 // Command 1, Query Config: read, test, prefix test, set, force set, remote-admin switch, strict
-// lengths, rate limit (aoe-protocol.md §1.3, §3; decisions.md).
+// lengths, rate limit (docs/aoe-protocol.md §1.3, §3; docs/decisions.md).
 #include <doctest/doctest.h>
 
 #include <string>

@@ -1,5 +1,5 @@
 // Test fixture for the core: a table with a read-only and a writable export, one engine,
-// and a request builder that writes AoE r11 frames from the spec's offsets (aoe-protocol.md
+// and a request builder that writes AoE r11 frames from the spec's offsets (docs/aoe-protocol.md
 // §1), independently of target/wire.hpp's helpers.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Frame-level rules: Ethernet/VLAN parsing, addressing, flags, version, unknown and vendor
-// commands, truncation (aoe-protocol.md §3, the first action of each row), reply hygiene.
+// commands, truncation (docs/aoe-protocol.md §3, the first action of each row), reply hygiene.
 #include <doctest/doctest.h>
 
 #include "fixture.hpp"

@@ -1,4 +1,4 @@
-// Golden reply frames, written out by hand from aoe-protocol.md (never produced by our code).
+// Golden reply frames, written out by hand from docs/aoe-protocol.md (never produced by our code).
 // Each intended difference from vblade v25 is commented where it shows.
 #include <doctest/doctest.h>
 

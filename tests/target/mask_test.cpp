@@ -1,5 +1,5 @@
 // Command 2, Mac Mask List: read, edit (add, delete, errors), remote-admin switch, strict
-// lengths, enforcement (aoe-protocol.md §1.4, §3).
+// lengths, enforcement (docs/aoe-protocol.md §1.4, §3).
 #include <doctest/doctest.h>
 
 #include "fixture.hpp"

@@ -1,6 +1,6 @@
 // Other targets answering for our shelf.slots (target/peers.cpp): discovery queries, the
 // IDENTIFY probe, the serial comparison and the table's bounds. Frames are built here from
-// the spec's offsets (aoe-protocol.md §1), not with the core's helpers.
+// the spec's offsets (docs/aoe-protocol.md §1), not with the core's helpers.
 #include <doctest/doctest.h>
 
 #include "fixture.hpp"

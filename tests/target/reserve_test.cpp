@@ -1,5 +1,5 @@
 // Command 3, Reserve/Release: read, set, force set, release, strict lengths, remote-admin
-// switch (aoe-protocol.md §1.5, §3). Enforcement on ATA is in ata_test.cpp.
+// switch (docs/aoe-protocol.md §1.5, §3). Enforcement on ATA is in ata_test.cpp.
 #include <doctest/doctest.h>
 
 #include "fixture.hpp"
