@@ -27,6 +27,13 @@ using namespace steps;
 
 namespace {
 
+// Whether extra kernel arguments configure the network for dracut (ip=..., e.g. ip=dhcp).
+bool has_ip_arg(const std::string& args) {
+    for (const auto& w : text::words(args))
+        if (w.rfind("ip=", 0) == 0) return true;
+    return false;
+}
+
 // A config text a killed update left naming its versioned pair (our text, not the admin's).
 bool names_generation(const std::string& text) {
     return text.find(kGenerationTag) != std::string::npos;
@@ -510,17 +517,19 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     for (const auto& [rel, st] : config_states) out << "  " << rel << "  " << st << "\n";
     if (!export_state.empty()) out << "  " << export_file << "  " << export_state << "\n";
     check_bootloader(o, out, err);
-    if (bf.kiwi && !o.kiwi_net && !ko)
+    if (bf.kiwi && !o.kiwi_net && !ko && !has_ip_arg(o.append))
         // Measured with a live ISO that KIWI 9.24 built on Debian 12 (dracut 059), booted by a
-        // QEMU client (e2e.kiwi-seed-entry): without these arguments its initrd loads aoe but
-        // never configures the NIC, and dracut gives up on /dev/etherd/... after ~4 minutes.
+        // QEMU client: without ip= its initrd loads aoe but never configures the NIC, and dracut
+        // gives up on /dev/etherd/... after ~4 minutes (e2e.kiwi-seed-entry); 'ip=dhcp' alone
+        // boots it (e2e.kiwi-minimal-entry).
         err << "stage-pxe: warning: --no-kiwi-net: the entry lacks 'rd.kiwi.live.pxe "
                "rd.neednet=1 ip=dhcp'. Live ISOs that current KIWI builds (dracut with the "
                "kiwi-live module, e.g. Debian 12's dracut 059) then never bring the client's NIC "
                "up: no AoE frame leaves it, and dracut gives up waiting for /dev/etherd/"
             << aoe.client_name()
-            << " after about 4 minutes (emergency shell). Use it only for old KIWI initrds that "
-               "configure the network themselves.\n";
+            << " after about 4 minutes (emergency shell). They need at least 'ip=dhcp' "
+               "(--append ip=dhcp); leave it out only for old KIWI initrds that configure the "
+               "network themselves.\n";
     if (!bf.kiwi && !ko)
         err << "stage-pxe: warning: " << bf.layout
             << " layout: root=live:AOEINTERFACE is understood "
