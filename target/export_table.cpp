@@ -1,5 +1,5 @@
 // The export table: published by the control thread, read per frame by every lcore.
-#include "engine.hpp"
+#include "export_table.hpp"
 
 namespace aoe {
 

@@ -2,7 +2,7 @@
 
 #include <atomic>
 
-#include "target/engine.hpp"
+#include "target/export_table.hpp"
 
 TEST_CASE("export table: publish, duplicate, invalid addresses, full, retire, find") {
     std::atomic<aoe::Export*> slots[2];
