@@ -335,7 +335,6 @@ bool Engine::next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap
     }
     counters_.replies.add();
     counters_.reply_bytes.add(reply.header_len + reply.data_len);
-    ++st.replies;
 
     st.done = !st.broadcast || !find_match(st, index + 1u, why);
     reply.last = st.done;

@@ -86,7 +86,6 @@ class Engine {
 
     const EngineCounters& counters() const { return counters_; }
     const ExportCounters& export_counters(std::uint16_t index) const;
-    const PortInfo& port() const { return port_; }
 
   private:
     bool evaluate(const Export& e, const FrameState& st, int& why) const;

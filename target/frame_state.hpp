@@ -17,7 +17,6 @@ struct FrameState {
     std::uint16_t tci = 0; // innermost VLAN TCI (PCP and VID); tags are echoed verbatim
     bool tagged = false;
     std::uint16_t next_export = 0; // index of the next export to answer for
-    std::uint16_t replies = 0;     // replies built so far for this frame
     // Filled in by accept() for next_reply():
     Mac src{}; // the requester (replies go back to it)
     std::uint8_t command = 0;
