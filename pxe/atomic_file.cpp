@@ -1,6 +1,7 @@
 #include "atomic_file.hpp"
 
 #include "errors.hpp"
+#include "quote.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -17,14 +18,10 @@ namespace aoe::pxe {
 
 namespace {
 
-std::string q(const std::filesystem::path& p) {
-    return "'" + p.string() + "'";
-}
-
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& p, int e) {
     std::string hint;
     if (e == EACCES || e == EROFS || e == EPERM) hint = " (TFTP root not writable by this user?)";
-    throw Failure(what + " " + q(p) + ": " + std::strerror(e) + hint);
+    throw Failure(what + " " + in_quotes(p) + ": " + std::strerror(e) + hint);
 }
 
 } // namespace
@@ -66,7 +63,8 @@ void link_into_place(const std::filesystem::path& src, const std::filesystem::pa
     const auto temp = dir / ("." + target.filename().string() + std::string(kTempTag) + "link" +
                              std::to_string(::getpid()));
     ::unlink(temp.c_str());
-    if (::link(src.c_str(), temp.c_str()) != 0) fail("cannot link " + q(src) + " to", temp, errno);
+    if (::link(src.c_str(), temp.c_str()) != 0)
+        fail("cannot link " + in_quotes(src) + " to", temp, errno);
     test_stop_point(target, temp);
     if (::rename(temp.c_str(), target.c_str()) != 0) {
         int e = errno;
@@ -81,7 +79,7 @@ bool exchange_dirs(const std::filesystem::path& a, const std::filesystem::path& 
     if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) != 0) {
         int e = errno;
         if (e == EINVAL || e == ENOSYS || e == EOPNOTSUPP) return false;
-        fail("cannot exchange " + q(a) + " with", b, e);
+        fail("cannot exchange " + in_quotes(a) + " with", b, e);
     }
     auto dir = b.parent_path();
     fsync_dir(dir.empty() ? "." : dir);
@@ -182,7 +180,7 @@ void make_dirs(const std::filesystem::path& root, const std::filesystem::path& r
         int e = errno;
         struct stat st {};
         if (e == EEXIST && ::stat(cur.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) continue;
-        if (e == EEXIST) throw Failure(q(cur) + " exists and is not a directory");
+        if (e == EEXIST) throw Failure(in_quotes(cur) + " exists and is not a directory");
         fail("cannot create directory", cur, e);
     }
 }

@@ -3,19 +3,21 @@
 
 #include "atomic_file.hpp"
 #include "boot_config.hpp"
+#include "config_files.hpp"
 #include "discovery.hpp"
 #include "errors.hpp"
 #include "generation.hpp"
 #include "managed_block.hpp"
 #include "manifest.hpp"
+#include "quote.hpp"
+#include "root_lock.hpp"
 #include "sha256.hpp"
-#include "steps.hpp"
 
 #include <algorithm>
 
 namespace aoe::pxe {
 
-using namespace steps;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -45,7 +47,8 @@ int remove_image(const Options& o, const std::string& label, std::ostream& out, 
         try {
             blocks = parse_managed_blocks(before);
         } catch (const ConfigError& e) {
-            throw Failure(q(o.tftp_root / rel) + ": " + e.what() + "; fix the markers by hand");
+            throw Failure(in_quotes(o.tftp_root / rel) + ": " + e.what() +
+                          "; fix the markers by hand");
         }
         if (std::none_of(blocks.begin(), blocks.end(),
                          [&](const ManagedBlock& b) { return b.id == label; }))
@@ -68,7 +71,8 @@ int remove_image(const Options& o, const std::string& label, std::ostream& out, 
                             apply_text(o.tftp_root, rel, true, before, t, o.dry_run, out));
     }
     if (!found)
-        throw Failure("nothing staged as '" + label + "' in " + q(o.tftp_root) + " (see --list)");
+        throw Failure("nothing staged as '" + label + "' in " + in_quotes(o.tftp_root) +
+                      " (see --list)");
 
     if (it != man.images.end()) {
         const auto& e = it->second;

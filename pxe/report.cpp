@@ -5,16 +5,18 @@
 #include "boot_config.hpp"
 #include "discovery.hpp"
 #include "errors.hpp"
+#include "extract.hpp"
 #include "managed_block.hpp"
 #include "manifest.hpp"
+#include "open_iso.hpp"
+#include "quote.hpp"
 #include "sha256.hpp"
-#include "steps.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace aoe::pxe {
 
-using namespace steps;
+namespace fs = std::filesystem;
 
 int list_images(const Options& o, std::ostream& out) {
     Manifest man = load_manifest(o.tftp_root / kManifestName);
@@ -45,9 +47,9 @@ int check_images(const Options& o, std::ostream& out) {
         std::vector<std::string> problems;
         auto id = identity_of(e.iso);
         if (id.size == 0 && id.mtime_ns == 0)
-            problems.push_back("ISO " + q(e.iso) + " is gone");
+            problems.push_back("ISO " + in_quotes(e.iso) + " is gone");
         else if (id.size != e.iso_size || id.mtime_ns != e.iso_mtime_ns)
-            problems.push_back("ISO " + q(e.iso) +
+            problems.push_back("ISO " + in_quotes(e.iso) +
                                " changed on disk since staging (re-run stage-pxe)");
         for (const auto* f : {&e.kernel, &e.initrd})
             if (!(f == &e.initrd && e.kernel_only) && !staged_matches(o.tftp_root, *f))

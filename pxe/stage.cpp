@@ -3,14 +3,19 @@
 
 #include "atomic_file.hpp"
 #include "boot_config.hpp"
+#include "bootloader.hpp"
+#include "config_files.hpp"
 #include "discovery.hpp"
 #include "errors.hpp"
+#include "extract.hpp"
 #include "generation.hpp"
 #include "line_diff.hpp"
 #include "managed_block.hpp"
 #include "manifest.hpp"
+#include "open_iso.hpp"
+#include "quote.hpp"
+#include "root_lock.hpp"
 #include "sha256.hpp"
-#include "steps.hpp"
 #include "text_util.hpp"
 
 #include <algorithm>
@@ -23,7 +28,7 @@
 
 namespace aoe::pxe {
 
-using namespace steps;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -97,7 +102,7 @@ std::map<std::string, ForeignExport> foreign_exports(const fs::path& dir, const 
 
 // Why an image whose boot config names only a kernel gets no entry without --kernel-only.
 std::string kernel_only_refusal(const fs::path& iso, const BootFiles& bf) {
-    return q(iso) + ": no kernel/initrd pair found: the image's boot configuration (" +
+    return in_quotes(iso) + ": no kernel/initrd pair found: the image's boot configuration (" +
            config_source(bf) + ") names only a kernel, " + bf.kernel.path +
            ", and no initrd, so an entry that boots the ISO as its live root over AoE "
            "(root=live:AOEINTERFACE) cannot be made. Use --kernel-only to stage the kernel "
@@ -135,7 +140,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     const bool ko = bf.kernel_only;
     if (ko && !o.kernel_only) throw Failure(kernel_only_refusal(iso_abs, bf));
     if (o.kernel_only && !ko)
-        throw UsageError("--kernel-only: " + q(iso_abs) + " has a kernel/initrd pair (" +
+        throw UsageError("--kernel-only: " + in_quotes(iso_abs) + " has a kernel/initrd pair (" +
                          bf.layout + ": " + bf.kernel.path + " + " + bf.initrd.path +
                          "), a live system; stage it without --kernel-only (that option is for "
                          "images whose boot configuration names a kernel alone: iPXE, memtest)");
@@ -143,10 +148,10 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     // A dry run on a root that does not exist yet shows everything as created.
     if (!o.dry_run || fs::exists(o.tftp_root)) check_root_writable(o.tftp_root, !o.dry_run);
     if (!img.rock_ridge())
-        err << "stage-pxe: warning: " << q(iso_abs)
+        err << "stage-pxe: warning: " << in_quotes(iso_abs)
             << " has no Rock Ridge names; paths were matched case-insensitively\n";
     if (struct stat rs{}; ::stat(o.tftp_root.c_str(), &rs) == 0 && (rs.st_mode & S_IXOTH) == 0)
-        err << "stage-pxe: warning: TFTP root " << q(o.tftp_root)
+        err << "stage-pxe: warning: TFTP root " << in_quotes(o.tftp_root)
             << " is not world-searchable (o+x); TFTP servers running as another user cannot read "
                "it\n";
     std::optional<RootLock> lock;
@@ -180,14 +185,14 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     }
     for (const auto& [l, e] : man.images)
         if (!ko && l != label && e.aoe == aoe.client_name() && e.iso != iso_abs.string())
-            throw Failure("AoE address " + aoe.client_name() + " already serves " + q(e.iso) +
-                          " (entry '" + l +
+            throw Failure("AoE address " + aoe.client_name() + " already serves " +
+                          in_quotes(e.iso) + " (entry '" + l +
                           "'); two ISOs on one shelf.slot cannot work. Pick "
                           "another with --aoe");
     // aoe-target refuses a reload that exports one shelf.slot twice, even the same file.
     if (auto f = by_hand.find(aoe.client_name()); f != by_hand.end())
         throw Failure("AoE address " + aoe.client_name() + " is already exported by " +
-                      f->second.where + " (" + q(f->second.image) +
+                      f->second.where + " (" + in_quotes(f->second.image) +
                       "), a file stage-pxe did not write; aoe-target would refuse the reload. "
                       "Pick another with --aoe, or remove that line");
 
@@ -236,12 +241,13 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         try {
             blocks = parse_managed_blocks(t);
         } catch (const ConfigError& e) {
-            throw Failure(q(o.tftp_root / rel) + ": " + e.what() + "; fix the markers by hand");
+            throw Failure(in_quotes(o.tftp_root / rel) + ": " + e.what() +
+                          "; fix the markers by hand");
         }
         auto foreign = foreign_labels(kind, t);
         if (std::find(foreign.begin(), foreign.end(), label) != foreign.end()) {
             if (!o.adopt)
-                throw Failure("label conflict: " + q(o.tftp_root / rel) +
+                throw Failure("label conflict: " + in_quotes(o.tftp_root / rel) +
                               " already has an entry '" + label +
                               "' that stage-pxe did not write; use --name for another "
                               "label, or --adopt to take it over");
@@ -426,8 +432,8 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
                 std::error_code ec;
                 fs::create_directories(o.export_dir, ec);
                 if (ec)
-                    throw Failure("cannot create export directory " + q(o.export_dir) + ": " +
-                                  ec.message());
+                    throw Failure("cannot create export directory " + in_quotes(o.export_dir) +
+                                  ": " + ec.message());
                 prepare(head_ready, export_file, content, 0644);
                 export_state = had ? "updated" : "created";
             }
@@ -459,7 +465,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         if (!old_export.empty()) {
             std::error_code ec;
             if (!o.dry_run && !fs::remove(old_export, ec) && ec)
-                throw Failure("cannot remove the export file " + q(old_export) + ": " +
+                throw Failure("cannot remove the export file " + in_quotes(old_export) + ": " +
                               ec.message());
             removed.emplace_back(old_export, o.dry_run ? "would remove" : "removed");
         }

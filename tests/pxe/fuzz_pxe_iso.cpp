@@ -10,9 +10,9 @@
 #include "error.hpp"
 #include "errors.hpp"
 #include "image.hpp"
+#include "open_iso.hpp"
 #include "precheck.hpp"
 #include "session.hpp"
-#include "steps.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -108,11 +108,11 @@ void run(const std::uint8_t* data, std::size_t size) {
     if (pvd.file_bytes != size) fail("precheck file size", std::to_string(pvd.file_bytes));
     if (pvd.volume_blocks * iso::kBlockSize > size)
         fail("precheck passed a truncated image", std::to_string(pvd.volume_blocks));
-    iso::Image img = pxe::steps::open_iso(path);
+    iso::Image img = pxe::open_iso(path);
     if (img.pvd().file_bytes != size || img.pvd().volume_blocks != pvd.volume_blocks ||
         img.pvd().volume_id != pvd.volume_id)
         fail("Image::open pvd differs from precheck", img.pvd().volume_id);
-    (void)pxe::steps::identity_of(img.file());
+    (void)pxe::identity_of(img.file());
     (void)img.rock_ridge();
     (void)img.volume_id();
 
