@@ -7,6 +7,7 @@
 #include "config_files.hpp"
 #include "discovery.hpp"
 #include "errors.hpp"
+#include "export_dir.hpp"
 #include "extract.hpp"
 #include "generation.hpp"
 #include "line_diff.hpp"
@@ -23,7 +24,6 @@
 #include <memory>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <sys/stat.h>
 
 namespace aoe::pxe {
@@ -42,62 +42,6 @@ bool has_ip_arg(const std::string& args) {
 // A config text a killed update left naming its versioned pair (our text, not the admin's).
 bool names_generation(const std::string& text) {
     return text.find(kGenerationTag) != std::string::npos;
-}
-
-// A shelf.slot that a file in --export-dir gives to aoe-target and that no manifest entry
-// wrote (an export written by hand, or by another tool).
-struct ForeignExport {
-    std::string where; // FILE:LINE
-    std::string image;
-};
-
-// Reads the *.conf files of the export directory as aoe-target does (`SHELF.SLOT=FILE[,rw]`
-// or `export = ...` per line, `#` comments; its own reader is in hal/config_file.cpp, which
-// pxe/ does not link: the two programs share the file format, not code), skipping the files the
-// manifest's entries wrote and LABEL.conf, which this run replaces. Lines aoe-target would refuse
-// are skipped here: the reload reports them with file:line.
-std::map<std::string, ForeignExport> foreign_exports(const fs::path& dir, const Manifest& man,
-                                                     const std::string& label) {
-    std::map<std::string, ForeignExport> out;
-    std::set<fs::path> ours{fs::absolute(dir / (label + ".conf")).lexically_normal()};
-    for (const auto& [l, e] : man.images)
-        if (!e.export_file.empty()) ours.insert(fs::path(e.export_file).lexically_normal());
-    std::error_code ec;
-    std::vector<fs::path> files;
-    for (const auto& d : fs::directory_iterator(dir, ec)) {
-        const std::string n = d.path().filename().string();
-        if (n.size() < 6 || n[0] == '.' || n.compare(n.size() - 5, 5, ".conf") != 0) continue;
-        if (!ours.count(fs::absolute(d.path()).lexically_normal())) files.push_back(d.path());
-    }
-    std::sort(files.begin(), files.end());
-    auto trim = [](std::string t) {
-        const auto b = t.find_first_not_of(" \t\r"), e = t.find_last_not_of(" \t\r");
-        return b == std::string::npos ? std::string() : t.substr(b, e - b + 1);
-    };
-    for (const auto& f : files) {
-        std::string text;
-        if (!read_file(f, text)) continue;
-        std::istringstream in(text);
-        std::string line;
-        for (int n = 1; std::getline(in, line); ++n) {
-            std::string t = trim(line.substr(0, line.find('#')));
-            auto eq = t.find('=');
-            if (eq == std::string::npos) continue;
-            if (trim(t.substr(0, eq)) == "export") {
-                t = trim(t.substr(eq + 1));
-                eq = t.find('=');
-                if (eq == std::string::npos) continue;
-            }
-            auto a = parse_aoe_address(trim(t.substr(0, eq)));
-            if (!a) continue;
-            std::string image = trim(t.substr(eq + 1));
-            if (image.size() > 3 && image.compare(image.size() - 3, 3, ",rw") == 0)
-                image.resize(image.size() - 3);
-            out.emplace(a->client_name(),
-                        ForeignExport{f.string() + ":" + std::to_string(n), image});
-        }
-    }
-    return out;
 }
 
 // Why an image whose boot config names only a kernel gets no entry without --kernel-only.
@@ -418,9 +362,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         if (ko) export_file.clear();
         if (!o.export_dir.empty() && !ko) {
             export_file = (fs::absolute(o.export_dir) / (label + ".conf")).string();
-            const std::string content = "# written by stage-pxe for entry '" + label +
-                                        "'; same syntax as aoe-target --export\n" + aoe.dotted() +
-                                        "=" + iso_abs.string() + "\n";
+            const std::string content = export_file_text(label, aoe, iso_abs);
             std::string old;
             bool had = read_file(export_file, old);
             if (had && old == content)

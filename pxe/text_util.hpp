@@ -13,9 +13,13 @@ inline bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
-inline std::string_view trim(std::string_view s) {
-    while (!s.empty() && (is_space(s.front()) || s.front() == '\n')) s.remove_prefix(1);
-    while (!s.empty() && (is_space(s.back()) || s.back() == '\n')) s.remove_suffix(1);
+// What trim() removes unless told otherwise: is_space() and line ends.
+inline constexpr std::string_view kTrimmed = " \t\r\f\v\n";
+
+// s without the leading and trailing characters that are in `chars`.
+inline std::string_view trim(std::string_view s, std::string_view chars = kTrimmed) {
+    while (!s.empty() && chars.find(s.front()) != std::string_view::npos) s.remove_prefix(1);
+    while (!s.empty() && chars.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
     return s;
 }
 
