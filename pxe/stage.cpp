@@ -1,4 +1,18 @@
-// stage-pxe's main action: ISO in, kernel/initrd + config entries + manifest out.
+// stage-pxe's main action: ISO in, kernel/initrd + config entries + manifest out. stage() at the
+// end of this file runs the steps above it, in this order:
+//   resolve_label, resolve_image      usage checks, then the ISO read (nothing touched yet)
+//   check_root, then the lock         the TFTP root is writable; one run at a time
+//   choose_aoe_address                shelf.slot: --aoe, the entry's old one, the lowest free
+//   sweep_killed_runs                 what a killed run left (temp files, versioned pairs)
+//   describe_entry, config_kinds,     every new config text (a label conflict refuses the run
+//   render_configs                    before any file is written)
+//   plan_files, stage_files           kernel and initrd: write_in_place, or (an update of a
+//                                     pair) write_versioned_pair
+//   prepare_configs, prepare_export,  every temp file written and fsynced before the first
+//   prepare_manifest                  commit point (a full disk refuses the run here)
+//   remove_old_export, commit         the commit points, in their crash-consistent order
+//   sweep_unnamed                     a failed run's files, this run's leftover versioned pair
+//   print_report                      what was staged, warnings, the aoe-target command
 #include "stager.hpp"
 
 #include "atomic_file.hpp"
@@ -16,15 +30,17 @@
 #include "open_iso.hpp"
 #include "quote.hpp"
 #include "root_lock.hpp"
-#include "sha256.hpp"
 #include "text_util.hpp"
 
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sys/stat.h>
+#include <utility>
+#include <vector>
 
 namespace aoe::pxe {
 
@@ -53,14 +69,92 @@ std::string kernel_only_refusal(const fs::path& iso, const BootFiles& bf) {
            "alone (an entry without initrd and without AoE root; no export is needed)";
 }
 
-} // namespace
+// (path, state) lines of the report: "boot/linux  written", "pxelinux.cfg/default  updated".
+using States = std::vector<std::pair<std::string, std::string>>;
 
-bool valid_name(const std::string& name) {
-    static const std::regex re("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    return std::regex_match(name, re);
-}
+// The image being staged: the ISO, the boot files discovery found in it, its identity.
+struct Source {
+    iso::Image img;
+    BootFiles bf;
+    fs::path iso_abs;   // img.file()
+    IsoIdentity ident;  // size and mtime, as the manifest records them
+    bool kernel_only{}; // bf.kernel_only, and --kernel-only asked for it
+};
 
-int stage(const Options& o, std::ostream& out, std::ostream& err) {
+// What the entry names: its label, where its files live, its kernel arguments.
+struct Entry {
+    std::string label;
+    fs::path dir; // boot, or boot/NAME
+    std::string args;
+    std::string http_base; // --http without a trailing '/'; empty: paths in the TFTP root
+    bool kernel_only{};
+
+    std::string url(const fs::path& rel) const {
+        return http_base.empty() ? rel.string() : http_base + "/" + rel.string();
+    }
+    // The entry naming linux and initrd in `files`: dir, or a versioned pair's directory.
+    EntrySpec spec(const fs::path& files) const {
+        return {label, url(files / "linux"), kernel_only ? std::string() : url(files / "initrd"),
+                args};
+    }
+};
+
+// One config file's text before and after this run.
+struct PendingConfig {
+    ConfigKind kind;
+    fs::path rel;
+    bool existed;
+    std::string before, after;
+};
+
+// The entry's two files as they are on disk before anything is written.
+struct FilePlan {
+    fs::path kernel, initrd;           // dir/linux, dir/initrd (relative to the TFTP root)
+    bool keep_kernel{}, keep_initrd{}; // the staged file already is this ISO's (the manifest says)
+    bool had_initrd{}, had_pair{};
+};
+
+// How an update of an existing pair becomes visible (see generation.hpp).
+enum class Switch {
+    None,      // first staging, or nothing changed: files were written in place
+    Links,     // one of the two changes: one rename is atomic
+    Exchange,  // boot/NAME/ is ours alone: one directory exchange switches both files
+    ViaConfig, // configs name the versioned pair while the final files are replaced
+};
+
+struct StagedFiles {
+    Extracted kernel, initrd; // initrd empty for a kernel-only entry
+    Switch sw = Switch::None;
+    fs::path gen; // the versioned pair's directory, for an update of an existing pair
+};
+
+// Config, export and manifest temp files are written and fsynced before the commit points
+// (commit()), so a full disk fails before any entry changes (in-place file writes come earlier:
+// a first staging's files no entry names yet, or the one file of a pair that changes).
+// Renamed in this order: the pair switch (with `via`, then `back` for ViaConfig), head_ready
+// (export, manifest: every label a config names is in the manifest), config_ready (after the
+// files they name, so a client never sees an entry whose kernel is missing).
+struct Commits {
+    std::vector<std::unique_ptr<AtomicFile>> via, back, head_ready, config_ready;
+
+    static void prepare(std::vector<std::unique_ptr<AtomicFile>>& into, const fs::path& target,
+                        const std::string& content, mode_t mode) {
+        into.push_back(std::make_unique<AtomicFile>(target, mode));
+        into.back()->write(content);
+        into.back()->prepare();
+    }
+};
+
+// The export file for aoe-target: the one this run wrote (or the entry keeps), and the one of
+// the pair entry this label was, which a kernel-only run removes.
+struct ExportFile {
+    std::string file;  // absolute; empty: none
+    std::string state; // "created", "updated", "unchanged", "would ..."; empty: not written
+    std::string old;
+};
+
+// --name, or the seed's Live-Boot; refuses bad usage before the ISO is read.
+std::string resolve_label(const Options& o) {
     const std::string label = o.name.empty() ? kDefaultLabel : o.name;
     if (!o.name.empty() && !valid_name(o.name))
         throw UsageError("--name '" + o.name +
@@ -73,8 +167,11 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     if (o.kernel_only && o.aoe)
         throw UsageError("--aoe and --kernel-only exclude each other: a kernel-only entry reads "
                          "no root over AoE");
+    return label;
+}
 
-    // Read the ISO first: a bad ISO must fail before anything is touched.
+// Reads the ISO first: a bad ISO must fail before anything is touched.
+Source resolve_image(const Options& o) {
     auto img = open_iso(o.iso);
     auto bf = find_boot_files(img, o.arch.empty() ? host_kiwi_arch() : o.arch);
     const fs::path iso_abs = img.file();
@@ -88,27 +185,29 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
                          bf.layout + ": " + bf.kernel.path + " + " + bf.initrd.path +
                          "), a live system; stage it without --kernel-only (that option is for "
                          "images whose boot configuration names a kernel alone: iPXE, memtest)");
+    return Source{std::move(img), std::move(bf), iso_abs, ident, ko};
+}
 
-    // A dry run on a root that does not exist yet shows everything as created.
+// The TFTP root is a writable directory (created if missing); warnings about the inputs. A dry
+// run on a root that does not exist yet shows everything as created.
+void check_root(const Options& o, const Source& src, std::ostream& err) {
     if (!o.dry_run || fs::exists(o.tftp_root)) check_root_writable(o.tftp_root, !o.dry_run);
-    if (!img.rock_ridge())
-        err << "stage-pxe: warning: " << in_quotes(iso_abs)
+    if (!src.img.rock_ridge())
+        err << "stage-pxe: warning: " << in_quotes(src.iso_abs)
             << " has no Rock Ridge names; paths were matched case-insensitively\n";
     if (struct stat rs{}; ::stat(o.tftp_root.c_str(), &rs) == 0 && (rs.st_mode & S_IXOTH) == 0)
         err << "stage-pxe: warning: TFTP root " << in_quotes(o.tftp_root)
             << " is not world-searchable (o+x); TFTP servers running as another user cannot read "
                "it\n";
-    std::optional<RootLock> lock;
-    if (!o.dry_run) lock.emplace(o.tftp_root);
+}
 
-    const fs::path manifest_path = o.tftp_root / kManifestName;
-    Manifest man = load_manifest(manifest_path);
-    const std::string manifest_before = dump_manifest(man);
-    const ManifestEntry* prev = man.images.count(label) ? &man.images[label] : nullptr;
-
-    // Shelf.slot: --aoe, else what this image had, else the seed's e0.1 (unnamed) or the
-    // lowest slot on shelf 0 that neither the manifest nor another file in --export-dir uses
-    // (named). A kernel-only entry has none (nothing reads a root over AoE).
+// Shelf.slot: --aoe, else what this image had, else the seed's e0.1 (unnamed) or the lowest
+// slot on shelf 0 that neither the manifest nor another file in --export-dir uses (named). A
+// kernel-only entry has none (nothing reads a root over AoE). Refuses a slot another ISO's
+// entry or a hand-written export holds.
+AoeAddress choose_aoe_address(const Options& o, const std::string& label, const Manifest& man,
+                              const ManifestEntry* prev, const Source& src) {
+    const bool ko = src.kernel_only;
     const auto by_hand = o.export_dir.empty() || ko ? std::map<std::string, ForeignExport>{}
                                                     : foreign_exports(o.export_dir, man, label);
     AoeAddress aoe{0, 1};
@@ -128,7 +227,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         }
     }
     for (const auto& [l, e] : man.images)
-        if (!ko && l != label && e.aoe == aoe.client_name() && e.iso != iso_abs.string())
+        if (!ko && l != label && e.aoe == aoe.client_name() && e.iso != src.iso_abs.string())
             throw Failure("AoE address " + aoe.client_name() + " already serves " +
                           in_quotes(e.iso) + " (entry '" + l +
                           "'); two ISOs on one shelf.slot cannot work. Pick "
@@ -139,41 +238,59 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
                       f->second.where + " (" + in_quotes(f->second.image) +
                       "), a file stage-pxe did not write; aoe-target would refuse the reload. "
                       "Pick another with --aoe, or remove that line");
+    return aoe;
+}
 
-    if (!o.dry_run) {
-        remove_stale_temps(o.tftp_root);
-        for (const fs::path& d :
-             {fs::path("boot"), fs::path("pxelinux.cfg"), fs::path(o.grub_cfg).parent_path(),
-              fs::path(o.ipxe_script).parent_path()})
-            remove_stale_temps(o.tftp_root / d);
-        if (!o.name.empty()) remove_stale_temps(o.tftp_root / "boot" / o.name);
-        sweep_generations(o.tftp_root, config_texts(o));
-        sweep_new_files(o.tftp_root, config_texts(o)); // a killed first staging's files
-    }
+// What killed runs left: temp files, versioned pairs no config names, a first staging's files
+// that nothing names. Holding the lock.
+void sweep_killed_runs(const Options& o) {
+    remove_stale_temps(o.tftp_root);
+    for (const fs::path& d :
+         {fs::path("boot"), fs::path("pxelinux.cfg"), fs::path(o.grub_cfg).parent_path(),
+          fs::path(o.ipxe_script).parent_path()})
+        remove_stale_temps(o.tftp_root / d);
+    if (!o.name.empty()) remove_stale_temps(o.tftp_root / "boot" / o.name);
+    sweep_generations(o.tftp_root, config_texts(o));
+    sweep_new_files(o.tftp_root, config_texts(o)); // a killed first staging's files
+}
 
-    const fs::path dir = o.name.empty() ? fs::path("boot") : fs::path("boot") / o.name;
+// Versioned pairs no config names any more, and the files of first stagings' records that
+// neither the manifest nor a config names.
+void sweep_unnamed(const Options& o) {
+    sweep_generations(o.tftp_root, config_texts(o));
+    sweep_new_files(o.tftp_root, config_texts(o));
+}
 
-    // Boot configs: compute every new text first (a label conflict refuses the whole run).
-    // A kernel-only entry gets --append's arguments and nothing else.
-    const std::string args = ko ? std::string(text::trim(o.append))
-                                : compose_args(o.kiwi_net, aoe.client_name(), o.append);
-    std::string base = o.http_base;
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    auto url = [&](const fs::path& rel) {
-        return base.empty() ? rel.string() : base + "/" + rel.string();
-    };
-    EntrySpec spec{label, url(dir / "linux"), ko ? std::string() : url(dir / "initrd"), args};
+// Where the entry's files go and what it passes to the kernel. A kernel-only entry gets
+// --append's arguments and nothing else.
+Entry describe_entry(const Options& o, const std::string& label, const Source& src,
+                     const AoeAddress& aoe) {
+    Entry e;
+    e.label = label;
+    e.kernel_only = src.kernel_only;
+    e.dir = o.name.empty() ? fs::path("boot") : fs::path("boot") / o.name;
+    e.args = src.kernel_only ? std::string(text::trim(o.append))
+                             : compose_args(o.kiwi_net, aoe.client_name(), o.append);
+    e.http_base = o.http_base;
+    while (!e.http_base.empty() && e.http_base.back() == '/') e.http_base.pop_back();
+    return e;
+}
 
+// The configs the entry lives in: pxelinux, the ones it was staged into before, --grub, --ipxe.
+std::set<std::string> config_kinds(const Options& o, const ManifestEntry* prev) {
     std::set<std::string> kinds{"pxelinux"};
     if (prev) kinds.insert(prev->configs.begin(), prev->configs.end());
     if (o.grub) kinds.insert("grub");
     if (o.ipxe) kinds.insert("ipxe");
-    struct PendingConfig {
-        ConfigKind kind;
-        fs::path rel;
-        bool existed;
-        std::string before, after;
-    };
+    return kinds;
+}
+
+// Boot configs: every new text is computed before anything is written (a label conflict
+// refuses the whole run).
+std::vector<PendingConfig> render_configs(const Options& o, const Entry& entry,
+                                          const std::set<std::string>& kinds) {
+    const std::string& label = entry.label;
+    const EntrySpec spec = entry.spec(entry.dir);
     std::vector<PendingConfig> pending;
     for (const auto& kname : kinds) {
         const auto kind = *kind_from(kname);
@@ -210,252 +327,279 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         }
         pending.push_back({kind, rel, existed, before, t});
     }
+    return pending;
+}
 
-    // Kernel and initrd (after every check above passed, so a refused run writes nothing).
-    // Temp files written and fsynced ahead of their renames (see the config step below).
-    auto prepare = [](std::vector<std::unique_ptr<AtomicFile>>& into, const fs::path& target,
-                      const std::string& content, mode_t mode) {
-        into.push_back(std::make_unique<AtomicFile>(target, mode));
-        into.back()->write(content);
-        into.back()->prepare();
-    };
-    const bool iso_same = prev && prev->iso == iso_abs.string() && prev->iso_size == ident.size &&
-                          prev->iso_mtime_ns == ident.mtime_ns &&
-                          prev->volume_id == img.volume_id();
+// Which of the entry's files stay (same ISO, staged file intact) and which exist: read before
+// anything is written.
+FilePlan plan_files(const Options& o, const Source& src, const Entry& entry,
+                    const ManifestEntry* prev) {
+    const bool iso_same =
+        prev && prev->iso == src.iso_abs.string() && prev->iso_size == src.ident.size &&
+        prev->iso_mtime_ns == src.ident.mtime_ns && prev->volume_id == src.img.volume_id();
     auto keep = [&](const iso::FileInfo& fi, const fs::path& rel, const StagedFile* old) {
         return iso_same && old && old->source == fi.resolved_path && old->path == rel.string() &&
                staged_matches(o.tftp_root, *old);
     };
-    const fs::path klink = dir / "linux", irel = dir / "initrd";
-    const bool k_keep = keep(bf.kernel, klink, prev ? &prev->kernel : nullptr);
-    const bool i_keep = !ko && keep(bf.initrd, irel, prev ? &prev->initrd : nullptr);
-    std::error_code exist_ec;
-    const bool had_initrd = fs::exists(o.tftp_root / irel, exist_ec);
-    const bool had_pair = fs::exists(o.tftp_root / klink, exist_ec) || had_initrd;
-    Extracted kx, ix;
-    // How an update of an existing pair becomes visible (see generation.hpp).
-    enum class Switch {
-        None,      // first staging, or nothing changed: files were written in place
-        Links,     // one of the two changes: one rename is atomic
-        Exchange,  // boot/NAME/ is ours alone: one directory exchange switches both files
-        ViaConfig, // configs name the versioned pair while the final files are replaced
-    } sw = Switch::None;
-    fs::path gen;
-    std::vector<std::pair<std::string, std::string>> config_states;
-    // Config, export and manifest temp files are written and fsynced before the commit points
-    // below, so a full disk fails before any entry changes (in-place file writes come earlier:
-    // a first staging's files no entry names yet, or the one file of a pair that changes).
-    // Renamed in this order: the pair switch (with
-    // `via`, then `back` for ViaConfig), head_ready (export, manifest: every label a config
-    // names is in the manifest), config_ready (after the files they name, so a client never
-    // sees an entry whose kernel is missing).
-    std::vector<std::unique_ptr<AtomicFile>> via, back, head_ready, config_ready;
-    std::string export_file = prev ? prev->export_file : std::string();
-    std::string export_state;
-    std::vector<std::pair<std::string, std::string>> removed; // (path, state)
-    try {
-        // A kernel-only run drops the initrd at its entry's path (the entry was a pair, or a
-        // killed run left it): recorded like a first staging's files, so the sweep at the end
-        // (after a kill: the next run's) removes it once neither the manifest nor a config
-        // names it.
-        if (!o.dry_run && ko && had_initrd) record_new_files(o.tftp_root, label, {irel});
-        // A kernel-only entry's one file is replaced in place too, unless an initrd sits next
-        // to it (the entry was a pair): then the new kernel goes through a versioned directory
-        // like a pair, so no entry names the new kernel with the old initrd.
-        if (o.dry_run || !had_pair || k_keep || i_keep || (ko && !had_initrd)) {
-            // A first staging, or at most one file changes: written in place (one rename each).
-            // A first staging's files belong to no entry until the manifest and configs name
-            // them: recorded first, so a failed or killed run leaves none behind.
-            if (!o.dry_run && !had_pair) {
-                std::vector<fs::path> created{klink};
-                if (!ko) created.push_back(irel);
-                if (!o.name.empty() && !fs::exists(o.tftp_root / dir, exist_ec))
-                    created.push_back(dir); // boot/NAME/ itself, if this run makes it
-                record_new_files(o.tftp_root, label, created);
-            }
-            auto stage_one = [&](const iso::FileInfo& fi, const fs::path& rel, bool kept,
-                                 const StagedFile* old) {
-                if (kept) return Extracted{*old, "unchanged"};
-                return extract(img, fi, o.tftp_root, rel, o.dry_run, o.quiet, err);
-            };
-            kx = stage_one(bf.kernel, klink, k_keep, prev ? &prev->kernel : nullptr);
-            if (!ko) ix = stage_one(bf.initrd, irel, i_keep, prev ? &prev->initrd : nullptr);
+    FilePlan p;
+    p.kernel = entry.dir / "linux";
+    p.initrd = entry.dir / "initrd";
+    p.keep_kernel = keep(src.bf.kernel, p.kernel, prev ? &prev->kernel : nullptr);
+    p.keep_initrd =
+        !src.kernel_only && keep(src.bf.initrd, p.initrd, prev ? &prev->initrd : nullptr);
+    std::error_code ec;
+    p.had_initrd = fs::exists(o.tftp_root / p.initrd, ec);
+    p.had_pair = fs::exists(o.tftp_root / p.kernel, ec) || p.had_initrd;
+    return p;
+}
+
+// A first staging, or at most one file changes: written in place (one rename each). A first
+// staging's files belong to no entry until the manifest and configs name them: recorded first,
+// so a failed or killed run leaves none behind.
+StagedFiles write_in_place(const Options& o, const Source& src, const Entry& entry,
+                           const ManifestEntry* prev, const FilePlan& plan, std::ostream& err) {
+    const bool ko = src.kernel_only;
+    StagedFiles s;
+    if (!o.dry_run && !plan.had_pair) {
+        std::vector<fs::path> created{plan.kernel};
+        if (!ko) created.push_back(plan.initrd);
+        if (std::error_code ec; !o.name.empty() && !fs::exists(o.tftp_root / entry.dir, ec))
+            created.push_back(entry.dir); // boot/NAME/ itself, if this run makes it
+        record_new_files(o.tftp_root, entry.label, created);
+    }
+    auto stage_one = [&](const iso::FileInfo& fi, const fs::path& rel, bool kept,
+                         const StagedFile* old) {
+        if (kept) return Extracted{*old, "unchanged"};
+        return extract(src.img, fi, o.tftp_root, rel, o.dry_run, o.quiet, err);
+    };
+    s.kernel =
+        stage_one(src.bf.kernel, plan.kernel, plan.keep_kernel, prev ? &prev->kernel : nullptr);
+    if (!ko)
+        s.initrd =
+            stage_one(src.bf.initrd, plan.initrd, plan.keep_initrd, prev ? &prev->initrd : nullptr);
+    return s;
+}
+
+// An update of an existing pair: the new pair goes to a versioned directory first, so there is
+// no point in time where an entry names one new and one old file. Decides how it is switched in
+// (commit() does it).
+StagedFiles write_versioned_pair(const Options& o, const Source& src, const Entry& entry,
+                                 const FilePlan& plan, const std::vector<PendingConfig>& pending,
+                                 std::ostream& err) {
+    const bool ko = src.kernel_only;
+    const fs::path &klink = plan.kernel, &irel = plan.initrd;
+    StagedFiles s;
+    s.gen = generation_rel(
+        entry.label, src.iso_abs.string() + "\n" + std::to_string(src.ident.size) + "\n" +
+                         std::to_string(src.ident.mtime_ns) + "\n" + src.img.volume_id() + "\n" +
+                         src.bf.kernel.resolved_path + "\n" + src.bf.initrd.resolved_path);
+    // An entry that was kernel-only: its initrd appears at the final path, so it is
+    // recorded like a first staging's files.
+    if (!ko && !plan.had_initrd) record_new_files(o.tftp_root, entry.label, {irel});
+    s.kernel = extract(src.img, src.bf.kernel, o.tftp_root, s.gen / "linux", false, o.quiet, err);
+    if (!ko)
+        s.initrd =
+            extract(src.img, src.bf.initrd, o.tftp_root, s.gen / "initrd", false, o.quiet, err);
+    fsync_dir(o.tftp_root / "boot"); // the versioned directory's own entry
+    auto differs = [&](const fs::path& rel, const StagedFile& f) {
+        return !staged_matches(o.tftp_root, StagedFile{rel.string(), {}, f.size, f.sha256});
+    };
+    const bool k_new = differs(klink, s.kernel.file), i_new = !ko && differs(irel, s.initrd.file);
+    s.kernel.file.path = klink.string();
+    s.kernel.state = k_new ? "written" : "unchanged";
+    if (!ko) {
+        s.initrd.file.path = irel.string();
+        s.initrd.state = i_new ? "written" : "unchanged";
+    }
+    const bool configs_same = std::all_of(pending.begin(), pending.end(),
+                                          [](auto& p) { return p.existed && p.before == p.after; });
+    if (!k_new && !i_new)
+        s.sw = Switch::None;
+    else if (ko)
+        s.sw = Switch::ViaConfig; // the pair's entry must not name the new kernel
+    else if (!k_new || !i_new)
+        s.sw = Switch::Links;
+    else if (configs_same && !o.name.empty() && holds_only_pair(o.tftp_root / entry.dir))
+        s.sw = Switch::Exchange;
+    else
+        s.sw = Switch::ViaConfig;
+    return s;
+}
+
+// Kernel and initrd (after every check passed, so a refused run writes nothing): in place, or
+// as a versioned pair.
+StagedFiles stage_files(const Options& o, const Source& src, const Entry& entry,
+                        const ManifestEntry* prev, const FilePlan& plan,
+                        const std::vector<PendingConfig>& pending, std::ostream& err) {
+    const bool ko = src.kernel_only;
+    // A kernel-only run drops the initrd at its entry's path (the entry was a pair, or a
+    // killed run left it): recorded like a first staging's files, so the sweep at the end
+    // (after a kill: the next run's) removes it once neither the manifest nor a config
+    // names it.
+    if (!o.dry_run && ko && plan.had_initrd)
+        record_new_files(o.tftp_root, entry.label, {plan.initrd});
+    // A kernel-only entry's one file is replaced in place too, unless an initrd sits next
+    // to it (the entry was a pair): then the new kernel goes through a versioned directory
+    // like a pair, so no entry names the new kernel with the old initrd.
+    if (o.dry_run || !plan.had_pair || plan.keep_kernel || plan.keep_initrd ||
+        (ko && !plan.had_initrd))
+        return write_in_place(o, src, entry, prev, plan, err);
+    return write_versioned_pair(o, src, entry, plan, pending, err);
+}
+
+// The config texts as temp files (or, in place, a dry run's diff and an unchanged text's
+// state): for a switch, the texts naming the versioned pair (`via`) and the final ones
+// (`back`); otherwise the final ones (`config_ready`). Returns each config's state.
+States prepare_configs(const Options& o, const Entry& entry,
+                       const std::vector<PendingConfig>& pending, const StagedFiles& files,
+                       Commits& commits, std::ostream& out) {
+    States config_states;
+    if (files.sw == Switch::Exchange || files.sw == Switch::ViaConfig) {
+        // ViaConfig (also the fallback where the file system cannot exchange directories):
+        // each config first names the versioned pair, then the final paths again.
+        const EntrySpec gspec = entry.spec(files.gen);
+        for (const auto& p : pending) {
+            make_dirs(o.tftp_root, p.rel.parent_path());
+            const fs::path target = config_target(o.tftp_root, p.rel);
+            // .bak: the admin's previous version, never a text naming a versioned pair
+            if (p.existed && p.before != p.after && !names_generation(p.before))
+                Commits::prepare(commits.via, target.string() + ".bak", p.before, 0644);
+            Commits::prepare(commits.via, target,
+                             upsert_block(p.after, entry.label, render_entry(p.kind, gspec)), 0644);
+            Commits::prepare(commits.back, target, p.after, 0644);
+            config_states.emplace_back(p.rel.string(), !p.existed            ? "created"
+                                                       : p.before == p.after ? "unchanged"
+                                                                             : "updated");
+        }
+        return config_states;
+    }
+    for (const auto& p : pending) {
+        std::string st;
+        if (o.dry_run || (p.existed && p.before == p.after)) {
+            st = apply_text(o.tftp_root, p.rel, p.existed, p.before, p.after, o.dry_run, out);
         } else {
-            // An update of an existing pair: the new pair goes to a versioned directory first,
-            // so there is no point in time where an entry names one new and one old file.
-            gen = generation_rel(label, iso_abs.string() + "\n" + std::to_string(ident.size) +
-                                            "\n" + std::to_string(ident.mtime_ns) + "\n" +
-                                            img.volume_id() + "\n" + bf.kernel.resolved_path +
-                                            "\n" + bf.initrd.resolved_path);
-            // An entry that was kernel-only: its initrd appears at the final path, so it is
-            // recorded like a first staging's files.
-            if (!ko && !had_initrd) record_new_files(o.tftp_root, label, {irel});
-            kx = extract(img, bf.kernel, o.tftp_root, gen / "linux", false, o.quiet, err);
-            if (!ko) ix = extract(img, bf.initrd, o.tftp_root, gen / "initrd", false, o.quiet, err);
-            fsync_dir(o.tftp_root / "boot"); // the versioned directory's own entry
-            auto differs = [&](const fs::path& rel, const StagedFile& f) {
-                return !staged_matches(o.tftp_root, StagedFile{rel.string(), {}, f.size, f.sha256});
-            };
-            const bool k_new = differs(klink, kx.file), i_new = !ko && differs(irel, ix.file);
-            kx.file.path = klink.string();
-            kx.state = k_new ? "written" : "unchanged";
-            if (!ko) {
-                ix.file.path = irel.string();
-                ix.state = i_new ? "written" : "unchanged";
-            }
-            const bool configs_same = std::all_of(pending.begin(), pending.end(), [](auto& p) {
-                return p.existed && p.before == p.after;
-            });
-            if (!k_new && !i_new)
-                sw = Switch::None;
-            else if (ko)
-                sw = Switch::ViaConfig; // the pair's entry must not name the new kernel
-            else if (!k_new || !i_new)
-                sw = Switch::Links;
-            else if (configs_same && !o.name.empty() && holds_only_pair(o.tftp_root / dir))
-                sw = Switch::Exchange;
-            else
-                sw = Switch::ViaConfig;
+            make_dirs(o.tftp_root, p.rel.parent_path());
+            const fs::path target = config_target(o.tftp_root, p.rel);
+            // No .bak of a text a killed update left naming its versioned pair: the
+            // .bak is the admin's previous version (that run wrote it already).
+            if (p.existed && !names_generation(p.before))
+                Commits::prepare(commits.config_ready, target.string() + ".bak", p.before, 0644);
+            Commits::prepare(commits.config_ready, target, p.after, 0644);
+            st = p.existed ? "updated" : "created";
         }
+        config_states.emplace_back(p.rel.string(), st);
+    }
+    return config_states;
+}
 
-        if (sw == Switch::Exchange || sw == Switch::ViaConfig) {
-            // ViaConfig (also the fallback where the file system cannot exchange directories):
-            // each config first names the versioned pair, then the final paths again.
-            const EntrySpec gspec{label, url(gen / "linux"),
-                                  ko ? std::string() : url(gen / "initrd"), args};
-            for (const auto& p : pending) {
-                make_dirs(o.tftp_root, p.rel.parent_path());
-                const fs::path target = config_target(o.tftp_root, p.rel);
-                // .bak: the admin's previous version, never a text naming a versioned pair
-                if (p.existed && p.before != p.after && !names_generation(p.before))
-                    prepare(via, target.string() + ".bak", p.before, 0644);
-                prepare(via, target, upsert_block(p.after, label, render_entry(p.kind, gspec)),
-                        0644);
-                prepare(back, target, p.after, 0644);
-                config_states.emplace_back(p.rel.string(), !p.existed            ? "created"
-                                                           : p.before == p.after ? "unchanged"
-                                                                                 : "updated");
-            }
+// Export file for the target, so both halves name the same shelf.slot and file (a temp file in
+// head_ready; a dry run prints its diff). A kernel-only entry has none; the one this label had
+// as a pair is returned as `old` (removed by remove_old_export).
+ExportFile prepare_export(const Options& o, const Entry& entry, const AoeAddress& aoe,
+                          const Source& src, const ManifestEntry* prev, Commits& commits,
+                          std::ostream& out) {
+    const bool ko = src.kernel_only;
+    ExportFile x;
+    x.file = prev ? prev->export_file : std::string();
+    x.old = ko ? x.file : std::string();
+    if (ko) x.file.clear();
+    if (!o.export_dir.empty() && !ko) {
+        x.file = (fs::absolute(o.export_dir) / (entry.label + ".conf")).string();
+        const std::string content = export_file_text(entry.label, aoe, src.iso_abs);
+        std::string old;
+        bool had = read_file(x.file, old);
+        if (had && old == content)
+            x.state = "unchanged";
+        else if (o.dry_run) {
+            out << unified_diff(had ? old : std::string(), content, x.file);
+            x.state = had ? "would update" : "would create";
         } else {
-            for (const auto& p : pending) {
-                std::string st;
-                if (o.dry_run || (p.existed && p.before == p.after)) {
-                    st = apply_text(o.tftp_root, p.rel, p.existed, p.before, p.after, o.dry_run,
-                                    out);
-                } else {
-                    make_dirs(o.tftp_root, p.rel.parent_path());
-                    const fs::path target = config_target(o.tftp_root, p.rel);
-                    // No .bak of a text a killed update left naming its versioned pair: the
-                    // .bak is the admin's previous version (that run wrote it already).
-                    if (p.existed && !names_generation(p.before))
-                        prepare(config_ready, target.string() + ".bak", p.before, 0644);
-                    prepare(config_ready, target, p.after, 0644);
-                    st = p.existed ? "updated" : "created";
-                }
-                config_states.emplace_back(p.rel.string(), st);
-            }
-        }
-
-        // Export file for the target, so both halves name the same shelf.slot and file. A
-        // kernel-only entry has none; the one this label had as a pair goes (below).
-        const std::string old_export = ko ? export_file : std::string();
-        if (ko) export_file.clear();
-        if (!o.export_dir.empty() && !ko) {
-            export_file = (fs::absolute(o.export_dir) / (label + ".conf")).string();
-            const std::string content = export_file_text(label, aoe, iso_abs);
-            std::string old;
-            bool had = read_file(export_file, old);
-            if (had && old == content)
-                export_state = "unchanged";
-            else if (o.dry_run) {
-                out << unified_diff(had ? old : std::string(), content, export_file);
-                export_state = had ? "would update" : "would create";
-            } else {
-                std::error_code ec;
-                fs::create_directories(o.export_dir, ec);
-                if (ec)
-                    throw Failure("cannot create export directory " + in_quotes(o.export_dir) +
-                                  ": " + ec.message());
-                prepare(head_ready, export_file, content, 0644);
-                export_state = had ? "updated" : "created";
-            }
-        }
-
-        // Manifest.
-        ManifestEntry me;
-        me.label = label;
-        me.iso = iso_abs.string();
-        me.iso_size = ident.size;
-        me.iso_mtime_ns = ident.mtime_ns;
-        me.volume_id = img.volume_id();
-        me.layout = bf.layout;
-        me.aoe = ko ? std::string() : aoe.client_name();
-        me.args = args;
-        me.kernel = kx.file;
-        me.initrd = ix.file; // empty for a kernel-only entry
-        me.configs.assign(kinds.begin(), kinds.end());
-        me.export_file = export_file;
-        me.kernel_only = ko;
-        man.images[label] = me;
-        const std::string manifest_after = dump_manifest(man);
-        if (!o.dry_run && manifest_after != manifest_before)
-            prepare(head_ready, manifest_path, manifest_after, kManifestMode);
-
-        // The export of the pair entry this label was goes first, while the manifest still
-        // names it: a kill after this leaves it to the next run, never orphaned (aoe-target
-        // reads the directory only at a reload, so the order does not matter to clients).
-        if (!old_export.empty()) {
             std::error_code ec;
-            if (!o.dry_run && !fs::remove(old_export, ec) && ec)
-                throw Failure("cannot remove the export file " + in_quotes(old_export) + ": " +
+            fs::create_directories(o.export_dir, ec);
+            if (ec)
+                throw Failure("cannot create export directory " + in_quotes(o.export_dir) + ": " +
                               ec.message());
-            removed.emplace_back(old_export, o.dry_run ? "would remove" : "removed");
+            Commits::prepare(commits.head_ready, x.file, content, 0644);
+            x.state = had ? "updated" : "created";
         }
-
-        // The commit points, in order.
-        const fs::path kgen = o.tftp_root / gen / "linux", igen = o.tftp_root / gen / "initrd";
-        if (sw == Switch::Links) {
-            if (kx.state == "written") link_into_place(kgen, o.tftp_root / klink);
-            if (ix.state == "written") link_into_place(igen, o.tftp_root / irel);
-        }
-        // After an exchange the old pair sits under the versioned name (swept below); where
-        // the file system cannot exchange, the configs switch instead.
-        if (sw == Switch::Exchange && !exchange_dirs(o.tftp_root / gen, o.tftp_root / dir))
-            sw = Switch::ViaConfig;
-        if (sw == Switch::ViaConfig) {
-            for (auto& f : via) f->commit();
-            link_into_place(kgen, o.tftp_root / klink);
-            if (!ko) link_into_place(igen, o.tftp_root / irel);
-            for (auto& f : back) f->commit();
-        }
-        for (auto& f : head_ready) f->commit();
-        for (auto& f : config_ready) f->commit();
-    } catch (...) {
-        // A failed run's versioned pair goes (no config names it); a config switched to a
-        // versioned pair keeps it, and the next run finishes the job.
-        // A failed first staging's files go too (nothing names them).
-        if (!o.dry_run) {
-            sweep_generations(o.tftp_root, config_texts(o));
-            sweep_new_files(o.tftp_root, config_texts(o));
-        }
-        throw;
     }
-    // Versioned pairs no config names any more (this run's, or a killed run's); this run's
-    // record of new files (the manifest names them now: they stay).
-    if (!o.dry_run) {
-        sweep_generations(o.tftp_root, config_texts(o));
-        sweep_new_files(o.tftp_root, config_texts(o));
-    }
-    if (ko && had_initrd)
-        removed.emplace_back(irel.string(), o.dry_run ? "would remove"
-                                            : fs::exists(o.tftp_root / irel, exist_ec)
-                                                ? "kept (a config names it)"
-                                                : "removed");
+    return x;
+}
 
-    // Report.
-    out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << label << "' from "
-        << iso_abs.string() << " (" << bf.layout << ", volume id '" << img.volume_id() << "')"
-        << (ko ? ", kernel only" : "") << "\n";
+// The manifest with this run's entry, as a temp file in head_ready (after the export) if it
+// changes.
+void prepare_manifest(const Options& o, Manifest& man, const std::string& manifest_before,
+                      const Entry& entry, const Source& src, const AoeAddress& aoe,
+                      const StagedFiles& files, const std::set<std::string>& kinds,
+                      const std::string& export_file, Commits& commits) {
+    const bool ko = src.kernel_only;
+    ManifestEntry me;
+    me.label = entry.label;
+    me.iso = src.iso_abs.string();
+    me.iso_size = src.ident.size;
+    me.iso_mtime_ns = src.ident.mtime_ns;
+    me.volume_id = src.img.volume_id();
+    me.layout = src.bf.layout;
+    me.aoe = ko ? std::string() : aoe.client_name();
+    me.args = entry.args;
+    me.kernel = files.kernel.file;
+    me.initrd = files.initrd.file; // empty for a kernel-only entry
+    me.configs.assign(kinds.begin(), kinds.end());
+    me.export_file = export_file;
+    me.kernel_only = ko;
+    man.images[entry.label] = me;
+    const std::string manifest_after = dump_manifest(man);
+    if (!o.dry_run && manifest_after != manifest_before)
+        Commits::prepare(commits.head_ready, o.tftp_root / kManifestName, manifest_after,
+                         kManifestMode);
+}
+
+// The export of the pair entry this label was goes first, while the manifest still
+// names it: a kill after this leaves it to the next run, never orphaned (aoe-target
+// reads the directory only at a reload, so the order does not matter to clients).
+std::pair<std::string, std::string> remove_old_export(const Options& o, const std::string& old) {
+    std::error_code ec;
+    if (!o.dry_run && !fs::remove(old, ec) && ec)
+        throw Failure("cannot remove the export file " + in_quotes(old) + ": " + ec.message());
+    return {old, o.dry_run ? "would remove" : "removed"};
+}
+
+// The commit points, in order: the pair switch (links, the directory exchange, or the configs
+// naming the versioned pair while the final files are linked into place, then the final
+// configs), then head_ready (export, manifest), then config_ready.
+void commit(const Options& o, const Entry& entry, const FilePlan& plan, const StagedFiles& files,
+            Commits& commits) {
+    Switch sw = files.sw;
+    const fs::path kgen = o.tftp_root / files.gen / "linux",
+                   igen = o.tftp_root / files.gen / "initrd";
+    if (sw == Switch::Links) {
+        if (files.kernel.state == "written") link_into_place(kgen, o.tftp_root / plan.kernel);
+        if (files.initrd.state == "written") link_into_place(igen, o.tftp_root / plan.initrd);
+    }
+    // After an exchange the old pair sits under the versioned name (swept later); where
+    // the file system cannot exchange, the configs switch instead.
+    if (sw == Switch::Exchange && !exchange_dirs(o.tftp_root / files.gen, o.tftp_root / entry.dir))
+        sw = Switch::ViaConfig;
+    if (sw == Switch::ViaConfig) {
+        for (auto& f : commits.via) f->commit();
+        link_into_place(kgen, o.tftp_root / plan.kernel);
+        if (!entry.kernel_only) link_into_place(igen, o.tftp_root / plan.initrd);
+        for (auto& f : commits.back) f->commit();
+    }
+    for (auto& f : commits.head_ready) f->commit();
+    for (auto& f : commits.config_ready) f->commit();
+}
+
+// What was staged, the warnings about the entry, and the aoe-target command that serves it.
+int print_report(const Options& o, const Entry& entry, const Source& src, const AoeAddress& aoe,
+                 const StagedFiles& files, const States& removed, const States& config_states,
+                 const ExportFile& exp, std::ostream& out, std::ostream& err) {
+    const bool ko = src.kernel_only;
+    const BootFiles& bf = src.bf;
+    const Extracted &kx = files.kernel, &ix = files.initrd;
+    out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << entry.label << "' from "
+        << src.iso_abs.string() << " (" << bf.layout << ", volume id '" << src.img.volume_id()
+        << "')" << (ko ? ", kernel only" : "") << "\n";
     out << "  " << kx.file.path << "  " << kx.file.size << " bytes  sha256 " << kx.file.sha256
         << "  " << kx.state << "\n";
     if (!ko)
@@ -463,7 +607,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
             << "  " << ix.state << "\n";
     for (const auto& [path, st] : removed) out << "  " << path << "  " << st << "\n";
     for (const auto& [rel, st] : config_states) out << "  " << rel << "  " << st << "\n";
-    if (!export_state.empty()) out << "  " << export_file << "  " << export_state << "\n";
+    if (!exp.state.empty()) out << "  " << exp.file << "  " << exp.state << "\n";
     check_bootloader(o, out, err);
     if (bf.kiwi && !o.kiwi_net && !ko && !has_ip_arg(o.append))
         // Measured with a live ISO that KIWI 9.24 built on Debian 12 (dracut 059), booted by a
@@ -482,7 +626,7 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
         err << "stage-pxe: warning: " << bf.layout
             << " layout: root=live:AOEINTERFACE is understood "
             << "by KIWI initrds only; add what this initrd needs with --append\n";
-    if (!base.empty())
+    if (!entry.http_base.empty())
         err << "stage-pxe: note: HTTP paths need lpxelinux.0 (not pxelinux.0), iPXE or GRUB with "
                "http\n";
     if (ko) {
@@ -495,11 +639,68 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     }
     // aoe-target needs an interface (or EAL args) besides the export; --iface names it.
     out << "Serve the ISO with:\n"
-        << "  aoe-target --export " << shell_quote(aoe.dotted() + "=" + iso_abs.string())
+        << "  aoe-target --export " << shell_quote(aoe.dotted() + "=" + src.iso_abs.string())
         << " --iface " << shell_quote(o.iface) << "\n"
         << "  aoe-target " << aoe.shelf << " " << static_cast<unsigned>(aoe.slot) << " "
-        << shell_quote(o.iface) << " " << shell_quote(iso_abs.string()) << "\n";
+        << shell_quote(o.iface) << " " << shell_quote(src.iso_abs.string()) << "\n";
     return 0;
+}
+
+} // namespace
+
+bool valid_name(const std::string& name) {
+    static const std::regex re("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    return std::regex_match(name, re);
+}
+
+int stage(const Options& o, std::ostream& out, std::ostream& err) {
+    const std::string label = resolve_label(o);
+    const Source src = resolve_image(o);
+    check_root(o, src, err);
+    std::optional<RootLock> lock; // held until the run ends
+    if (!o.dry_run) lock.emplace(o.tftp_root);
+
+    Manifest man = load_manifest(o.tftp_root / kManifestName);
+    const std::string manifest_before = dump_manifest(man);
+    const ManifestEntry* prev = man.images.count(label) ? &man.images[label] : nullptr;
+    const AoeAddress aoe = choose_aoe_address(o, label, man, prev, src);
+    if (!o.dry_run) sweep_killed_runs(o);
+
+    const Entry entry = describe_entry(o, label, src, aoe);
+    const std::set<std::string> kinds = config_kinds(o, prev);
+    const std::vector<PendingConfig> pending = render_configs(o, entry, kinds);
+    const FilePlan plan = plan_files(o, src, entry, prev);
+
+    // Declared out here: on a failure the sweep below runs before the temp files go.
+    Commits commits;
+    StagedFiles files;
+    States config_states, removed;
+    ExportFile exp;
+    try {
+        files = stage_files(o, src, entry, prev, plan, pending, err);
+        config_states = prepare_configs(o, entry, pending, files, commits, out);
+        exp = prepare_export(o, entry, aoe, src, prev, commits, out);
+        prepare_manifest(o, man, manifest_before, entry, src, aoe, files, kinds, exp.file, commits);
+        if (!exp.old.empty()) removed.push_back(remove_old_export(o, exp.old));
+        commit(o, entry, plan, files, commits);
+    } catch (...) {
+        // A failed run's versioned pair goes (no config names it); a config switched to a
+        // versioned pair keeps it, and the next run finishes the job.
+        // A failed first staging's files go too (nothing names them).
+        if (!o.dry_run) sweep_unnamed(o);
+        throw;
+    }
+    // Versioned pairs no config names any more (this run's, or a killed run's); this run's
+    // record of new files (the manifest names them now: they stay).
+    if (!o.dry_run) sweep_unnamed(o);
+    if (src.kernel_only && plan.had_initrd) {
+        std::error_code ec;
+        removed.emplace_back(plan.initrd.string(), o.dry_run ? "would remove"
+                                                   : fs::exists(o.tftp_root / plan.initrd, ec)
+                                                       ? "kept (a config names it)"
+                                                       : "removed");
+    }
+    return print_report(o, entry, src, aoe, files, removed, config_states, exp, out, err);
 }
 
 } // namespace aoe::pxe
