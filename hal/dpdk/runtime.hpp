@@ -1,6 +1,8 @@
 // The state of a running aoe-target: ports, pools, rings, per-lcore contexts, engines.
-// Everything here is created once at start-up (Runtime::start) and torn down once at exit;
-// the lcore loop (datapath.cpp) only reads pointers from it.
+// Everything here is created once at start-up (the functions of setup.hpp, called in order by
+// aoe_target_main.cpp) and torn down once at exit, except the export slots a reload
+// (exports.cpp, control thread) fills and retires; the lcore loop (datapath.cpp) only reads
+// pointers from it.
 #pragma once
 
 #include <rte_ethdev.h>

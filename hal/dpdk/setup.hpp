@@ -1,5 +1,7 @@
 // Start-up of a Runtime, in order: images, EAL, pools, ports, exports (external memory and
-// the export table), engines and lcore contexts. Every allocation of the process happens here.
+// the export table), engines and lcore contexts. Every allocation of the lcores' state happens
+// here; later, only a reload (exports.cpp, on the control thread) maps new images and fills
+// free export slots, and the lcores never allocate.
 #pragma once
 
 #include <string>
