@@ -33,7 +33,7 @@ for f in /usr/sbin/aoe-target /usr/bin/stage-pxe /usr/share/man/man8/aoe-target.
          /etc/aoeboot/aoe-target.conf /etc/aoeboot/exports.d/; do
     grep -qx "$f" "$WORK/contents" || fail "package lacks $f"
 done
-if grep -q aoe-bench "$BUILD/CMakeCache.txt" && [ -x "$BUILD/hal/bench/aoe-bench" ]; then
+if grep -q aoe-bench "$BUILD/CMakeCache.txt" && [ -x "$BUILD/bench/aoe-bench" ]; then
     grep -qx /usr/bin/aoe-bench "$WORK/contents" || fail "package lacks /usr/bin/aoe-bench"
     grep -qx /usr/share/man/man8/aoe-bench.8.gz "$WORK/contents" || fail "package lacks aoe-bench.8"
 fi

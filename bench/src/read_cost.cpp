@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "hal/client/aoe_client.hpp"
+#include "bench/client/aoe_client.hpp"
 #include "hal/dpdk/datapath.hpp"
 #include "hal/dpdk/eal.hpp"
 #include "hal/dpdk/setup.hpp"

@@ -1,4 +1,4 @@
-#include "hal/client/raw_socket.hpp"
+#include "bench/client/raw_socket.hpp"
 
 #include <arpa/inet.h>
 #include <linux/if_packet.h>

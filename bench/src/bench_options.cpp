@@ -1,4 +1,4 @@
-#include "hal/bench/bench_options.hpp"
+#include "bench/src/bench_options.hpp"
 
 #include <cerrno>
 #include <cstdlib>

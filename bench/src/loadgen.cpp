@@ -1,4 +1,4 @@
-#include "hal/bench/loadgen.hpp"
+#include "bench/src/loadgen.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "hal/bench/bench_port.hpp"
+#include "bench/src/bench_port.hpp"
 
 #include <net/if.h>
 #include <unistd.h>

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <string>
 
-#include "hal/bench/bench_port.hpp"
-#include "hal/bench/loadgen.hpp"
+#include "bench/src/bench_port.hpp"
+#include "bench/src/loadgen.hpp"
 
 namespace aoebench {
 

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "aoeboot_version.hpp"
-#include "hal/client/aoe_client.hpp"
-#include "hal/client/raw_socket.hpp"
+#include "bench/client/aoe_client.hpp"
+#include "bench/client/raw_socket.hpp"
 #include "hal/options.hpp"
 
 using namespace aoeclient;

@@ -1,4 +1,4 @@
-#include "hal/bench/reflect.hpp"
+#include "bench/src/reflect.hpp"
 
 #include <rte_mbuf.h>
 

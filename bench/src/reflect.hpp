@@ -8,8 +8,8 @@
 #include <atomic>
 #include <cstdint>
 
-#include "hal/bench/bench_options.hpp"
-#include "hal/bench/bench_port.hpp"
+#include "bench/src/bench_options.hpp"
+#include "bench/src/bench_port.hpp"
 
 namespace aoebench {
 

@@ -1,7 +1,7 @@
 // aoe-bench: an AoE r11 load generator on DPDK, so that the client is never the bottleneck.
 //   aoe-bench [options] IFACE           net_af_packet on a kernel interface (like vbladed)
 //   aoe-bench EAL-ARGS -- [options]     any DPDK port (net_memif, ...)
-// Control steps (discovery, IDENTIFY) reuse hal/client's Session over a DPDK transport; the
+// Control steps (discovery, IDENTIFY) reuse bench/client's Session over a DPDK transport; the
 // load loop (loadgen.cpp) is a plain poll loop that allocates nothing per frame.
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -17,11 +17,11 @@
 #include <vector>
 
 #include "aoeboot_version.hpp"
-#include "hal/bench/bench_options.hpp"
-#include "hal/bench/bench_port.hpp"
-#include "hal/bench/loadgen.hpp"
-#include "hal/bench/reflect.hpp"
-#include "hal/bench/report.hpp"
+#include "bench/src/bench_options.hpp"
+#include "bench/src/bench_port.hpp"
+#include "bench/src/loadgen.hpp"
+#include "bench/src/reflect.hpp"
+#include "bench/src/report.hpp"
 #include "hal/options.hpp"
 
 using namespace aoebench;

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "hal/client/aoe_client.hpp"
+#include "bench/client/aoe_client.hpp"
 
 using namespace aoeclient;
 

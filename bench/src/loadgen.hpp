@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "hal/bench/bench_port.hpp"
-#include "hal/bench/histogram.hpp"
-#include "hal/client/aoe_client.hpp"
+#include "bench/client/aoe_client.hpp"
+#include "bench/src/bench_port.hpp"
+#include "bench/src/histogram.hpp"
 
 namespace aoebench {
 

@@ -1,4 +1,4 @@
-#include "hal/bench/report.hpp"
+#include "bench/src/report.hpp"
 
 #include <nlohmann/json.hpp>
 
