@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hal/address.hpp" // parse_mac, format_mac, parse_address, valid_shelf, valid_slot
 #include "target/wire.hpp"
 
 namespace aoehal {
@@ -79,14 +80,5 @@ std::optional<ExportSpec> parse_export(const std::string& arg, std::string& why)
 // directory that SIGHUP will fill). Returns an error message or "".
 std::string validate_options(Options& o, bool allow_empty);
 std::string usage_text(const char* prog);
-
-// Helpers shared with aoe-client and tests.
-std::optional<aoe::Mac> parse_mac(const std::string& s);
-std::string format_mac(const aoe::Mac& m);
-// "SHELF.SLOT" (also "eSHELF.SLOT"); refuses values Linux rejects (0x0FFF, 0xFFFF, slot 0xFF).
-std::optional<std::pair<std::uint16_t, std::uint8_t>> parse_address(const std::string& s,
-                                                                    std::string& why);
-bool valid_shelf(unsigned long shelf, std::string& why);
-bool valid_slot(unsigned long slot, std::string& why);
 
 } // namespace aoehal

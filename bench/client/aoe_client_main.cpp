@@ -22,7 +22,7 @@
 #include "aoeboot_version.hpp"
 #include "bench/client/aoe_client.hpp"
 #include "bench/client/raw_socket.hpp"
-#include "hal/options.hpp"
+#include "hal/address.hpp"
 
 using namespace aoeclient;
 

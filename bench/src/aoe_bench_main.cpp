@@ -22,7 +22,7 @@
 #include "bench/src/loadgen.hpp"
 #include "bench/src/reflect.hpp"
 #include "bench/src/report.hpp"
-#include "hal/options.hpp"
+#include "hal/address.hpp"
 
 using namespace aoebench;
 

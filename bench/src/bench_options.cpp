@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "hal/options.hpp"
+#include "hal/address.hpp"
 
 namespace aoebench {
 

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aoeboot_version.hpp"
-#include "hal/options.hpp"
+#include "hal/address.hpp"
 
 namespace aoebench {
 namespace {
