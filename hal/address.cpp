@@ -8,7 +8,6 @@
 #include "target/address.hpp"
 
 namespace aoehal {
-namespace {
 
 bool parse_ulong(const std::string& s, unsigned long max, unsigned long& out) {
     if (s.empty()) return false;
@@ -19,8 +18,6 @@ bool parse_ulong(const std::string& s, unsigned long max, unsigned long& out) {
     out = v;
     return true;
 }
-
-} // namespace
 
 bool valid_shelf(unsigned long shelf, std::string& why) {
     switch (aoe::check_shelf(shelf)) {

@@ -20,6 +20,9 @@ std::string format_mac(const aoe::Mac& m);
 std::optional<std::pair<std::uint16_t, std::uint8_t>> parse_address(const std::string& s,
                                                                     std::string& why);
 bool valid_shelf(unsigned long shelf, std::string& why);
+// A whole number in strtoul's syntax (decimal, 0x hex, 0 octal), no sign, at most `max`; the one
+// number reader of aoe-target's options and of the address text.
+bool parse_ulong(const std::string& s, unsigned long max, unsigned long& out);
 bool valid_slot(unsigned long slot, std::string& why);
 
 } // namespace aoehal

@@ -11,19 +11,6 @@
 #include <iterator>
 
 namespace aoehal {
-namespace {
-
-bool parse_ulong(const std::string& s, unsigned long max, unsigned long& out) {
-    if (s.empty()) return false;
-    errno = 0;
-    char* end = nullptr;
-    unsigned long v = std::strtoul(s.c_str(), &end, 0);
-    if (errno != 0 || *end != '\0' || v > max || s[0] == '-') return false;
-    out = v;
-    return true;
-}
-
-} // namespace
 
 std::string usage_text(const char* prog) {
     std::string p = prog;

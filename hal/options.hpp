@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "hal/address.hpp" // parse_mac, format_mac, parse_address, valid_shelf, valid_slot
+#include "hal/address.hpp" // parse_mac, format_mac, parse_address, valid_shelf/slot, parse_ulong
 #include "target/wire.hpp"
 
 namespace aoehal {
