@@ -13,25 +13,13 @@
 
 #include "hal/config_file.hpp"
 #include "hal/options.hpp"
+#include "temp_dir.hpp"
 
 using namespace aoehal;
 namespace fs = std::filesystem;
+using aoehal::test::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path p;
-    TempDir() {
-        char tmpl[] = "/tmp/aoe-cfg-test.XXXXXX";
-        p = mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(p); }
-    std::string write(const std::string& name, const std::string& text) const {
-        fs::create_directories((p / name).parent_path());
-        std::ofstream(p / name) << text;
-        return (p / name).string();
-    }
-};
 
 Options cmdline(std::vector<const char*> args) {
     args.insert(args.begin(), "aoe-target");

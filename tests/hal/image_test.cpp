@@ -26,21 +26,13 @@
 #include <vector>
 
 #include "hal/image.hpp"
+#include "temp_dir.hpp"
 
 using namespace aoehal;
 namespace fs = std::filesystem;
+using aoehal::test::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path p;
-    TempDir() {
-        char tmpl[] = "/tmp/aoe-image-test.XXXXXX";
-        p = mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(p); }
-    std::string path(const std::string& name) const { return (p / name).string(); }
-};
 
 // Deterministic, position-dependent bytes, so a shifted or repeated block shows.
 std::vector<std::uint8_t> pattern(std::size_t n, std::uint32_t seed = 1) {
