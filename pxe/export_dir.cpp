@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// What aoe-target's reader (hal/config_file.cpp) trims around a line and its `=`: blanks and
+// What aoe-target's reader (hal/dpdk/config_file.cpp) trims around a line and its `=`: blanks and
 // the \r of a CRLF line, so both programs see the same words.
 constexpr std::string_view kConfBlanks = " \t\r";
 

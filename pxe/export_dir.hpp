@@ -20,7 +20,7 @@ struct ForeignExport {
 
 // The foreign exports of `dir`, by shelf.slot as clients name it ("e0.1"). Reads the *.conf
 // files as aoe-target does (`SHELF.SLOT=FILE[,rw]` or `export = ...` per line, `#` comments; its
-// own reader is in hal/config_file.cpp, which pxe/ does not link: the two programs share the file
+// own reader is in hal/dpdk/config_file.cpp, which pxe/ does not link: the two programs share the file
 // format, not code), skipping the files the manifest's entries wrote and LABEL.conf, which this
 // run replaces. Lines aoe-target would refuse are skipped here: the reload reports them with
 // file:line. A directory that cannot be read gives none.

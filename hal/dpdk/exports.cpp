@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "aoeboot_version.hpp"
-#include "hal/config_file.hpp"
+#include "hal/dpdk/config_file.hpp"
 #include "hal/dpdk/stats.hpp"
 
 namespace aoehal {

@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "hal/options.hpp"
+#include "hal/dpdk/options.hpp"
 
 namespace aoehal {
 namespace {

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "hal/image.hpp"
-#include "hal/options.hpp"
+#include "hal/dpdk/image.hpp"
+#include "hal/dpdk/options.hpp"
 #include "target/arena.hpp"
 #include "target/engine.hpp"
 #include "target/spsc_ring.hpp"

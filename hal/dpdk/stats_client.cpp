@@ -1,4 +1,4 @@
-#include "hal/stats_client.hpp"
+#include "hal/dpdk/stats_client.hpp"
 
 #include <dirent.h>
 #include <sys/socket.h>

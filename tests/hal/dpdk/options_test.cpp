@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "hal/options.hpp"
+#include "hal/dpdk/options.hpp"
 
 using namespace aoehal;
 

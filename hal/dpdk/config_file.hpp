@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "hal/options.hpp"
+#include "hal/dpdk/options.hpp"
 
 namespace aoehal {
 

@@ -1,6 +1,6 @@
 // Hand-written key = value parser: the format has one rule per line and no sections, so a
 // library (inih) would add a dependency without removing code.
-#include "hal/config_file.hpp"
+#include "hal/dpdk/config_file.hpp"
 
 #include <dirent.h>
 

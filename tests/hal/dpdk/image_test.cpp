@@ -1,4 +1,4 @@
-// An export's disk image (hal/image.hpp): the file mapped byte for byte, whole sectors only
+// An export's disk image (hal/dpdk/image.hpp): the file mapped byte for byte, whole sectors only
 // (a trailing partial sector is dropped with a note), a 2 MiB aligned mapping a multiple of
 // 2 MiB long, read-only images mapped private and read-only, writable ones shared (a write
 // lands in the file, sync() flushes it), errors that name the file, the content identity,
@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "hal/image.hpp"
+#include "hal/dpdk/image.hpp"
 #include "temp_dir.hpp"
 
 using namespace aoehal;

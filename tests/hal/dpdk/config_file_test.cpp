@@ -1,4 +1,4 @@
-// aoe-target's configuration file and export directory (hal/config_file.hpp): the format an
+// aoe-target's configuration file and export directory (hal/dpdk/config_file.hpp): the format an
 // admin writes, errors that name file and line, and the command line over the file.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "hal/config_file.hpp"
-#include "hal/options.hpp"
+#include "hal/dpdk/config_file.hpp"
+#include "hal/dpdk/options.hpp"
 #include "temp_dir.hpp"
 
 using namespace aoehal;

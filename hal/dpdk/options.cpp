@@ -1,6 +1,6 @@
 // Option parsing for aoe-target (getopt_long: keeps DPDK's `[EAL args] -- [options]` split
 // simple and leaves EAL arguments untouched).
-#include "hal/options.hpp"
+#include "hal/dpdk/options.hpp"
 
 #include <getopt.h>
 

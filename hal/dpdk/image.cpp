@@ -1,4 +1,4 @@
-#include "hal/image.hpp"
+#include "hal/dpdk/image.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>

@@ -19,15 +19,15 @@
 #include <thread>
 
 #include "aoeboot_version.hpp"
-#include "hal/config_file.hpp"
+#include "hal/dpdk/config_file.hpp"
 #include "hal/dpdk/datapath.hpp"
 #include "hal/dpdk/eal.hpp"
 #include "hal/dpdk/exports.hpp"
 #include "hal/dpdk/peers.hpp"
 #include "hal/dpdk/setup.hpp"
 #include "hal/dpdk/stats.hpp"
-#include "hal/options.hpp"
-#include "hal/stats_client.hpp"
+#include "hal/dpdk/options.hpp"
+#include "hal/dpdk/stats_client.hpp"
 
 using namespace aoehal;
 

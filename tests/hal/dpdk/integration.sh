@@ -12,7 +12,7 @@ set -euo pipefail
 TARGET=$1 CLIENT=$2 PROBE=$3 MODE=$4 BRIDGE=${5:-}
 [ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root (network namespaces)"; exit 1; }
 
-. "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../../lib/netns.sh"
 # EAL runtime dirs of the prefixes this run chose (memif mode passes its own).
 netns_on_cleanup() { rm -rf "/var/run/dpdk/aoeT$id" "/var/run/dpdk/aoeB$id"; }
 netns_begin aoe
