@@ -1,7 +1,7 @@
 #include "export_dir.hpp"
 
 #include "atomic_file.hpp"
-#include "text_util.hpp"
+#include "target/export_line.hpp"
 
 #include <algorithm>
 #include <set>
@@ -11,18 +11,6 @@
 namespace aoe::pxe {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-// What aoe-target's reader (hal/dpdk/config_file.cpp) trims around a line and its `=`: blanks and
-// the \r of a CRLF line, so both programs see the same words.
-constexpr std::string_view kConfBlanks = " \t\r";
-
-std::string trimmed(std::string_view s) {
-    return std::string(text::trim(s, kConfBlanks));
-}
-
-} // namespace
 
 std::map<std::string, ForeignExport> foreign_exports(const fs::path& dir, const Manifest& man,
                                                      const std::string& label) {
@@ -44,21 +32,14 @@ std::map<std::string, ForeignExport> foreign_exports(const fs::path& dir, const 
         std::istringstream in(text);
         std::string line;
         for (int n = 1; std::getline(in, line); ++n) {
-            std::string t = trimmed(line.substr(0, line.find('#')));
-            auto eq = t.find('=');
-            if (eq == std::string::npos) continue;
-            if (trimmed(t.substr(0, eq)) == "export") {
-                t = trimmed(t.substr(eq + 1));
-                eq = t.find('=');
-                if (eq == std::string::npos) continue;
-            }
-            auto a = parse_aoe_address(trimmed(t.substr(0, eq)));
-            if (!a) continue;
-            std::string image = trimmed(t.substr(eq + 1));
-            if (image.size() > 3 && image.compare(image.size() - 3, 3, ",rw") == 0)
-                image.resize(image.size() - 3);
-            out.emplace(a->client_name(),
-                        ForeignExport{f.string() + ":" + std::to_string(n), image});
+            ExportLine l;
+            if (parse_export_line(line.data(), line.size(), ExportSource::file, l) !=
+                    ExportLineFault::none ||
+                !l.is_export)
+                continue;
+            AoeAddress a{l.shelf, l.slot};
+            out.emplace(a.client_name(), ForeignExport{f.string() + ":" + std::to_string(n),
+                                                       std::string(l.file, l.file_len)});
         }
     }
     return out;

@@ -19,11 +19,10 @@ struct ForeignExport {
 };
 
 // The foreign exports of `dir`, by shelf.slot as clients name it ("e0.1"). Reads the *.conf
-// files as aoe-target does (`SHELF.SLOT=FILE[,rw]` or `export = ...` per line, `#` comments; its
-// own reader is in hal/dpdk/config_file.cpp, which pxe/ does not link: the two programs share the file
-// format, not code), skipping the files the manifest's entries wrote and LABEL.conf, which this
-// run replaces. Lines aoe-target would refuse are skipped here: the reload reports them with
-// file:line. A directory that cannot be read gives none.
+// files with aoe-target's own reader of the export line (target/export_line.hpp, grammar in
+// docs/export-line.md), skipping the files the manifest's entries wrote and LABEL.conf, which
+// this run replaces. Lines aoe-target would refuse are skipped here: its reload reports them
+// with file:line. A directory that cannot be read gives none.
 std::map<std::string, ForeignExport> foreign_exports(const std::filesystem::path& dir,
                                                      const Manifest& man, const std::string& label);
 

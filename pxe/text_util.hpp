@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "target/text.hpp"
+
 namespace aoe::pxe::text {
 
 inline bool is_space(char c) {
@@ -14,13 +16,14 @@ inline bool is_space(char c) {
 }
 
 // What trim() removes unless told otherwise: is_space() and line ends.
-inline constexpr std::string_view kTrimmed = " \t\r\f\v\n";
+inline constexpr const char* kTrimmed = " \t\r\f\v\n";
 
-// s without the leading and trailing characters that are in `chars`.
-inline std::string_view trim(std::string_view s, std::string_view chars = kTrimmed) {
-    while (!s.empty() && chars.find(s.front()) != std::string_view::npos) s.remove_prefix(1);
-    while (!s.empty() && chars.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
-    return s;
+// s without the leading and trailing characters that are in `chars` (the project's one trim,
+// target/text.hpp, on string_view).
+inline std::string_view trim(std::string_view s, const char* chars = kTrimmed) {
+    const char* p = s.data();
+    std::size_t n = aoe::trim(p, s.size(), chars);
+    return {p, n};
 }
 
 inline std::string lower(std::string_view s) {

@@ -23,10 +23,10 @@
 #include "hal/dpdk/datapath.hpp"
 #include "hal/dpdk/eal.hpp"
 #include "hal/dpdk/exports.hpp"
+#include "hal/dpdk/options.hpp"
 #include "hal/dpdk/peers.hpp"
 #include "hal/dpdk/setup.hpp"
 #include "hal/dpdk/stats.hpp"
-#include "hal/dpdk/options.hpp"
 #include "hal/dpdk/stats_client.hpp"
 
 using namespace aoehal;

@@ -2,6 +2,9 @@
 // library (inih) would add a dependency without removing code.
 #include "hal/dpdk/config_file.hpp"
 
+#include "target/export_line.hpp"
+#include "target/text.hpp"
+
 #include <dirent.h>
 
 #include <algorithm>
@@ -13,11 +16,11 @@
 namespace aoehal {
 namespace {
 
+// The project's one trim (target/text.hpp), on std::string.
 std::string trim(const std::string& s) {
-    std::size_t b = s.find_first_not_of(" \t\r");
-    if (b == std::string::npos) return "";
-    std::size_t e = s.find_last_not_of(" \t\r");
-    return s.substr(b, e - b + 1);
+    const char* p = s.data();
+    std::size_t n = aoe::trim(p, s.size());
+    return std::string(p, n);
 }
 
 std::string read_text(const std::string& path, std::string& text) {
@@ -81,23 +84,23 @@ std::string parse_config_text(const std::string& text, const std::string& file,
 
 std::string parse_exports_text(const std::string& text, const std::string& file,
                                std::vector<LocatedExport>& out) {
-    return each_line(text, [&](int n, const std::string& t) -> std::string {
+    std::istringstream in(text);
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
         std::string where = file + ":" + std::to_string(n);
-        std::string spec = t;
-        auto eq = t.find('=');
-        if (eq != std::string::npos && trim(t.substr(0, eq)) == "export")
-            spec = trim(t.substr(eq + 1));
-        std::string why;
-        auto e = parse_export(spec, why);
-        if (!e) return where + ": export " + why;
-        if (e->path[0] != '/') return where + ": the image path must be absolute: " + e->path;
+        aoe::ExportLine l;
+        auto fault = aoe::parse_export_line(line.data(), line.size(), aoe::ExportSource::file, l);
+        if (fault != aoe::ExportLineFault::none)
+            return where + ": " + aoe::describe(fault) + ": '" + trim(line) + "'";
+        if (!l.is_export) continue; // blank or comment
+        ExportSpec e{l.shelf, l.slot, std::string(l.file, l.file_len), l.writable};
         for (const auto& x : out)
-            if (same_address(x.spec, *e))
-                return where + ": shelf.slot " + std::to_string(e->shelf) + "." +
-                       std::to_string(e->slot) + " is already exported by " + x.origin;
-        out.push_back({*e, where});
-        return "";
-    });
+            if (same_address(x.spec, e))
+                return where + ": shelf.slot " + std::to_string(e.shelf) + "." +
+                       std::to_string(e.slot) + " is already exported by " + x.origin;
+        out.push_back({e, where});
+    }
+    return "";
 }
 
 std::string read_export_dir(const std::string& dir, std::vector<LocatedExport>& out) {
@@ -170,9 +173,9 @@ std::string load_configuration(const Options& cmd, Options& out) {
     bool cleared_iface = false, cleared_mac = false;
     for (const auto& g : cmd.given) {
         if (g.name == "export") {
-            std::string why;
-            auto e = parse_export(g.arg, why);
-            if (!e) return "--export: " + why;
+            aoe::ExportLineFault fault{};
+            auto e = parse_export(g.arg, aoe::ExportSource::command_line, fault);
+            if (!e) return export_error(g.arg, fault);
             exports.erase(std::remove_if(exports.begin(), exports.end(),
                                          [&](const LocatedExport& x) {
                                              return !x.origin.empty() && same_address(x.spec, *e);

@@ -125,29 +125,20 @@ bool file_option(const std::string& name) {
     return false;
 }
 
-std::optional<ExportSpec> parse_export(const std::string& arg, std::string& why) {
-    auto eq = arg.find('=');
-    if (eq == std::string::npos) {
-        why = "wants SHELF.SLOT=FILE[,rw], got '" + arg + "'";
-        return std::nullopt;
-    }
-    auto addr = parse_address(arg.substr(0, eq), why);
-    if (!addr) return std::nullopt;
-    ExportSpec e;
-    e.shelf = addr->first;
-    e.slot = addr->second;
-    e.path = arg.substr(eq + 1);
-    if (e.path.size() >= 3 && e.path.compare(e.path.size() - 3, 3, ",rw") == 0) {
-        e.writable = true;
-        e.path.resize(e.path.size() - 3);
-    } else if (e.path.size() >= 3 && e.path.compare(e.path.size() - 3, 3, ",ro") == 0) {
-        e.path.resize(e.path.size() - 3);
-    }
-    if (e.path.empty()) {
-        why = "'" + arg + "': no file";
-        return std::nullopt;
-    }
-    return e;
+std::optional<ExportSpec> parse_export(const std::string& arg, aoe::ExportSource src,
+                                       aoe::ExportLineFault& fault) {
+    aoe::ExportLine line;
+    fault = aoe::parse_export_line(arg.data(), arg.size(), src, line);
+    if (fault == aoe::ExportLineFault::none && !line.is_export)
+        fault = aoe::ExportLineFault::no_equals; // a blank or comment value
+    if (fault != aoe::ExportLineFault::none) return std::nullopt;
+    return ExportSpec{line.shelf, line.slot, std::string(line.file, line.file_len), line.writable};
+}
+
+std::string export_error(const std::string& arg, aoe::ExportLineFault fault) {
+    if (fault == aoe::ExportLineFault::relative_file)
+        return "export " + arg + ": " + aoe::describe(fault);
+    return "--export: " + std::string(aoe::describe(fault)) + " in '" + arg + "'";
 }
 
 std::string apply_option(Options& o, const std::string& name, const std::string& arg,
@@ -163,11 +154,10 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
         return "";
     };
     if (name == "export") {
-        std::string why;
-        auto e = parse_export(arg, why);
-        if (!e) return "--export: " + why;
-        if (from_file && e->path[0] != '/')
-            return "export " + arg + ": the image path must be absolute";
+        aoe::ExportLineFault fault{};
+        auto e = parse_export(
+            arg, from_file ? aoe::ExportSource::file : aoe::ExportSource::command_line, fault);
+        if (!e) return export_error(arg, fault);
         o.exports.push_back(*e);
     } else if (name == "iface") {
         if (arg.empty()) return "--iface needs an interface name";

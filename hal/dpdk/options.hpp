@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hal/address.hpp" // parse_mac, format_mac, parse_address, valid_shelf/slot, parse_ulong
+#include "target/export_line.hpp"
 #include "target/wire.hpp"
 
 namespace aoehal {
@@ -73,8 +74,13 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
 // Whether `name` is an option the configuration file may set (every option except the
 // one-shot commands help, version, stats, json and config itself).
 bool file_option(const std::string& name);
-// Parses "SHELF.SLOT=FILE[,rw]" (the --export argument and an exports.d line).
-std::optional<ExportSpec> parse_export(const std::string& arg, std::string& why);
+// Parses "SHELF.SLOT=FILE[,rw]" (the --export argument, a configuration file's `export =`
+// value) with the one reader of the export line, target/export_line.hpp (grammar:
+// docs/export-line.md). From a file, FILE must be absolute.
+std::optional<ExportSpec> parse_export(const std::string& arg, aoe::ExportSource src,
+                                       aoe::ExportLineFault& fault);
+// The message for an --export or `export =` value that parse_export refused.
+std::string export_error(const std::string& arg, aoe::ExportLineFault fault);
 // The checks on a complete configuration: the vbladed positionals, export count, duplicate
 // shelf.slot, an interface or EAL port. `allow_empty`: no export yet is fine (an export
 // directory that SIGHUP will fill). Returns an error message or "".

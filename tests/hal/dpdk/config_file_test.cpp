@@ -151,3 +151,34 @@ TEST_CASE("a configuration still needs an interface and at most --max-exports ex
     CHECK(load(cmdline({"--config", conf2.c_str()}), o).find("more exports than") !=
           std::string::npos);
 }
+
+TEST_CASE("export directory lines: the one export-line grammar (docs/export-line.md)") {
+    TempDir t;
+    t.write("d/a.conf", "# comment\r\n  0.2 = /srv/ro.iso,ro\r\n0.3=/srv/a #1.img,rw\n");
+    const std::string dir = t.path("d");
+    Options o;
+    REQUIRE(load(cmdline({"--iface", "eth0", "--export-dir", dir.c_str()}), o) == "");
+    REQUIRE(o.exports.size() == 2);
+    CHECK(o.exports[0].path == "/srv/ro.iso");
+    CHECK_FALSE(o.exports[0].writable);
+    CHECK(o.exports[1].path == "/srv/a #1.img"); // '#' starts a comment only at a line's start
+    CHECK(o.exports[1].writable);
+
+    // What aoe-target and stage-pxe used to read differently is refused, naming file and line.
+    auto refused = [&](const std::string& line, const std::string& want) {
+        TempDir u;
+        u.write("d/b.conf", "0.1=/srv/ok.iso\n" + line + "\n");
+        const std::string udir = u.path("d");
+        Options x;
+        std::string err = load(cmdline({"--iface", "eth0", "--export-dir", udir.c_str()}), x);
+        INFO("error: " << err);
+        CHECK(err.find(u.path("d/b.conf") + ":2: " + want) == 0);
+    };
+    refused("010.1=/srv/a.iso", "leading zero");
+    refused("0x10.1=/srv/a.iso", "shelf and slot are decimal");
+    refused("0.1", "expected SHELF.SLOT=FILE[,rw]");
+    refused("0.2=relative.iso", "the image path must be absolute");
+
+    const char* argv[] = {"aoe-target", "--iface", "eth0", "--export", "010.1=a.iso"};
+    CHECK(parse_options(5, argv).error.find("leading zero") != std::string::npos);
+}

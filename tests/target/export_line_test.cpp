@@ -1,0 +1,151 @@
+// The export line (target/export_line.hpp): every row of docs/export-line.md's edge-case table,
+// read as a file line and as an --export argument, and the one trim (target/text.hpp).
+// The same table is compiled as constant expressions, so the reader stays constexpr.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "target/export_line.hpp"
+#include "target/text.hpp"
+
+using aoe::ExportLineFault;
+using aoe::ExportSource;
+
+namespace {
+
+using F = ExportLineFault;
+
+// One row: the text, what a file line gives, what --export gives; for an export, the values.
+struct Row {
+    const char* text;
+    F in_file;
+    F on_command_line;
+    bool is_export = false; // in a file
+    unsigned shelf = 0, slot = 0;
+    const char* file = "";
+    bool writable = false;
+};
+
+// docs/export-line.md, "Edge cases": keep the two in the same order.
+constexpr Row kRows[] = {
+    {"0.1=/srv/a.iso", F::none, F::none, true, 0, 1, "/srv/a.iso", false},
+    {"e0.1=/srv/a.iso", F::none, F::none, true, 0, 1, "/srv/a.iso", false},
+    {"E7.3=/srv/a.iso", F::none, F::none, true, 7, 3, "/srv/a.iso", false},
+    {"0.2=/srv/disk.img,rw", F::none, F::none, true, 0, 2, "/srv/disk.img", true},
+    {"0.2=/srv/disk.img,ro", F::none, F::none, true, 0, 2, "/srv/disk.img", false},
+    {"0.2=/srv/a,b.iso", F::none, F::none, true, 0, 2, "/srv/a,b.iso", false},
+    {"0.2=/srv/disk.img,RW", F::none, F::none, true, 0, 2, "/srv/disk.img,RW", false},
+    {"0.2=/srv/x=y.iso", F::none, F::none, true, 0, 2, "/srv/x=y.iso", false},
+    {"  0.1 = /srv/a.iso \r", F::none, F::none, true, 0, 1, "/srv/a.iso", false},
+    {"export = 0.1=/srv/a.iso", F::none, F::none, true, 0, 1, "/srv/a.iso", false},
+    {"export=0.1=/srv/a.iso,rw", F::none, F::none, true, 0, 1, "/srv/a.iso", true},
+    {"0.1=/srv/a #1.iso", F::none, F::none, true, 0, 1, "/srv/a #1.iso", false},
+    {"10.1=/srv/a.iso", F::none, F::none, true, 10, 1, "/srv/a.iso", false},
+    {"65534.254=/srv/a.iso", F::none, F::none, true, 65534, 254, "/srv/a.iso", false},
+    {"", F::none, F::no_equals},
+    {"   \t\r", F::none, F::no_equals},
+    {"# a comment", F::none, F::no_equals},
+    {"  # 0.1=/srv/a.iso", F::none, F::not_decimal},
+    {"0.1=a.iso", F::relative_file, F::none, false, 0, 1, "a.iso", false},
+    {"0.1", F::no_equals, F::no_equals},
+    {"export = 0.1", F::no_equals, F::no_equals},
+    {"01=/srv/a.iso", F::not_an_address, F::not_an_address},
+    {"=/srv/a.iso", F::not_an_address, F::not_an_address},
+    {".1=/srv/a.iso", F::not_decimal, F::not_decimal},
+    {"0.=/srv/a.iso", F::not_decimal, F::not_decimal},
+    {"0x10.1=/srv/a.iso", F::not_decimal, F::not_decimal},
+    {"-1.1=/srv/a.iso", F::not_decimal, F::not_decimal},
+    {"+1.1=/srv/a.iso", F::not_decimal, F::not_decimal},
+    {"1 .1=/srv/a.iso", F::not_decimal, F::not_decimal},
+    {"1.1.1=/srv/a.iso", F::not_decimal, F::not_decimal},
+    {"010.1=/srv/a.iso", F::leading_zero, F::leading_zero},
+    {"0.01=/srv/a.iso", F::leading_zero, F::leading_zero},
+    {"00.1=/srv/a.iso", F::leading_zero, F::leading_zero},
+    {"65536.1=/srv/a.iso", F::shelf_range, F::shelf_range},
+    {"99999999999999999999.1=/srv/a.iso", F::shelf_range, F::shelf_range},
+    {"65535.1=/srv/a.iso", F::shelf_broadcast, F::shelf_broadcast},
+    {"4095.1=/srv/a.iso", F::shelf_all_ones, F::shelf_all_ones},
+    {"0.256=/srv/a.iso", F::slot_range, F::slot_range},
+    {"0.255=/srv/a.iso", F::slot_broadcast, F::slot_broadcast},
+    {"0.1=", F::no_file, F::no_file},
+    {"0.1=  ,rw", F::no_file, F::no_file},
+    {"0.1=,ro", F::no_file, F::no_file},
+};
+
+constexpr bool row_holds(const Row& r, ExportSource src) {
+    aoe::ExportLine l;
+    const F want = src == ExportSource::file ? r.in_file : r.on_command_line;
+    std::size_t n = 0;
+    while (r.text[n]) ++n;
+    if (aoe::parse_export_line(r.text, n, src, l) != want) return false;
+    if (want != F::none) return !l.is_export;
+    const bool export_expected = src == ExportSource::file ? r.is_export : true;
+    if (l.is_export != export_expected) return false;
+    if (!l.is_export) return true;
+    std::size_t fn = 0;
+    while (r.file[fn]) ++fn;
+    if (l.shelf != r.shelf || l.slot != r.slot || l.writable != r.writable || l.file_len != fn)
+        return false;
+    for (std::size_t i = 0; i < fn; ++i)
+        if (l.file[i] != r.file[i]) return false;
+    return true;
+}
+
+constexpr bool table_holds() {
+    for (const Row& r : kRows)
+        if (!row_holds(r, ExportSource::file) || !row_holds(r, ExportSource::command_line))
+            return false;
+    return true;
+}
+static_assert(table_holds(), "docs/export-line.md's edge-case table, at compile time");
+
+} // namespace
+
+TEST_CASE("export line: every edge case, in a file and on the command line") {
+    for (const Row& r : kRows) {
+        INFO("line: '" << r.text << "'");
+        for (ExportSource src : {ExportSource::file, ExportSource::command_line}) {
+            aoe::ExportLine l;
+            const F want = src == ExportSource::file ? r.in_file : r.on_command_line;
+            const F got = aoe::parse_export_line(r.text, std::strlen(r.text), src, l);
+            INFO("source: " << (src == ExportSource::file ? "file" : "command line"));
+            CHECK(std::string(aoe::describe(got)) == aoe::describe(want));
+            CHECK(row_holds(r, src));
+        }
+    }
+}
+
+TEST_CASE("export line: the file name points into the line, without the mode") {
+    const std::string line = "  0.3 = /srv/disk.img,rw  ";
+    aoe::ExportLine l;
+    REQUIRE(aoe::parse_export_line(line.data(), line.size(), ExportSource::file, l) == F::none);
+    CHECK(l.file == line.data() + 8);
+    CHECK(std::string_view(l.file, l.file_len) == "/srv/disk.img");
+    CHECK(l.writable);
+}
+
+TEST_CASE("export line: every fault has its own words") {
+    const F all[] = {F::no_equals,      F::not_an_address,  F::not_decimal,    F::leading_zero,
+                     F::shelf_range,    F::shelf_broadcast, F::shelf_all_ones, F::slot_range,
+                     F::slot_broadcast, F::no_file,         F::relative_file};
+    for (F a : all)
+        for (F b : all)
+            if (a != b) CHECK(std::string(aoe::describe(a)) != aoe::describe(b));
+    CHECK(std::string(aoe::describe(F::leading_zero)).find("010") != std::string::npos);
+}
+
+TEST_CASE("trim: the blanks of the files, or the caller's characters") {
+    auto trimmed = [](std::string_view s, const char* chars = aoe::kBlanks) {
+        const char* p = s.data();
+        std::size_t n = aoe::trim(p, s.size(), chars);
+        return std::string(p, n);
+    };
+    CHECK(trimmed(" \t a b \r") == "a b");
+    CHECK(trimmed("\r\n") == "\n"); // \n is not a blank of a line (lines are split at it)
+    CHECK(trimmed("   ") == "");
+    CHECK(trimmed("") == "");
+    CHECK(trimmed("xxaxx", "x") == "a");
+    CHECK(trimmed("\f a \v", " \f\v") == "a");
+}
