@@ -1,14 +1,12 @@
-// Option parsing for aoe-target (getopt_long: keeps DPDK's `[EAL args] -- [options]` split
-// simple and leaves EAL arguments untouched).
+// Option parsing for aoe-target with CLI11, the command-line library of every program here
+// (stage-pxe, aoe-bench, aoe-client). DPDK's `[EAL args] -- [options]` and `--eal ARGS...` are
+// split off first, so CLI11 never sees (or rewrites) an EAL argument.
 #include "hal/dpdk/options.hpp"
 
-#include <getopt.h>
+#include <CLI/CLI.hpp>
 
-#include <cerrno>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <iterator>
+#include <string_view>
 
 namespace aoehal {
 
@@ -63,33 +61,35 @@ std::string usage_text(const char* prog) {
 
 namespace {
 
+enum class Arg : std::uint8_t { none, required, optional };
+
 // Long options: name, takes an argument, settable in the configuration file.
 struct OptionDef {
     const char* name;
-    int has_arg;
+    Arg arg;
     bool in_file;
 };
 constexpr OptionDef kOptions[] = {
-    {"export", required_argument, true},
-    {"iface", required_argument, true},
-    {"mtu", required_argument, true},
-    {"queues", required_argument, true},
-    {"mac-allow", required_argument, true},
-    {"vlan", required_argument, true},
-    {"advertise-interval", required_argument, true},
-    {"peer-interval", required_argument, true},
-    {"remote-admin", no_argument, true},
-    {"buffer-count", required_argument, true},
-    {"max-exports", required_argument, true},
-    {"copy", no_argument, true},
-    {"idle-sleep-us", required_argument, true},
-    {"export-dir", required_argument, true},
-    {"eal", required_argument, true}, // in the file: EAL arguments separated by spaces
-    {"config", required_argument, false},
-    {"stats", optional_argument, false},
-    {"json", no_argument, false},
-    {"help", no_argument, false},
-    {"version", no_argument, false},
+    {"export", Arg::required, true},
+    {"iface", Arg::required, true},
+    {"mtu", Arg::required, true},
+    {"queues", Arg::required, true},
+    {"mac-allow", Arg::required, true},
+    {"vlan", Arg::required, true},
+    {"advertise-interval", Arg::required, true},
+    {"peer-interval", Arg::required, true},
+    {"remote-admin", Arg::none, true},
+    {"buffer-count", Arg::required, true},
+    {"max-exports", Arg::required, true},
+    {"copy", Arg::none, true},
+    {"idle-sleep-us", Arg::required, true},
+    {"export-dir", Arg::required, true},
+    {"eal", Arg::required, true}, // in the file: EAL arguments separated by spaces
+    {"config", Arg::required, false},
+    {"stats", Arg::optional, false},
+    {"json", Arg::none, false},
+    {"help", Arg::none, false},
+    {"version", Arg::none, false},
 };
 
 bool parse_flag(const std::string& v, bool& out) {
@@ -303,42 +303,57 @@ ParseResult parse_options(int argc, const char* const* argv) {
         }
     }
 
-    std::vector<option> longopts;
-    for (std::size_t i = 0; i < std::size(kOptions); ++i)
-        if (std::strcmp(kOptions[i].name, "eal") != 0)
-            longopts.push_back(
-                {kOptions[i].name, kOptions[i].has_arg, nullptr, 256 + static_cast<int>(i)});
-    longopts.push_back({nullptr, 0, nullptr, 0});
-
-    std::vector<std::string> storage;
-    storage.reserve(args.size() + 1);
-    storage.emplace_back(argv[0]);
-    for (auto& a : args) storage.push_back(a);
-    std::vector<char*> cargv;
-    for (auto& s : storage) cargv.push_back(s.data());
-    cargv.push_back(nullptr);
-    int cargc = static_cast<int>(storage.size());
-
     auto fail = [&](std::string msg) {
         r.error = std::move(msg);
         return r;
     };
 
-    optind = 0; // GNU: full re-initialisation, so parse_options can run more than once
-    opterr = 0;
-    int c;
-    // GNU getopt permutes: positionals (the vbladed form) may come anywhere.
-    while ((c = getopt_long(cargc, cargv.data(), ":", longopts.data(), nullptr)) != -1) {
-        if (c == ':')
-            return fail(std::string("option ") + cargv[optind - 1] + " needs an argument");
-        if (c < 256) return fail(std::string("unknown option ") + cargv[optind - 1]);
-        std::string name = kOptions[c - 256].name;
-        std::string arg = optarg ? optarg : "";
-        std::string err = apply_option(o, name, arg, false);
-        if (!err.empty()) return fail(err);
-        o.given.push_back({name, arg});
+    // Every option as a string (the checks and messages are apply_option's, shared with the
+    // configuration file); --help is usage_text(), not CLI11's generated page.
+    CLI::App app{"", "aoe-target"};
+    app.set_help_flag();
+    app.allow_extras(); // unknown options: our message below
+    std::vector<std::pair<CLI::Option*, const OptionDef*>> defined;
+    for (const auto& d : kOptions) {
+        if (std::string_view(d.name) == "eal") continue; // split off above
+        const std::string flag = std::string("--") + d.name;
+        CLI::Option* opt = d.arg == Arg::none ? app.add_flag(flag) : app.add_option(flag);
+        if (d.arg == Arg::optional) opt->expected(0, 1); // --stats or --stats=PID
+        opt->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+        defined.emplace_back(opt, &d);
     }
-    o.positional.assign(cargv.begin() + optind, cargv.begin() + cargc);
+    // The vbladed form SHELF SLOT IFACE FILE; positionals may come between options.
+    app.add_option("positional", o.positional);
+    try {
+        std::vector<std::string> reversed(args.rbegin(), args.rend()); // CLI11 parses from the back
+        app.parse(reversed);
+    } catch (const CLI::ArgumentMismatch& e) { // "--mtu: 1 required  missing"
+        const std::string what = e.what();
+        return fail("option " + what.substr(0, what.find(':')) + " needs an argument");
+    } catch (const CLI::ParseError& e) {
+        return fail(e.what());
+    }
+    for (const auto& x : app.remaining())
+        if (!x.empty() && x[0] == '-') return fail("unknown option " + x);
+
+    // Apply the options in command-line order (the configuration file is layered under this
+    // list, config_file.hpp), each occurrence with its own argument.
+    std::vector<std::size_t> next(defined.size(), 0);
+    for (CLI::Option* opt : app.parse_order()) {
+        for (std::size_t i = 0; i < defined.size(); ++i) {
+            if (defined[i].first != opt) continue;
+            const std::string name = defined[i].second->name;
+            std::string arg;
+            if (defined[i].second->arg != Arg::none) {
+                const auto& res = opt->results();
+                if (next[i] < res.size()) arg = res[next[i]];
+                ++next[i];
+            }
+            std::string err = apply_option(o, name, arg, false);
+            if (!err.empty()) return fail(err);
+            o.given.push_back({name, arg});
+        }
+    }
     if (o.help || o.version || o.stats) {
         r.options = o;
         return r;

@@ -83,3 +83,32 @@ TEST_CASE("--mac-allow list") {
     REQUIRE(r.options->mac_allow.size() == 2);
     CHECK(format_mac(r.options->mac_allow[1]) == "52:54:00:00:00:02");
 }
+
+TEST_CASE("CLI11: positionals between options, options kept in command-line order") {
+    auto r = parse({"0", "--mtu", "9000", "1", "--export=0.2=b.img", "eth1", "--copy", "a.iso",
+                    "--mtu", "1500"});
+    REQUIRE(r.options);
+    CHECK(r.options->mtu == 1500); // the last one wins, as with getopt
+    REQUIRE(r.options->exports.size() == 2);
+    CHECK(r.options->exports[0].path == "a.iso"); // the vbladed form's export comes first
+    CHECK(r.options->exports[1].path == "b.img");
+    CHECK(r.options->force_copy);
+    std::vector<std::string> order;
+    for (const auto& g : r.options->given) order.push_back(g.name + "=" + g.arg);
+    CHECK(order == std::vector<std::string>{"mtu=9000", "export=0.2=b.img", "copy=", "mtu=1500"});
+}
+
+TEST_CASE("CLI11: usage errors name the option") {
+    CHECK(parse({"--bogus"}).error == "unknown option --bogus");
+    CHECK(parse({"--iface", "a", "--export", "0.1=f", "-x"}).error == "unknown option -x");
+    CHECK(parse({"--iface", "a", "--export", "0.1=f", "--mtu"}).error ==
+          "option --mtu needs an argument");
+    auto s = parse({"--stats=1234", "--json"});
+    REQUIRE(s.options);
+    CHECK(s.options->stats);
+    CHECK(s.options->stats_target == "1234");
+    CHECK(s.options->json);
+    auto bare = parse({"--stats"});
+    REQUIRE(bare.options);
+    CHECK(bare.options->stats_target.empty());
+}
