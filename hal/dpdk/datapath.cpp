@@ -84,6 +84,8 @@ class Loop {
             rte_eth_tx_buffer_flush(rt_.ports[p].port_id, l_.queue, l_.txb[p]);
         if (spare_) rte_pktmbuf_free(spare_);
         spare_ = nullptr;
+        if (ext_n_) rte_pktmbuf_free_bulk(ext_, ext_n_);
+        ext_n_ = 0;
     }
 
   private:
@@ -211,6 +213,23 @@ class Loop {
             }
             return;
         }
+        if (v == aoe::Verdict::reply && in_place_ok(m, st)) {
+            // A unicast ATA command has exactly one reply: build it over the request in the
+            // request's own mbuf (same headers at the same offsets, the engine reads each
+            // field before it writes it), so a read costs no header mbuf and no free.
+            aoe::Reply r;
+            if (e.next_reply(st, rte_pktmbuf_mtod(m, std::uint8_t*),
+                             static_cast<std::uint32_t>(m->buf_len - m->data_off), r)) {
+                m->ol_flags &= RTE_MBUF_F_EXTERNAL; // RX flags mean nothing on TX
+                if (std::uint32_t bytes = finish(p, m, r)) {
+                    client.replies.add();
+                    client.reply_bytes.add(bytes);
+                }
+                return; // m is the reply now (sent, queued for FLUSH, or freed by finish)
+            }
+            rte_pktmbuf_free(m);
+            return;
+        }
         if (v == aoe::Verdict::reply) {
             for (int guard = 0; guard < 1024; ++guard) {
                 rte_mbuf* h = spare();
@@ -234,6 +253,25 @@ class Loop {
             }
         }
         rte_pktmbuf_free(m); // after the replies: the engine read (and wrote from) the frame
+    }
+
+    // The reply may overwrite the request: one reply (unicast ATA), a buffer only we hold,
+    // room for the largest inline reply (IDENTIFY) from the frame's start.
+    static bool in_place_ok(const rte_mbuf* m, const aoe::FrameState& st) {
+        return st.command == static_cast<std::uint8_t>(aoe::Command::ata) && !st.broadcast &&
+               RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 &&
+               std::uint32_t{m->buf_len} - m->data_off >= aoe::kMaxInlineReply;
+    }
+
+    // Attachable mbufs for zero-copy replies, taken from the pool a burst at a time.
+    rte_mbuf* ext_mbuf() {
+        if (ext_n_ == 0) {
+            if (rte_pktmbuf_alloc_bulk(rt_.ext_pool, ext_, kBurst) == 0)
+                ext_n_ = kBurst;
+            else
+                return rte_pktmbuf_alloc(rt_.ext_pool); // the pool is nearly empty
+        }
+        return ext_[--ext_n_];
     }
 
     ClientSlot& client_slot(const std::uint8_t* f, std::uint32_t len) {
@@ -268,7 +306,7 @@ class Loop {
         if (r.data_len) {
             bool done = false;
             if (r.zero_copy_ok && rt_.ports[p].zero_copy) {
-                rte_mbuf* x = rte_pktmbuf_alloc(rt_.ext_pool);
+                rte_mbuf* x = ext_mbuf();
                 if (x) {
                     auto* data = const_cast<std::uint8_t*>(r.data);
                     rte_iova_t iova = rt_.iova_base[r.export_index];
@@ -343,6 +381,8 @@ class Loop {
     std::uint64_t ns_mult_ = 0, drain_tsc_ = 0, idle_after_tsc_ = 0, max_sleep_ns_ = 0;
     std::uint64_t now_ns_ = 0, next_tick_ns_ = 0;
     rte_mbuf* spare_ = nullptr;
+    rte_mbuf* ext_[kBurst];
+    unsigned ext_n_ = 0;
 };
 
 } // namespace
