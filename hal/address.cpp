@@ -10,11 +10,12 @@
 namespace aoehal {
 
 bool parse_ulong(const std::string& s, unsigned long max, unsigned long& out) {
-    if (s.empty()) return false;
+    // strtoul would skip blanks and take a sign (" -1" is ULONG_MAX): a digit must come first.
+    if (s.empty() || s[0] < '0' || s[0] > '9') return false;
     errno = 0;
     char* end = nullptr;
     unsigned long v = std::strtoul(s.c_str(), &end, 0);
-    if (errno != 0 || *end != '\0' || v > max || s[0] == '-') return false;
+    if (errno != 0 || *end != '\0' || v > max) return false;
     out = v;
     return true;
 }

@@ -112,3 +112,16 @@ TEST_CASE("CLI11: usage errors name the option") {
     REQUIRE(bare.options);
     CHECK(bare.options->stats_target.empty());
 }
+
+TEST_CASE("numbers: a digit first (strtoul alone would take blanks and signs)") {
+    unsigned long v = 7;
+    CHECK_FALSE(parse_ulong(" -1", 100, v));
+    CHECK_FALSE(parse_ulong("-1", 100, v));
+    CHECK_FALSE(parse_ulong("+1", 100, v));
+    CHECK_FALSE(parse_ulong(" 1", 100, v));
+    CHECK_FALSE(parse_ulong("", 100, v));
+    CHECK(v == 7);
+    CHECK(parse_ulong("0x10", 100, v));
+    CHECK(v == 16);
+    CHECK_FALSE(parse_ulong("101", 100, v));
+}
