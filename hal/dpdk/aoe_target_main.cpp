@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "aoeboot_version.hpp"
+#include "hal/dpdk/af_packet.hpp"
 #include "hal/dpdk/config_file.hpp"
 #include "hal/dpdk/datapath.hpp"
 #include "hal/dpdk/eal.hpp"
@@ -211,6 +212,13 @@ int main(int argc, char** argv) {
         rte_eal_cleanup();
         if (!rt.opt.user_eal) remove_own_runtime_dir(rundir);
         return 1;
+    }
+    if (rt.opt.kernel_filter) {
+        // Only AoE past the kernel on af_packet ports; without it aoe-target still works, it
+        // just sees (and drops, counted) everything else on the segment.
+        bool ok = true;
+        for (const auto& line : filter_af_packet_ports(rt.ports, ok))
+            std::fprintf(stderr, "aoe-target: %s%s\n", ok ? "" : "warning: ", line.c_str());
     }
     register_telemetry(rt);
     register_peer_telemetry(rt);

@@ -70,7 +70,7 @@ std::string parse_config_text(const std::string& text, const std::string& file,
                 return where + ": '" + e.key + "' is a command-line option only";
             return where + ": unknown option '" + e.key + "' (see aoe-target --help)";
         }
-        bool is_flag = e.key == "remote-admin" || e.key == "copy";
+        bool is_flag = e.key == "remote-admin" || e.key == "copy" || e.key == "no-kernel-filter";
         if (eq == std::string::npos) {
             if (!is_flag) return where + ": '" + e.key + "' needs a value ('" + e.key + " = ...')";
             e.value = "yes";

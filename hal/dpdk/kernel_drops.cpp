@@ -1,17 +1,13 @@
 #include "hal/dpdk/kernel_drops.hpp"
 
-#include <dirent.h>
+#include "hal/dpdk/af_packet.hpp"
+
 #include <linux/if_packet.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <rte_ethdev.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <cstdlib>
 #include <mutex>
 #include <stop_token>
 #include <thread>
@@ -19,12 +15,9 @@
 namespace aoehal {
 namespace {
 
-// One PMD socket. dev/ino identify it: after rte_eth_dev_stop closed it, the descriptor number
-// may name another file, and a read must not go there.
+// A PMD socket and whether it is still open (after rte_eth_dev_stop its total stays).
 struct Sock {
-    int fd = -1;
-    dev_t dev = 0;
-    ino_t ino = 0;
+    PacketSocket s;
     bool live = true;
 };
 
@@ -46,64 +39,25 @@ State& state() {
     return s;
 }
 
-bool same_socket(const Sock& s) {
-    struct stat st {};
-    return fstat(s.fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == s.dev &&
-           st.st_ino == s.ino;
-}
-
 // Reads and clears the kernel's counters of every live socket (PACKET_STATISTICS resets them
 // on read). Holding state().mu.
 void read_locked(State& s) {
     for (auto& p : s.ports)
         for (auto& k : p.socks) {
             if (!k.live) continue;
-            if (!same_socket(k)) {
+            if (!same_socket(k.s)) {
                 k.live = false; // the PMD closed it (port stopped): keep the total
                 continue;
             }
             // TPACKET_V2 socket: struct tpacket_stats (tp_packets counts the drops too).
             tpacket_stats st{};
             socklen_t len = sizeof st;
-            if (getsockopt(k.fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) != 0) {
+            if (getsockopt(k.s.fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) != 0) {
                 k.live = false;
                 continue;
             }
             p.drops.dropped += st.tp_drops;
         }
-}
-
-// The AF_PACKET sockets of this process bound to `ifindex`.
-std::vector<Sock> packet_sockets(int ifindex) {
-    std::vector<Sock> out;
-    DIR* d = opendir("/proc/self/fd");
-    if (!d) return out;
-    const int self = dirfd(d);
-    while (dirent* e = readdir(d)) {
-        char* end = nullptr;
-        const long n = std::strtol(e->d_name, &end, 10);
-        if (end == e->d_name || *end || n == self) continue;
-        const int fd = static_cast<int>(n);
-        struct stat st {};
-        if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
-        int domain = 0;
-        socklen_t len = sizeof domain;
-        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 || domain != AF_PACKET)
-            continue;
-        sockaddr_ll sll{};
-        len = sizeof sll;
-        if (getsockname(fd, reinterpret_cast<sockaddr*>(&sll), &len) != 0 ||
-            sll.sll_ifindex != ifindex)
-            continue;
-        // The PMD's sockets are TPACKET_V2 with an RX ring; a plain packet socket (V1) is not.
-        int ver = -1;
-        len = sizeof ver;
-        if (getsockopt(fd, SOL_PACKET, PACKET_VERSION, &ver, &len) != 0 || ver != TPACKET_V2)
-            continue;
-        out.push_back(Sock{fd, st.st_dev, st.st_ino, true});
-    }
-    closedir(d);
-    return out;
 }
 
 } // namespace
@@ -115,13 +69,13 @@ void start_ring_drop_counting(const std::vector<PortState>& ports) {
         if (s.reader.joinable()) return; // once
         for (const auto& ps : ports) {
             if (ps.driver != "net_af_packet") continue;
-            rte_eth_dev_info info{};
-            if (rte_eth_dev_info_get(ps.port_id, &info) != 0 || info.if_index == 0) continue;
+            const int ifindex = port_ifindex(ps.port_id);
+            if (ifindex == 0) continue;
             Port p;
             p.drops.port_id = ps.port_id;
             p.drops.port = ps.label;
-            p.ifindex = static_cast<int>(info.if_index);
-            p.socks = packet_sockets(p.ifindex);
+            p.ifindex = ifindex;
+            for (const auto& k : packet_sockets(ifindex)) p.socks.push_back(Sock{k, true});
             if (p.socks.empty()) {
                 std::fprintf(stderr,
                              "aoe-target: %s: no AF_PACKET socket of the PMD found; frames its "

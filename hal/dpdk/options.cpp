@@ -44,6 +44,8 @@ std::string usage_text(const char* prog) {
            "  --buffer-count N         Query Config buffer count (default 64)\n"
            "  --max-exports N          capacity of the export table (default 16)\n"
            "  --copy                   always copy sector data (no zero-copy transmit)\n"
+           "  --no-kernel-filter       let every frame of an --iface reach aoe-target (default:\n"
+           "                           a BPF filter keeps all but AoE in the kernel)\n"
            "  --idle-sleep-us N        longest idle back-off sleep, 0..1000 (default 500)\n"
            "  --config FILE            read options from FILE ('key = value' lines, the long\n"
            "                           option names; the command line overrides the file)\n"
@@ -82,6 +84,7 @@ constexpr OptionDef kOptions[] = {
     {"buffer-count", Arg::required, true},
     {"max-exports", Arg::required, true},
     {"copy", Arg::none, true},
+    {"no-kernel-filter", Arg::none, true},
     {"idle-sleep-us", Arg::required, true},
     {"export-dir", Arg::required, true},
     {"eal", Arg::required, true}, // in the file: EAL arguments separated by spaces
@@ -206,6 +209,11 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
         o.max_exports = static_cast<std::uint16_t>(v);
     } else if (name == "copy") {
         return flag(o.force_copy);
+    } else if (name == "no-kernel-filter") {
+        bool off = false;
+        std::string err = flag(off);
+        o.kernel_filter = !off;
+        return err;
     } else if (name == "idle-sleep-us") {
         if (!parse_ulong(arg, 1000, v)) return "--idle-sleep-us must be 0..1000";
         o.idle_sleep_us = static_cast<std::uint32_t>(v);

@@ -45,7 +45,8 @@ struct Options {
     bool remote_admin = false;
     std::uint16_t buffer_count = 64; // Query Config: Buffer Count
     std::uint16_t max_exports = 16;
-    bool force_copy = false;           // --copy: never chain external buffers
+    bool force_copy = false;   // --copy: never chain external buffers
+    bool kernel_filter = true; // af_packet ports: only AoE frames pass the kernel (af_packet.hpp)
     std::uint32_t idle_sleep_us = 500; // upper bound of the idle back-off sleep (<= 1000)
     bool stats = false;                // --stats[=PID]: print a running target's telemetry
     std::string stats_target;

@@ -73,7 +73,11 @@ if [ "$MODE" = badframes ]; then
     mkdir -p "$stale" "$live"
     touch "$stale/config" "$live/config"
 fi
-ip netns exec $NT "$TARGET" --iface $VT --export 0.1="$RO" --export 0.2="$RW,rw" 2> "$WORK/target.log" &
+# --no-kernel-filter: these are the engine's checks on bad input (the bad-input table), so every
+# frame must reach it, the non-AoE ones too; and the flood's accounting counts every frame the
+# veth received. The kernel filter itself is integration.aoe-target-kfilter's.
+ip netns exec $NT "$TARGET" --iface $VT --no-kernel-filter --export 0.1="$RO" --export 0.2="$RW,rw" \
+    2> "$WORK/target.log" &
 tpid=$!; pids+=($tpid)
 for _ in $(seq 100); do grep -q "aoe-target: ready" "$WORK/target.log" && break; sleep 0.1; done
 grep -q "aoe-target: ready" "$WORK/target.log" || fail "target did not start"
