@@ -191,7 +191,8 @@ int run(const BenchOptions& o, BenchPort& port) {
 int main(int argc, char** argv) {
     BenchParse pr = parse_bench_options(argc, argv);
     if (!pr.options) {
-        std::fprintf(stderr, "aoe-bench: %s\nTry 'aoe-bench --help'.\n", pr.error.c_str());
+        std::fprintf(stderr, "aoe-bench: %s\nRun 'aoe-bench --help' for usage.\n",
+                     pr.error.c_str());
         return 2;
     }
     const BenchOptions& o = *pr.options;

@@ -1,9 +1,11 @@
 #include "bench/src/bench_options.hpp"
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
+#include <CLI/CLI.hpp>
 
+#include <cstring>
+#include <limits>
+
+#include "bench/client/checked_option.hpp"
 #include "hal/address.hpp"
 
 namespace aoebench {
@@ -50,15 +52,11 @@ std::string bench_usage() {
 
 namespace {
 
-bool parse_u64(const char* s, std::uint64_t& out, bool suffixes = false) {
-    if (!s || !*s) return false;
-    errno = 0;
-    char* end = nullptr;
-    unsigned long long v = std::strtoull(s, &end, 0);
-    if (errno || end == s || *s == '-') return false;
+// --bytes: a whole number with an optional K, M or G suffix (powers of 1024), not 0.
+bool parse_size(std::string s, std::uint64_t& out) {
     std::uint64_t mult = 1;
-    if (suffixes && *end) {
-        switch (*end) {
+    if (!s.empty()) {
+        switch (s.back()) {
         case 'K':
         case 'k':
             mult = 1ull << 10;
@@ -71,21 +69,25 @@ bool parse_u64(const char* s, std::uint64_t& out, bool suffixes = false) {
         case 'g':
             mult = 1ull << 30;
             break;
-        default:
-            return false;
         }
-        ++end;
+        if (mult != 1) s.pop_back();
     }
-    if (*end) return false;
+    unsigned long v = 0;
+    if (!aoehal::parse_ulong(s, std::numeric_limits<unsigned long>::max() / mult, v) || v == 0)
+        return false;
     out = v * mult;
     return true;
 }
 
-bool parse_double(const char* s, double& out) {
-    if (!s || !*s) return false;
-    char* end = nullptr;
-    out = std::strtod(s, &end);
-    return end != s && !*end && out >= 0;
+// --duration, --rto: CLI11's own floating-point conversion, then above zero.
+CLI::Option* add_positive(CLI::App& app, const std::string& name, double& out,
+                          const std::string& error) {
+    return aoeclient::add_checked(app, name, "N", [&out, error](const std::string& s) {
+        double d = 0;
+        if (!CLI::detail::lexical_cast(s, d) || !(d > 0)) return error;
+        out = d;
+        return std::string();
+    });
 }
 
 } // namespace
@@ -93,6 +95,7 @@ bool parse_double(const char* s, double& out) {
 BenchParse parse_bench_options(int argc, const char* const* argv) {
     BenchParse r;
     BenchOptions o;
+    // The DPDK form: everything before the first `--` belongs to the EAL, never to CLI11.
     int start = 1;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--") == 0) {
@@ -102,128 +105,56 @@ BenchParse parse_bench_options(int argc, const char* const* argv) {
             break;
         }
     }
+
+    CLI::App app{"AoE r11 load generator on DPDK", "aoe-bench"};
+    app.set_help_flag(); // --help prints bench_usage(), the text the man page follows
     std::vector<std::string> positional;
-    auto need = [&](int& i, const char* name) -> const char* {
-        if (i + 1 >= argc) {
-            r.error = std::string("option ") + name + " needs a value";
-            return nullptr;
-        }
-        return argv[++i];
-    };
-    for (int i = start; i < argc; ++i) {
-        std::string a = argv[i];
-        std::string val;
-        bool inline_val = false;
-        if (a.rfind("--", 0) == 0 && a.find('=') != std::string::npos) {
-            val = a.substr(a.find('=') + 1);
-            a = a.substr(0, a.find('='));
-            inline_val = true;
-        }
-        auto value = [&]() -> const char* {
-            if (inline_val) return val.c_str();
-            return need(i, a.c_str());
-        };
-        std::uint64_t u = 0;
-        double d = 0;
-        const char* v = nullptr;
-        if (a == "--help" || a == "-h") {
-            o.help = true;
-        } else if (a == "--version") {
-            o.version = true;
-        } else if (a == "--random") {
-            o.random = true;
-        } else if (a == "--write") {
-            o.write = true;
-        } else if (a == "--json") {
-            o.json = true;
-        } else if (a == "--no-progress") {
-            o.progress = false;
-        } else if (a == "--reflect") {
-            o.reflect = true;
-        } else if (a == "--target") {
-            if (!(v = value())) return r;
-            std::string why;
-            auto addr = aoehal::parse_address(v, why);
-            if (!addr) {
-                r.error = "--target " + std::string(v) + ": " + why;
-                return r;
-            }
-            o.have_target = true;
-            o.shelf = addr->first;
-            o.slot = addr->second;
-        } else if (a == "--depth") {
-            if (!(v = value())) return r;
-            if (!parse_u64(v, u) || u < 1 || u > 32767) {
-                r.error = "--depth must be 1..32767";
-                return r;
-            }
-            o.depth = static_cast<unsigned>(u);
-        } else if (a == "--sectors") {
-            if (!(v = value())) return r;
-            if (!parse_u64(v, u) || u < 1 || u > 255) {
-                r.error = "--sectors must be 1..255";
-                return r;
-            }
-            o.sectors = static_cast<unsigned>(u);
-        } else if (a == "--verify") {
-            if (!(v = value())) return r;
-            o.verify = v;
-        } else if (a == "--clients") {
-            if (!(v = value())) return r;
-            if (!parse_u64(v, u) || u < 1 || u > 4096) {
-                r.error = "--clients must be 1..4096";
-                return r;
-            }
-            o.clients = static_cast<unsigned>(u);
-        } else if (a == "--duration") {
-            if (!(v = value())) return r;
-            if (!parse_double(v, d) || d <= 0) {
-                r.error = "--duration must be a positive number of seconds";
-                return r;
-            }
-            o.duration = d;
-        } else if (a == "--bytes") {
-            if (!(v = value())) return r;
-            if (!parse_u64(v, u, true) || u == 0) {
-                r.error = "--bytes must be a positive size (K, M, G suffixes)";
-                return r;
-            }
-            o.bytes = u;
-        } else if (a == "--rto") {
-            if (!(v = value())) return r;
-            if (!parse_double(v, d) || d <= 0) {
-                r.error = "--rto must be a positive number of milliseconds";
-                return r;
-            }
-            o.rto_ms = d;
-        } else if (a == "--timeout") {
-            if (!(v = value())) return r;
-            if (!parse_u64(v, u) || u == 0 || u > 60000) {
-                r.error = "--timeout must be 1..60000 ms";
-                return r;
-            }
-            o.discover_ms = static_cast<unsigned>(u);
-        } else if (a == "--mtu") {
-            if (!(v = value())) return r;
-            if (!parse_u64(v, u) || u < 534 || u > 16000) {
-                r.error = "--mtu must be 534..16000";
-                return r;
-            }
-            o.mtu = static_cast<std::uint32_t>(u);
-        } else if (a == "--seed") {
-            if (!(v = value())) return r;
-            if (!parse_u64(v, u)) {
-                r.error = "--seed must be a number";
-                return r;
-            }
-            o.seed = u;
-        } else if (a.size() > 1 && a[0] == '-') {
-            r.error = "unknown option " + a;
-            return r;
-        } else {
-            positional.push_back(a);
-        }
+    bool no_progress = false;
+    app.add_flag("-h,--help", o.help);
+    app.add_flag("--version", o.version);
+    app.add_flag("--random", o.random);
+    app.add_flag("--write", o.write);
+    app.add_flag("--json", o.json);
+    app.add_flag("--no-progress", no_progress);
+    app.add_flag("--reflect", o.reflect);
+    aoeclient::add_checked(app, "--target", "SHELF.SLOT", [&o](const std::string& s) {
+        std::string why;
+        auto addr = aoehal::parse_address(s, why);
+        if (!addr) return "--target " + s + ": " + why;
+        o.have_target = true;
+        o.shelf = addr->first;
+        o.slot = addr->second;
+        return std::string();
+    });
+    aoeclient::add_whole(app, "--depth", o.depth, 1, 32767, "--depth must be 1..32767");
+    aoeclient::add_whole(app, "--sectors", o.sectors, 1, 255, "--sectors must be 1..255");
+    app.add_option("--verify", o.verify)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    aoeclient::add_whole(app, "--clients", o.clients, 1, 4096, "--clients must be 1..4096");
+    add_positive(app, "--duration", o.duration, "--duration must be a positive number of seconds");
+    aoeclient::add_checked(app, "--bytes", "N", [&o](const std::string& s) {
+        return parse_size(s, o.bytes) ? std::string()
+                                      : "--bytes must be a positive size (K, M, G suffixes)";
+    });
+    add_positive(app, "--rto", o.rto_ms, "--rto must be a positive number of milliseconds");
+    aoeclient::add_whole(app, "--timeout", o.discover_ms, 1, 60000,
+                         "--timeout must be 1..60000 ms");
+    aoeclient::add_whole(app, "--mtu", o.mtu, 534, 16000, "--mtu must be 534..16000");
+    aoeclient::add_whole(app, "--seed", o.seed, 0, std::numeric_limits<unsigned long>::max(),
+                         "--seed must be a number");
+    app.add_option("IFACE", positional);
+
+    // CLI11 takes the arguments in reverse order (it pops them from the back).
+    std::vector<std::string> args;
+    for (int i = argc - 1; i >= start; --i) args.emplace_back(argv[i]);
+    try {
+        app.parse(args);
+    } catch (const CLI::ParseError& e) {
+        r.error = e.what();
+        return r;
     }
+    o.progress = !no_progress;
+    r.error = aoeclient::dashed_positional(positional);
+    if (!r.error.empty()) return r;
     if (o.help || o.version) {
         r.options = o;
         return r;
