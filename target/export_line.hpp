@@ -46,6 +46,20 @@ enum class ExportLineFault : std::uint8_t {
     relative_file,   // in a file, FILE does not start with '/'
 };
 
+// shelf_range..slot_broadcast are AddressFault's, in its order (detail_export_line::from).
+static_assert(static_cast<int>(ExportLineFault::slot_broadcast) -
+                  static_cast<int>(ExportLineFault::shelf_range) ==
+              static_cast<int>(AddressFault::slot_broadcast) -
+                  static_cast<int>(AddressFault::shelf_range));
+static_assert(static_cast<int>(ExportLineFault::shelf_all_ones) -
+                  static_cast<int>(ExportLineFault::shelf_range) ==
+              static_cast<int>(AddressFault::shelf_all_ones) -
+                  static_cast<int>(AddressFault::shelf_range));
+static_assert(static_cast<int>(ExportLineFault::slot_range) -
+                  static_cast<int>(ExportLineFault::shelf_range) ==
+              static_cast<int>(AddressFault::slot_range) -
+                  static_cast<int>(AddressFault::shelf_range));
+
 // What a line says. `is_export` false: a blank or comment line (only from a file).
 struct ExportLine {
     bool is_export = false;
@@ -85,22 +99,12 @@ constexpr ExportLineFault number(const char* s, std::size_t n, unsigned long& ou
     return ExportLineFault::none;
 }
 
+// The address faults keep AddressFault's order (static_asserts above): one offset maps them.
 constexpr ExportLineFault from(AddressFault f) {
-    switch (f) {
-    case AddressFault::none:
-        return ExportLineFault::none;
-    case AddressFault::shelf_range:
-        return ExportLineFault::shelf_range;
-    case AddressFault::shelf_broadcast:
-        return ExportLineFault::shelf_broadcast;
-    case AddressFault::shelf_all_ones:
-        return ExportLineFault::shelf_all_ones;
-    case AddressFault::slot_range:
-        return ExportLineFault::slot_range;
-    case AddressFault::slot_broadcast:
-        return ExportLineFault::slot_broadcast;
-    }
-    return ExportLineFault::not_an_address;
+    if (f == AddressFault::none) return ExportLineFault::none;
+    return static_cast<ExportLineFault>(static_cast<std::uint8_t>(ExportLineFault::shelf_range) +
+                                        static_cast<std::uint8_t>(f) -
+                                        static_cast<std::uint8_t>(AddressFault::shelf_range));
 }
 
 } // namespace detail_export_line
