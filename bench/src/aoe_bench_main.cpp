@@ -139,6 +139,7 @@ int run(const BenchOptions& o, BenchPort& port) {
     c.duration = o.duration;
     c.bytes = o.bytes;
     c.rto_ms = o.rto_ms;
+    c.stall_ms = o.stall_ms;
     c.progress = o.progress;
     c.seed = o.seed;
     Mapped img;

@@ -44,6 +44,9 @@ std::string bench_usage() {
            "  --seed N             random LBA seed (default 1)\n"
            "  --json               print the result as JSON on stdout\n"
            "  --no-progress        no live progress line on stderr\n"
+           "  --stall MS           once, half a second in, stop polling the port for MS ms (a "
+           "peer\n"
+           "                       that stops reading: tests a target's back-pressure)\n"
            "  --reflect            no load: answer each AoE request with a reply of the size the\n"
            "                       target would send, without AoE logic (measures a link's limit)\n"
            "  --help, --version\n"
@@ -141,6 +144,7 @@ BenchParse parse_bench_options(int argc, const char* const* argv) {
     aoeclient::add_whole(app, "--mtu", o.mtu, 534, 16000, "--mtu must be 534..16000");
     aoeclient::add_whole(app, "--seed", o.seed, 0, std::numeric_limits<unsigned long>::max(),
                          "--seed must be a number");
+    aoeclient::add_whole(app, "--stall", o.stall_ms, 0, 60000, "--stall must be 0..60000 ms");
     app.add_option("IFACE", positional);
 
     // CLI11 takes the arguments in reverse order (it pops them from the back).

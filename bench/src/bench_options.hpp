@@ -33,6 +33,7 @@ struct BenchOptions {
     unsigned discover_ms = 1000;
     std::uint32_t mtu = 0; // cap on our own MTU (0: the port's)
     std::uint64_t seed = 1;
+    unsigned stall_ms = 0; // --stall: once, half a second in, stop polling for this long
     bool help = false, version = false;
 };
 

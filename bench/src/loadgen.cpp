@@ -89,6 +89,13 @@ class Loop {
                              (stop_.load(std::memory_order_relaxed) && now >= stop_tsc + hz_ / 10)))
                 break;
 
+            if (c_.stall_ms && !stalled_ && now >= t0 + hz_ / 2) {
+                // A peer that stops reading: requests stay in flight, the target's replies
+                // fill the link and wait in its TX queue (back-pressure tests).
+                stalled_ = true;
+                rte_delay_us_sleep(c_.stall_ms * 1000u);
+                continue;
+            }
             if (!fill_and_send(stopping, error)) return false;
             receive();
             if (now >= next_scan) {
@@ -347,7 +354,7 @@ class Loop {
     unsigned rhead_ = 0, rtail_ = 0, nready_ = 0;
     unsigned unit_ = 2, busy_ = 0;
     std::uint8_t rd_ = 0, wr_ = 0;
-    bool fixed_rto_ = false, have_rtt_ = false, tty_ = false;
+    bool fixed_rto_ = false, have_rtt_ = false, tty_ = false, stalled_ = false;
     std::uint64_t rto_tsc_ = 0;
     double avg_ = 0, dev_ = 0;
 };

@@ -32,6 +32,7 @@ struct LoadConfig {
     unsigned max_tries = 10; // transmissions of one request before it counts as an error
     bool progress = true;
     std::uint64_t seed = 1;
+    unsigned stall_ms = 0; // once, half a second in: stop polling for this long (--stall)
 };
 
 struct LoadResult {

@@ -40,6 +40,11 @@ class Loop {
             unsigned got = 0;
 
             for (std::uint16_t p = 0; p < nports_; ++p) {
+                // Back-pressure: replies still waiting for this port's TX ring come first.
+                if (!room(p) && !flush(p) && !room(p)) {
+                    l_.stats[p].rx_paused.add();
+                    continue;
+                }
                 rte_mbuf* pkts[kBurst];
                 std::uint16_t n = rte_eth_rx_burst(rt_.ports[p].port_id, l_.queue, pkts, kBurst);
                 if (n == 0) continue;
@@ -57,12 +62,18 @@ class Loop {
             if (l_.queue == 0) adverts();
             got += drain_flush_done();
 
+            bool waiting = false; // replies a full TX ring has not taken yet
             if (got || tsc - last_drain > drain_tsc_) {
-                for (std::uint16_t p = 0; p < nports_; ++p)
-                    rte_eth_tx_buffer_flush(rt_.ports[p].port_id, l_.queue, l_.txb[p]);
+                for (std::uint16_t p = 0; p < nports_; ++p) waiting |= !flush(p);
                 last_drain = tsc;
+            } else {
+                for (std::uint16_t p = 0; p < nports_; ++p) waiting |= l_.txq[p].n != 0;
             }
-            for (std::uint16_t p = 0; p < nports_; ++p) l_.engine[p]->quiescent(++epoch);
+            // A quiescent point only with every reply handed to the PMD: a zero-copy reply
+            // still queued here points into an image that a reload must not unmap yet.
+            if (!waiting)
+                for (std::uint16_t p = 0; p < nports_; ++p) l_.engine[p]->quiescent(++epoch);
+            if (waiting) got = 1; // keep polling (and flushing) instead of backing off
 
             // Idle back-off (docs/decisions.md: sleep at most 1 ms between empty polls; return to
             // full-rate polling on the first frame).
@@ -81,7 +92,7 @@ class Loop {
             }
         }
         for (std::uint16_t p = 0; p < nports_; ++p)
-            rte_eth_tx_buffer_flush(rt_.ports[p].port_id, l_.queue, l_.txb[p]);
+            if (!flush(p)) abandon(p); // at exit, what the ring still refuses
         if (spare_) rte_pktmbuf_free(spare_);
         spare_ = nullptr;
         if (ext_n_) rte_pktmbuf_free_bulk(ext_, ext_n_);
@@ -115,9 +126,20 @@ class Loop {
         l_.stats[p].dispatched_out.add();
     }
 
+    // Whether port `p` (every port) may take new work: see TxQueue::kRxRoom.
+    bool room(std::uint16_t p) const { return l_.txq[p].n <= TxQueue::kRxRoom; }
+    bool room_all() const {
+        for (std::uint16_t p = 0; p < nports_; ++p)
+            if (!room(p)) return false;
+        return true;
+    }
+
+    // Frames from the other lcores, a burst at a time while every port has room (their port
+    // is known only once popped): a full ring upstream then counts dispatch_full/forward_full.
     unsigned drain_rings() {
         unsigned got = 0;
         rte_mbuf* objs[kBurst];
+        if (!room_all()) return 0;
         if (l_.from_dispatcher) {
             unsigned n = l_.from_dispatcher->pop_burst(objs, kBurst);
             got += n;
@@ -129,7 +151,7 @@ class Loop {
             }
         }
         if (l_.queue == 0) {
-            for (std::uint16_t w = 1; w < rt_.lcores.size(); ++w) {
+            for (std::uint16_t w = 1; w < rt_.lcores.size() && room_all(); ++w) {
                 LcoreCtx::Ring* r = rt_.lcores[w]->to_owner;
                 if (!r) continue;
                 unsigned n = r->pop_burst(objs, kBurst);
@@ -145,6 +167,7 @@ class Loop {
 
     // Replies to FLUSH that the control thread has synced: send them now.
     unsigned drain_flush_done() {
+        if (!room_all()) return 0; // they wait on their ring
         rte_mbuf* objs[kBurst];
         unsigned n = l_.flush_done->pop_burst(objs, kBurst);
         for (unsigned i = 0; i < n; ++i) {
@@ -158,7 +181,8 @@ class Loop {
         if (now_ns_ < next_tick_ns_) return;
         next_tick_ns_ = now_ns_ + 1000000; // the engine keeps the real schedule; look each ms
         for (std::uint16_t p = 0; p < nports_; ++p) {
-            for (int guard = 0; guard < 1024; ++guard) {
+            // A round cut short resumes at its cursor on the next look.
+            for (int guard = 0; guard < 1024 && room(p); ++guard) {
                 rte_mbuf* h = spare();
                 aoe::Reply r;
                 if (!h) {
@@ -369,9 +393,53 @@ class Loop {
 
     void transmit(std::uint16_t p, rte_mbuf* h) {
         QueueStats& s = l_.stats[p];
+        TxQueue& q = l_.txq[p];
+        if (q.n == TxQueue::kCap && !flush(p) && q.n == TxQueue::kCap) {
+            // Only more replies than one RX burst's worth can get here (a broadcast query
+            // answered by many exports while the ring is stuck): the one loss left.
+            s.tx_dropped.add();
+            rte_pktmbuf_free(h);
+            return;
+        }
         s.tx_frames.add();
         s.tx_bytes.add(h->pkt_len);
-        rte_eth_tx_buffer(rt_.ports[p].port_id, l_.queue, l_.txb[p], h);
+        q.pkts[q.n++] = h;
+        if (q.n >= kBurst) (void)flush(p);
+    }
+
+    // Frees what port `p`'s queue holds: nobody reads that ring.
+    void abandon(std::uint16_t p) {
+        TxQueue& q = l_.txq[p];
+        l_.stats[p].tx_abandoned.add(q.n);
+        rte_pktmbuf_free_bulk(q.pkts.data(), q.n);
+        q.n = 0;
+        q.stuck_since_ns = 0;
+    }
+
+    // Hands the queued replies of port `p` to the PMD; what its ring does not take stays
+    // queued, in order. True when nothing is left.
+    bool flush(std::uint16_t p) {
+        TxQueue& q = l_.txq[p];
+        if (q.n == 0) return true;
+        const std::uint16_t sent =
+            rte_eth_tx_burst(rt_.ports[p].port_id, l_.queue, q.pkts.data(), q.n);
+        if (sent == q.n) {
+            q.n = 0;
+            q.stuck_since_ns = 0;
+            return true;
+        }
+        l_.stats[p].tx_stalled.add();
+        if (sent > 0) {
+            q.stuck_since_ns = 0;
+        } else if (q.stuck_since_ns == 0) {
+            q.stuck_since_ns = now_ns_;
+        } else if (now_ns_ - q.stuck_since_ns > TxQueue::kAbandonNs) {
+            abandon(p);
+            return true;
+        }
+        std::memmove(q.pkts.data(), q.pkts.data() + sent, (q.n - sent) * sizeof(rte_mbuf*));
+        q.n = static_cast<std::uint16_t>(q.n - sent);
+        return false;
     }
 
     LcoreCtx& l_;

@@ -42,9 +42,31 @@ struct QueueStats {
     aoe::Counter tx_frames, tx_bytes;
     aoe::Counter tx_zero_copy; // replies sent as header + external buffer in the image
     aoe::Counter tx_copy;      // replies whose sector data was copied into the mbuf
-    aoe::Counter tx_dropped;   // the PMD refused them (TX queue full)
+    aoe::Counter tx_dropped;   // dropped: our TX queue was full even after a flush (TxQueue)
+    aoe::Counter tx_stalled;   // flushes the PMD took only part of (its TX ring was full)
+    aoe::Counter rx_paused;    // polls that skipped RX on this port: replies still waiting
+    aoe::Counter tx_abandoned; // queued replies freed: the ring took none for 500 ms, or exit
     aoe::Counter flushes;      // FLUSH replies that waited for msync on the control thread
     aoe::Counter flush_full;   // dropped: the flush ring was full
+};
+
+// Replies of one (lcore, port) waiting for the PMD. What a full TX ring does not take stays
+// here, in order, for the next flush (it used to be dropped); while more than kRxRoom wait, the
+// lcore pulls no RX on that port, so the peer that stopped reading slows its own requests
+// and nobody else's (docs/decisions.md, "Back-pressure").
+struct TxQueue {
+    static constexpr std::uint16_t kCap = 8 * kBurst;
+    // New work (an RX burst, a ring of forwarded frames, adverts, FLUSH replies) is taken
+    // only while at most kRxRoom wait: one step adds at most a burst's replies (one per ATA
+    // frame), so the queue never overflows from ATA traffic; the second burst of margin is
+    // for broadcast queries that several exports answer.
+    static constexpr std::uint16_t kRxRoom = kCap - 2 * kBurst;
+    // A ring that takes nothing for this long has no reader (peer gone, link down): the
+    // queue is freed, so the lcore goes back to idling and passing quiescent points.
+    static constexpr std::uint64_t kAbandonNs = 500'000'000;
+    std::array<rte_mbuf*, kCap> pkts{};
+    std::uint16_t n = 0;
+    std::uint64_t stuck_since_ns = 0; // first flush that sent nothing (0: progressing)
 };
 
 // Per-client view (docs/decisions.md: statistics by client MAC). A fixed open-addressed table per
@@ -115,14 +137,14 @@ struct Runtime {
     std::uint64_t tsc_hz = 0;
 };
 
-// Per-lcore state, in the l2fwd shape: the queue it polls on every port, its TX buffers,
+// Per-lcore state, in the l2fwd shape: the queue it polls on every port, its TX queues,
 // its engines (one per port), its rings.
 struct alignas(64) LcoreCtx {
     Runtime* rt = nullptr;
     unsigned lcore_id = 0;
     std::uint16_t queue = 0;
     std::array<aoe::Engine*, kMaxPorts> engine{};
-    std::array<rte_eth_dev_tx_buffer*, kMaxPorts> txb{};
+    std::array<TxQueue, kMaxPorts> txq{};
     std::array<QueueStats, kMaxPorts> stats{};
     // Lock-free SPSC rings from the core (target/spsc_ring.hpp), carved from the arena.
     using Ring = aoe::SpscRing<rte_mbuf*>;

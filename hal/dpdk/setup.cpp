@@ -35,12 +35,16 @@ PoolPlan plan_pools(const Options& o, std::uint16_t nports, bool jumbo) {
     std::uint32_t nq = o.queues;
     // Received frames up to the largest af_packet ring frame (docs/testing.md: >= 16.5 KB).
     p.pkt_data_room = jumbo ? 16896 + RTE_PKTMBUF_HEADROOM : RTE_MBUF_DEFAULT_BUF_SIZE;
-    std::uint32_t per_q = p.rx_desc + p.tx_desc + 4 * kBurst;
+    // A queue's mbufs: its RX ring, its TX ring, the replies waiting in its TxQueue, a burst in
+    // hand.
+    std::uint32_t per_q = p.rx_desc + p.tx_desc + TxQueue::kCap + 4 * kBurst;
     std::uint32_t caches = 256 * (nq + 1);
     p.pkt_count = nports * nq * per_q + (nq > 1 ? nq * (p.dispatch_ring + p.owner_ring) : 0) +
                   nq * p.flush_ring + caches;
-    p.hdr_count = nports * nq * (p.tx_desc + 4 * kBurst) + nq * 2 * p.flush_ring + caches;
-    p.ext_count = nports * nq * (p.tx_desc + 4 * kBurst) + nq * p.flush_ring + caches;
+    p.hdr_count =
+        nports * nq * (p.tx_desc + TxQueue::kCap + 4 * kBurst) + nq * 2 * p.flush_ring + caches;
+    p.ext_count =
+        nports * nq * (p.tx_desc + TxQueue::kCap + 4 * kBurst) + nq * p.flush_ring + caches;
     return p;
 }
 
@@ -225,11 +229,6 @@ void stop_ports(Runtime& rt) {
 
 namespace {
 
-void tx_error_cb(rte_mbuf** pkts, std::uint16_t unsent, void* userdata) {
-    static_cast<aoe::Counter*>(userdata)->add(unsent);
-    for (std::uint16_t i = 0; i < unsent; ++i) rte_pktmbuf_free(pkts[i]);
-}
-
 void ext_free_cb(void*, void*) {} // never called: each lcore holds one reference forever
 
 } // namespace
@@ -316,14 +315,6 @@ bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& e
             l->engine[p] =
                 new (mem) aoe::Engine(rt.target, rt.ports[p].info,
                                       q == 0 ? aoe::Role::owner : aoe::Role::worker, storage);
-            l->txb[p] = static_cast<rte_eth_dev_tx_buffer*>(rte_zmalloc_socket(
-                "aoe_txb", RTE_ETH_TX_BUFFER_SIZE(kBurst), 0, static_cast<int>(rte_socket_id())));
-            if (!l->txb[p]) {
-                error = "cannot allocate TX buffers";
-                return false;
-            }
-            rte_eth_tx_buffer_init(l->txb[p], kBurst);
-            rte_eth_tx_buffer_set_err_callback(l->txb[p], tx_error_cb, &l->stats[p].tx_dropped);
         }
         if (rt.nq > 1 && q > 0) {
             l->from_dispatcher = Ring::create(arena, plan.dispatch_ring);

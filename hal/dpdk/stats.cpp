@@ -69,6 +69,9 @@ void hal_values(NamedValues& v, const QueueStats& s) {
     add(v, "tx_zero_copy", s.tx_zero_copy.get());
     add(v, "tx_copy", s.tx_copy.get());
     add(v, "drop_tx_full", s.tx_dropped.get());
+    add(v, "tx_stalled", s.tx_stalled.get());
+    add(v, "rx_paused", s.rx_paused.get());
+    add(v, "tx_abandoned", s.tx_abandoned.get());
     add(v, "drop_dispatch_full", s.dispatch_full.get());
     add(v, "drop_forward_full", s.forward_full.get());
     add(v, "drop_rx_segmented", s.rx_segmented.get());
