@@ -155,6 +155,10 @@ if os.path.exists(findings_path):
 
 w("## 1. aoe-target vs vblade on one veth pair (aoe-bench through net_af_packet)")
 w("")
+w("`aoe-target` serves through net_af_packet (`--iface`), `aoe-target-xdp` through net_af_xdp")
+w("(`--xdp`, copy mode: veth has no AF_XDP zero-copy; MTU 1500 only, an AF_XDP frame is one page),")
+w("both on the same veth pair in the same run.")
+w("")
 w("Sequential reads of the advertised sector count (2 at MTU 1500, 17 at MTU 9000).")
 w("")
 w("Server CPU: the server process's user + system time during the point, as a share of its core")
@@ -167,12 +171,15 @@ w("| MTU | depth | server | cmds/s | MB/s | p50 µs | p99 µs | p99.9 µs | rexm
 w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for mtu in (1500, 9000):
     for d in DEPTHS:
-        for server in ("aoe-target", "vblade"):
+        for server in ("aoe-target", "aoe-target-xdp", "vblade"):
             j = get("veth", server, mtu, d)
             if not j:
                 continue
             lat = j["latency_us"]
             rr = f"{ratio(mtu, d):.2f}×" if server == "vblade" else ""
+            if server == "aoe-target-xdp":
+                a = get("veth", "aoe-target", mtu, d)
+                rr = f"AF_XDP/af_packet {j['cmds_per_s'] / a['cmds_per_s']:.2f}×" if a and a["cmds_per_s"] else ""
             u, sy = j["run"].get("server_user_ticks", 0), j["run"].get("server_sys_ticks", 0)
             ks = f"{sy / (u + sy) * 100:.0f}%" if u + sy else "–"
             hz = os.sysconf("SC_CLK_TCK")

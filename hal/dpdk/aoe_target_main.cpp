@@ -183,6 +183,15 @@ int main(int argc, char** argv) {
         if (want > 1500) jumbo = true;
         ifaces.push_back(k);
     }
+    for (auto& name : rt.opt.xdp_ifaces) {
+        KernelIface k;
+        if (!kernel_iface(name, k, err)) {
+            std::fprintf(stderr, "aoe-target: --xdp: %s\n", err.c_str());
+            return 1;
+        }
+        k.xdp = true; // AF_XDP frames are one page at most: never jumbo pools
+        ifaces.push_back(k);
+    }
     if (!open_images(rt, err)) {
         std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
         return 1;

@@ -170,7 +170,7 @@ std::string load_configuration(const Options& cmd, Options& out) {
         }
     }
     // 3. The command line on top.
-    bool cleared_iface = false, cleared_mac = false;
+    bool cleared_iface = false, cleared_xdp = false, cleared_mac = false;
     for (const auto& g : cmd.given) {
         if (g.name == "export") {
             aoe::ExportLineFault fault{};
@@ -187,6 +187,10 @@ std::string load_configuration(const Options& cmd, Options& out) {
         if (g.name == "iface" && !cleared_iface) {
             o.ifaces.clear();
             cleared_iface = true;
+        }
+        if (g.name == "xdp" && !cleared_xdp) {
+            o.xdp_ifaces.clear();
+            cleared_xdp = true;
         }
         if (g.name == "mac-allow" && !cleared_mac) {
             o.mac_allow.clear();

@@ -91,6 +91,13 @@ std::vector<std::string> eal_arguments(const Options& o, const std::vector<Kerne
         a.push_back("--log-level=notice");
     }
     for (std::size_t i = 0; i < ifaces.size(); ++i) {
+        if (ifaces[i].xdp) {
+            // AF_XDP: the kernel's XDP hook hands frames to a socket of ours (copy mode on
+            // drivers without zero-copy, veth included); one queue per lcore from queue 0.
+            a.push_back("--vdev=net_af_xdp" + std::to_string(i) + ",iface=" + ifaces[i].name +
+                        ",start_queue=0,queue_count=" + std::to_string(o.queues));
+            continue;
+        }
         std::uint32_t want = o.mtu ? std::min(o.mtu, ifaces[i].mtu) : ifaces[i].mtu;
         std::string v = "net_af_packet" + std::to_string(i) + ",iface=" + ifaces[i].name +
                         ",qdisc_bypass=1,qpairs=" + std::to_string(o.queues);

@@ -16,6 +16,7 @@ struct KernelIface {
     std::string name;
     unsigned index = 0;
     std::uint32_t mtu = 0;
+    bool xdp = false; // --xdp: net_af_xdp (AF_XDP socket) instead of net_af_packet
 };
 
 // Looks up a kernel interface; false with a message when it does not exist.

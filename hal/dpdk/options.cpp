@@ -32,6 +32,9 @@ std::string usage_text(const char* prog) {
            "  --export SHELF.SLOT=FILE[,rw]  export FILE (read-only unless ,rw); repeatable\n"
            "  --iface IFACE            serve on kernel interface IFACE (net_af_packet); "
            "repeatable\n"
+           "  --xdp IFACE              serve on kernel interface IFACE through AF_XDP\n"
+           "                           (net_af_xdp; copy mode where the driver has no\n"
+           "                           zero-copy); repeatable\n"
            "  --mtu N                  largest MTU to use (default: the interface's MTU)\n"
            "  --queues N               queue pairs and lcores per port (default 1)\n"
            "  --mac-allow MAC,...      answer only these client MACs (like vblade -m)\n"
@@ -74,6 +77,7 @@ struct OptionDef {
 constexpr OptionDef kOptions[] = {
     {"export", Arg::required, true},
     {"iface", Arg::required, true},
+    {"xdp", Arg::required, true},
     {"mtu", Arg::required, true},
     {"queues", Arg::required, true},
     {"mac-allow", Arg::required, true},
@@ -165,6 +169,9 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
     } else if (name == "iface") {
         if (arg.empty()) return "--iface needs an interface name";
         o.ifaces.push_back(arg);
+    } else if (name == "xdp") {
+        if (arg.empty()) return "--xdp needs an interface name";
+        o.xdp_ifaces.push_back(arg);
     } else if (name == "mtu") {
         if (!parse_ulong(arg, 65535, v) || v < 576) return "--mtu must be 576..65535";
         o.mtu = static_cast<std::uint32_t>(v);
@@ -281,8 +288,8 @@ std::string validate_options(Options& o, bool allow_empty) {
                 return "shelf.slot " + std::to_string(o.exports[i].shelf) + "." +
                        std::to_string(o.exports[i].slot) + " exported twice (" + where(j) +
                        " and " + where(i) + ")";
-    if (o.ifaces.empty() && !o.user_eal)
-        return "no interface (give IFACE, --iface, or EAL args with a --vdev/PCI port)";
+    if (o.ifaces.empty() && o.xdp_ifaces.empty() && !o.user_eal)
+        return "no interface (give IFACE, --iface, --xdp, or EAL args with a --vdev/PCI port)";
     return "";
 }
 

@@ -33,10 +33,11 @@ struct Options {
     // "FILE:LINE" of exports[i] when it came from a configuration file ("" or missing: the
     // command line). Kept beside `exports` so ExportSpec stays a four-field aggregate.
     std::vector<std::string> export_origins;
-    std::vector<std::string> ifaces;   // kernel interfaces: one net_af_packet vdev each
-    std::vector<std::string> eal_args; // user EAL args; empty: we pick vbladed-like defaults
-    bool user_eal = false;             // EAL args were given (`--` or `--eal`)
-    std::uint32_t mtu = 0;             // 0: take the interface's / PMD's MTU
+    std::vector<std::string> ifaces;     // kernel interfaces: one net_af_packet vdev each
+    std::vector<std::string> xdp_ifaces; // --xdp: one net_af_xdp vdev each
+    std::vector<std::string> eal_args;   // user EAL args; empty: we pick vbladed-like defaults
+    bool user_eal = false;               // EAL args were given (`--` or `--eal`)
+    std::uint32_t mtu = 0;               // 0: take the interface's / PMD's MTU
     std::uint16_t queues = 1;
     std::vector<aoe::Mac> mac_allow;
     std::uint16_t vlan = 0;

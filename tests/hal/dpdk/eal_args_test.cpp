@@ -52,6 +52,19 @@ TEST_CASE("jumbo interfaces get big af_packet ring frames; --mtu caps them") {
     CHECK_FALSE(jumbo);
 }
 
+TEST_CASE("--xdp interfaces become net_af_xdp ports, one queue per lcore, never jumbo rings") {
+    Options o;
+    o.queues = 2;
+    KernelIface x{"eth1", 3, 9000};
+    x.xdp = true;
+    std::vector<KernelIface> ifs{{"eth0", 2, 1500}, x};
+    bool jumbo = false;
+    auto a = eal_arguments(o, ifs, 512, jumbo);
+    CHECK_FALSE(jumbo);
+    CHECK(has(a, "--vdev=net_af_packet0,iface=eth0,qdisc_bypass=1,qpairs=2"));
+    CHECK(has(a, "--vdev=net_af_xdp1,iface=eth1,start_queue=0,queue_count=2"));
+}
+
 TEST_CASE("user EAL arguments are passed through untouched") {
     Options o;
     o.user_eal = true;

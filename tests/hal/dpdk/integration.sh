@@ -8,7 +8,8 @@
 # macallow (--mac-allow: other clients get no answer at all),
 # kfilter (the af_packet kernel filter: a TFTP/ARP/0x88A3 flood never reaches the lcore; with
 # --no-kernel-filter the same flood is counted by the engine, so the check is not vacuous),
-# memif (EAL arguments: aoe-target on net_memif, reached through BRIDGE = dpdk-bridge).
+# memif (EAL arguments: aoe-target on net_memif, reached through BRIDGE = dpdk-bridge),
+# xdp (--xdp: aoe-target on net_af_xdp over the veth, copy mode).
 # Each run uses unique names and removes its namespaces, links and processes on every exit.
 set -euo pipefail
 TARGET=$1 CLIENT=$2 PROBE=$3 MODE=$4 BRIDGE=${5:-}
@@ -35,7 +36,7 @@ case $MODE in
   queues2) EXTRA=(--queues 2) ;;
   idle) ;;
   vlan) EXTRA=(--vlan 5) ;;
-  iso|memif|twoports|macallow|kfilter) ;;
+  iso|memif|twoports|macallow|kfilter|xdp) ;;
   *) fail "unknown mode $MODE" ;;
 esac
 
@@ -67,7 +68,11 @@ short_flow() { # $1: image served as e0.1
     wait $tpid || { tpid=; fail "target exit status"; }
     tpid=
     grep "aoe-target: stopping" "$WORK/target.log" || fail "no clean stop"
-    [ "$(stat_of tx_zero_copy)" -gt 0 ] || fail "zero-copy path not used"
+    if [ "$MODE" = xdp ]; then # net_af_xdp has no multi-segment TX: the copy path
+        [ "$(stat_of tx_copy)" -gt 0 ] || fail "copy path not used"
+    else
+        [ "$(stat_of tx_zero_copy)" -gt 0 ] || fail "zero-copy path not used"
+    fi
     probe=$(grep "aoe-probe:" "$WORK/target.log" || true)
     echo "$probe"
     [[ $probe =~ armed_threads=[1-9][0-9]*\ allocs=0\ frees=0\ mutex_locks=0\ rte_allocs=0 ]] || fail "allocation probe: $probe"
@@ -116,6 +121,16 @@ if [ "$MODE" = macallow ]; then
     wait_ready "$WORK/target.log" "aoe-target: ready"
     if C --timeout 500 discover; then fail "a client outside --mac-allow was answered"; fi
     ip -n $NC link set $VC address 02:00:00:00:00:99
+    short_flow "$WORK/a.img"
+fi
+
+if [ "$MODE" = xdp ]; then
+    head -c $(( (16 << 20) + 512 )) /dev/urandom > "$WORK/a.img"
+    LD_PRELOAD=$PROBE ip netns exec $NT "$TARGET" --xdp $VT --export 0.1="$WORK/a.img" \
+        2> "$WORK/target.log" &
+    pids+=($!); tpid=$!
+    wait_ready "$WORK/target.log" "aoe-target: ready"
+    grep "net_af_xdp0 ($VT)" "$WORK/target.log" || fail "no net_af_xdp port on $VT"
     short_flow "$WORK/a.img"
 fi
 

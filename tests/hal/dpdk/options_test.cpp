@@ -125,3 +125,11 @@ TEST_CASE("numbers: a digit first (strtoul alone would take blanks and signs)") 
     CHECK(v == 16);
     CHECK_FALSE(parse_ulong("101", 100, v));
 }
+
+TEST_CASE("--xdp: AF_XDP interfaces, repeatable, enough to serve") {
+    auto r = parse({"--xdp", "eth1", "--export", "0.1=f", "--xdp", "eth2"});
+    REQUIRE(r.options);
+    CHECK(r.options->xdp_ifaces == std::vector<std::string>{"eth1", "eth2"});
+    CHECK(r.options->ifaces.empty());
+    CHECK(parse({"--xdp", "", "--export", "0.1=f"}).error == "--xdp needs an interface name");
+}
