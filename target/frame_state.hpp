@@ -13,7 +13,7 @@ namespace aoe {
 struct FrameState {
     const std::uint8_t* frame = nullptr;
     std::uint32_t len = 0;
-    std::uint32_t aoe = 0; // offset of the AoE header (14, 18 or 22 with tags)
+    std::uint32_t aoe = 0; // offset of the AoE header (14, 18 or 22 with tags); 0: not AoE
     std::uint16_t tci = 0; // innermost VLAN TCI (PCP and VID); tags are echoed verbatim
     bool tagged = false;
     std::uint16_t next_export = 0; // index of the next export to answer for

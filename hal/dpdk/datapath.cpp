@@ -226,9 +226,11 @@ class Loop {
         aoe::Engine& e = *l_.engine[p];
         aoe::FrameState st;
         const auto* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
-        ClientSlot& client = client_slot(f, rte_pktmbuf_data_len(m));
-        client.frames_in.add();
         aoe::Verdict v = e.accept(f, rte_pktmbuf_data_len(m), now_ns_, st);
+        // Per-client statistics for AoE frames only (st.aoe is set once the EtherType is
+        // 0x88A2): other traffic on the segment never takes a slot of the client table.
+        ClientSlot& client = st.aoe ? client_slot(f, rte_pktmbuf_data_len(m)) : l_.client_overflow;
+        if (st.aoe) client.frames_in.add();
         if (v == aoe::Verdict::forward && l_.to_owner) {
             m->hash.usr = p;
             if (!l_.to_owner->push(m)) {
