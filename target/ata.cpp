@@ -19,7 +19,7 @@ bool is_ext(std::uint8_t op) {
 // statistic, not a protocol decision.
 inline void note_lba(MemoEntry* memo, std::uint32_t mask, const Mac& src, std::uint16_t index,
                      std::uint64_t lba, ExportCounters& ec) {
-    const std::uint64_t who = raw48(src) | (std::uint64_t{index} << 48) | kValid;
+    const std::uint64_t who = mac_key(src) | (std::uint64_t{index} << 48) | kValid;
     const std::uint64_t h = (who ^ (lba * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
     MemoEntry& m = memo[(h >> 32) & mask];
     if (m.who == who && m.lba == lba) {

@@ -100,18 +100,6 @@ inline std::uint32_t min_u32(std::uint32_t a, std::uint32_t b) {
 // Per-frame field access without byte loops: a fixed-size __builtin_memcpy is a plain
 // load/store (never a call, even under -ffreestanding).
 
-// Six bytes (a MAC) as the low 48 bits of a u64 in host byte order. Not mac_key's order:
-// only for equality tests and hashing inside one process.
-inline std::uint64_t load_raw48(const std::uint8_t* p) {
-    std::uint64_t v = 0;
-    __builtin_memcpy(&v, p, 6);
-    return v;
-}
-inline std::uint64_t raw48(const Mac& m) {
-    return load_raw48(m.b);
-}
-inline constexpr std::uint64_t kRaw48Broadcast = 0xFFFF'FFFF'FFFFull; // ff:ff:ff:ff:ff:ff
-
 // AoE r11 ATA arg LBA0..LBA5 (little-endian). `p` must have 8 readable bytes: the ATA arg
 // always does (LBA at +4 of a 12-byte arg that accept() has checked is present).
 inline std::uint64_t load_lba48_8(const std::uint8_t* p) {
@@ -133,7 +121,7 @@ struct EngineStorage {
     std::uint32_t rate_mask = 0;
     detail::MemoEntry* memo = nullptr;
     std::uint32_t memo_mask = 0;
-    std::uint64_t port_mac = 0;   // raw48 of the port MAC: the per-frame destination test
+    std::uint64_t port_mac = 0;   // mac_key of the port MAC: the per-frame destination test
     std::uint16_t last_index = 0; // export index of the last unicast hit: tried first
     // advert round (owner only)
     std::uint64_t advert_due = 0;

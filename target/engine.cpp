@@ -95,7 +95,7 @@ Engine::Engine(const Target& target, const PortInfo& port, Role role, void* stor
     storage_->rate_mask = nrate - 1;
     storage_->memo = arena.make_array<detail::MemoEntry>(nmemo);
     storage_->memo_mask = nmemo - 1;
-    storage_->port_mac = detail::raw48(port.mac);
+    storage_->port_mac = mac_key(port.mac);
 }
 
 const ExportCounters& Engine::export_counters(std::uint16_t index) const {
@@ -121,7 +121,7 @@ Role Engine::route(const std::uint8_t* frame, std::uint32_t len) {
 bool Engine::rate_ok(const Mac& src, std::uint64_t now_ns) {
     const TargetOptions& o = target_.options;
     const std::uint64_t k = mac_key(src) | detail::kValid;
-    detail::RateEntry& r = storage_->rate[(k * 0x9E3779B97F4A7C15ull >> 40) & storage_->rate_mask];
+    detail::RateEntry& r = storage_->rate[mac_hash(k) & storage_->rate_mask];
     if (r.mac != k || now_ns - r.window_start >= o.cfg_rate_window_ns || now_ns < r.window_start) {
         r.mac = k;
         r.window_start = now_ns;
@@ -229,14 +229,14 @@ Verdict Engine::accept(const std::uint8_t* frame, std::uint32_t len, std::uint64
     }
 
     // ---- addressing and sanity (docs/aoe-protocol.md §3, first action of each row) ----
-    const std::uint64_t dst = detail::load_raw48(frame);
-    const bool dst_broadcast = dst == detail::kRaw48Broadcast;
+    const std::uint64_t dst = load_mac_key(frame);
+    const bool dst_broadcast = dst == kMacKeyBroadcast;
     st.src = load_mac(frame + 6);
     if (dst != storage_->port_mac && !dst_broadcast) return drop(DropReason::foreign_dst);
     if (st.src.is_group()) return drop(DropReason::group_src); // no reflection/amplification
     // Our own frames coming back (a loop in the segment, or a MAC clash): never answered, and
     // never taken for another target.
-    if (detail::raw48(st.src) == storage_->port_mac) return silent(SilentReason::looped);
+    if (mac_key(st.src) == storage_->port_mac) return silent(SilentReason::looped);
     if (a[hdr::kVerFlags] & kFlagResponse) {
         // Never answered; another target's advert or reply to our discovery tells us who
         // else serves our shelf.slots (peers.cpp).

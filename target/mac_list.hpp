@@ -10,21 +10,7 @@
 
 namespace aoe {
 
-// A MAC packed into the low 48 bits of a u64 (first byte most significant), so a list
-// entry is one atomic word.
-inline std::uint64_t mac_key(const Mac& m) {
-    std::uint64_t k = 0;
-    for (int i = 0; i < 6; ++i) k = (k << 8) | m.b[i];
-    return k;
-}
-inline Mac key_mac(std::uint64_t k) {
-    Mac m;
-    for (int i = 5; i >= 0; --i) {
-        m.b[i] = static_cast<std::uint8_t>(k);
-        k >>= 8;
-    }
-    return m;
-}
+// Entries are mac_key()s (wire.hpp), so an entry is one atomic word.
 
 // Readers use a sequence counter (odd while an edit is in progress) and retry until they saw
 // a consistent list; the writer never waits. All fields are atomics, so a concurrent read is

@@ -59,6 +59,38 @@ inline Mac load_mac(const std::uint8_t* p) {
 inline void store_mac(std::uint8_t* p, const Mac& m) {
     __builtin_memcpy(p, m.b, 6);
 }
+
+// A MAC as one 64-bit key: its six bytes in the low 48 bits, the first byte lowest (on a
+// little-endian host one 6-byte copy), so the frame's bytes load straight into a key. The one
+// key of the project: the engine's destination and loop tests, the mask and reserve lists,
+// the rate limiter, the retransmit memo, the peer table, the HAL's per-client table and its
+// software dispatch. Bit 63 is free for "slot used" markers.
+inline std::uint64_t load_mac_key(const std::uint8_t* p) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    std::uint64_t k = 0;
+    __builtin_memcpy(&k, p, 6);
+    return k;
+#else
+    std::uint64_t k = 0;
+    for (int i = 5; i >= 0; --i) k = (k << 8) | p[i];
+    return k;
+#endif
+}
+inline std::uint64_t mac_key(const Mac& m) {
+    return load_mac_key(m.b);
+}
+inline Mac key_mac(std::uint64_t k) {
+    Mac m;
+    for (int i = 0; i < 6; ++i) m.b[i] = static_cast<std::uint8_t>(k >> (8 * i));
+    return m;
+}
+inline constexpr std::uint64_t kMacKeyBroadcast = 0xFFFF'FFFF'FFFFull; // ff:ff:ff:ff:ff:ff
+
+// The one hash of a MAC key (Fibonacci hashing): 24 well-mixed bits for direct-mapped and
+// open-addressed tables and for spreading clients over lcores.
+inline constexpr std::uint32_t mac_hash(std::uint64_t key) {
+    return static_cast<std::uint32_t>((key * 0x9E3779B97F4A7C15ull) >> 40);
+}
 inline constexpr Mac kBroadcastMac{{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}};
 
 // ---- Ethernet ----------------------------------------------------------------------------

@@ -109,9 +109,9 @@ class Loop {
             handle(p, m);
             return;
         }
-        std::uint32_t h = 0;
-        for (int i = 6; i < 12; ++i) h = h * 31 + f[i];
-        std::uint16_t w = static_cast<std::uint16_t>(h % rt_.nq);
+        // The source MAC's one key and hash (target/wire.hpp), as the client table uses them.
+        std::uint16_t w =
+            static_cast<std::uint16_t>(aoe::mac_hash(aoe::load_mac_key(f + 6)) % rt_.nq);
         if (w == 0) {
             handle(p, m);
             return;
@@ -302,15 +302,10 @@ class Loop {
 
     ClientSlot& client_slot(const std::uint8_t* f, std::uint32_t len) {
         if (len < 12) return l_.client_overflow;
-        // The source MAC, first byte in the low bits (the order telemetry decodes), valid bit.
-        std::uint64_t key = 0;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        std::memcpy(&key, f + 6, 6); // one fixed-size copy: two loads, no byte loop
-#else
-        for (int i = 6; i < 12; ++i) key |= std::uint64_t{f[i]} << (8 * (i - 6));
-#endif
-        key |= std::uint64_t{1} << 63;
-        std::uint32_t h = static_cast<std::uint32_t>((key * 0x9E3779B97F4A7C15ull) >> 40);
+        // The source MAC's key (first byte in the low bits: the order telemetry decodes) and
+        // the "used" bit; the table is open-addressed over aoe::mac_hash.
+        const std::uint64_t key = aoe::load_mac_key(f + 6) | (std::uint64_t{1} << 63);
+        const std::uint32_t h = aoe::mac_hash(key);
         for (std::uint32_t probe = 0; probe < 8; ++probe) {
             ClientSlot& c = l_.clients[(h + probe) % kClientSlots];
             std::uint64_t k = c.key.load(std::memory_order_relaxed);

@@ -44,9 +44,9 @@ ip link add $VT mtu $MTU type veth peer name $VC mtu $MTU
 ip link set $VT netns $NT
 ip link set $VC netns $NC
 if [ "$MODE" = queues2 ]; then
-    # The dispatcher hashes the source MAC (h = h*31 + byte): an odd byte sum lands on
-    # worker lcore 1 (what that means for the counters: see the end of this script).
-    ip -n $NC link set $VC address 02:00:00:00:00:01
+    # The dispatcher sends a MAC to lcore aoe::mac_hash(key) % 2 (target/wire.hpp); this one
+    # lands on worker lcore 1 (what that means for the counters: see the end of this script).
+    ip -n $NC link set $VC address 02:00:00:00:00:02
 fi
 ip -n $NT link set $VT up
 ip -n $NC link set $VC up
