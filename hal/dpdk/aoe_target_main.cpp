@@ -91,10 +91,9 @@ void control_loop(Runtime& rt) {
             unsigned n = l->flush_req->pop_burst(objs, 32);
             for (unsigned i = 0; i < n; ++i) {
                 rte_mbuf* m = objs[i];
-                std::uint16_t idx = static_cast<std::uint16_t>(m->hash.usr >> 16);
+                const std::uint16_t idx = MbufRoute::export_index(m);
                 if (Image* img = rt.image_by_index[idx]; img && !img->sync())
                     std::fprintf(stderr, "aoe-target: msync %s failed\n", img->path().c_str());
-                m->hash.usr &= 0xFFFF;
                 if (!l->flush_done->push(m)) rte_pktmbuf_free(m);
             }
             busy |= n != 0;

@@ -117,7 +117,7 @@ class Loop {
             return;
         }
         m->port = rt_.ports[p].port_id;
-        m->hash.usr = p; // our port index
+        MbufRoute::set(m, p);
         if (!rt_.lcores[w]->from_dispatcher->push(m)) {
             l_.stats[p].dispatch_full.add();
             rte_pktmbuf_free(m);
@@ -145,7 +145,7 @@ class Loop {
             got += n;
             for (unsigned i = 0; i < n; ++i) {
                 rte_mbuf* m = objs[i];
-                auto p = static_cast<std::uint16_t>(m->hash.usr);
+                const std::uint16_t p = MbufRoute::port(m);
                 l_.stats[p].rx_dispatched.add();
                 handle(p, m);
             }
@@ -158,7 +158,7 @@ class Loop {
                 got += n;
                 for (unsigned i = 0; i < n; ++i) {
                     rte_mbuf* m = objs[i];
-                    handle(static_cast<std::uint16_t>(m->hash.usr), m);
+                    handle(MbufRoute::port(m), m);
                 }
             }
         }
@@ -172,7 +172,7 @@ class Loop {
         unsigned n = l_.flush_done->pop_burst(objs, kBurst);
         for (unsigned i = 0; i < n; ++i) {
             rte_mbuf* m = objs[i];
-            transmit(static_cast<std::uint16_t>(m->hash.usr), m);
+            transmit(MbufRoute::port(m), m);
         }
         return n;
     }
@@ -181,24 +181,41 @@ class Loop {
         if (now_ns_ < next_tick_ns_) return;
         next_tick_ns_ = now_ns_ + 1000000; // the engine keeps the real schedule; look each ms
         for (std::uint16_t p = 0; p < nports_; ++p) {
-            // A round cut short resumes at its cursor on the next look.
-            for (int guard = 0; guard < 1024 && room(p); ++guard) {
-                rte_mbuf* h = spare();
-                aoe::Reply r;
-                if (!h) {
-                    if (!l_.engine[p]->tick(now_ns_, l_.advert_cursor[p], l_.scratch,
-                                            sizeof l_.scratch, r))
-                        break;
-                    l_.engine[p]->count_no_buffer();
-                    continue;
-                }
-                if (!l_.engine[p]->tick(now_ns_, l_.advert_cursor[p],
-                                        rte_pktmbuf_mtod(h, std::uint8_t*), rte_pktmbuf_tailroom(h),
-                                        r))
-                    break;
+            aoe::Engine& e = *l_.engine[p];
+            // A round cut short (no room in the TX queue) resumes at its cursor next time.
+            send_replies(p, nullptr, true,
+                         [&](std::uint8_t* out, std::uint32_t cap, aoe::Reply& r) {
+                             return e.tick(now_ns_, l_.advert_cursor[p], out, cap, r);
+                         });
+        }
+    }
+
+    // The one reply loop (a frame's replies, a round of adverts): `produce(out, cap, reply)`
+    // writes the next reply into `out` or returns false when there is none. Each reply goes
+    // into a header mbuf and out through finish(); without an mbuf the engine still finishes
+    // the reply (into scratch memory: its state stays right) and the drop is counted.
+    // `periodic` (adverts, peer probes): stop while port p's TX queue has no room, and go on
+    // until the engine has nothing due (Reply::last marks one probe, not the end). A frame's
+    // replies are all built (its buffer is freed afterwards), up to the one marked last.
+    template <class Produce>
+    void send_replies(std::uint16_t p, ClientSlot* client, bool periodic, Produce produce) {
+        aoe::Engine& e = *l_.engine[p];
+        for (int guard = 0; guard < 1024 && (!periodic || room(p)); ++guard) {
+            rte_mbuf* h = spare();
+            aoe::Reply r;
+            if (!h) {
+                if (!produce(l_.scratch, static_cast<std::uint32_t>(sizeof l_.scratch), r)) break;
+                e.count_no_buffer();
+            } else {
+                if (!produce(rte_pktmbuf_mtod(h, std::uint8_t*), rte_pktmbuf_tailroom(h), r)) break;
                 spare_ = nullptr;
-                (void)finish(p, h, r);
+                const std::uint32_t bytes = finish(p, h, r);
+                if (bytes && client) {
+                    client->replies.add();
+                    client->reply_bytes.add(bytes);
+                }
             }
+            if (r.last && !periodic) break; // e.g. every unicast frame: no second next_reply()
         }
     }
 
@@ -232,7 +249,7 @@ class Loop {
         ClientSlot& client = st.aoe ? client_slot(f, rte_pktmbuf_data_len(m)) : l_.client_overflow;
         if (st.aoe) client.frames_in.add();
         if (v == aoe::Verdict::forward && l_.to_owner) {
-            m->hash.usr = p;
+            MbufRoute::set(m, p);
             if (!l_.to_owner->push(m)) {
                 l_.stats[p].forward_full.add();
                 rte_pktmbuf_free(m);
@@ -256,28 +273,11 @@ class Loop {
             rte_pktmbuf_free(m);
             return;
         }
-        if (v == aoe::Verdict::reply) {
-            for (int guard = 0; guard < 1024; ++guard) {
-                rte_mbuf* h = spare();
-                aoe::Reply r;
-                if (!h) {
-                    // Let the engine finish its reply into scratch memory, then count the drop.
-                    if (!e.next_reply(st, l_.scratch, sizeof l_.scratch, r)) break;
-                    e.count_no_buffer();
-                    if (r.last) break;
-                    continue;
-                }
-                if (!e.next_reply(st, rte_pktmbuf_mtod(h, std::uint8_t*), rte_pktmbuf_tailroom(h),
-                                  r))
-                    break;
-                spare_ = nullptr;
-                if (std::uint32_t bytes = finish(p, h, r)) {
-                    client.replies.add();
-                    client.reply_bytes.add(bytes);
-                }
-                if (r.last) break; // e.g. every unicast frame: no second next_reply() call
-            }
-        }
+        if (v == aoe::Verdict::reply)
+            send_replies(p, &client, false,
+                         [&](std::uint8_t* out, std::uint32_t cap, aoe::Reply& r) {
+                             return e.next_reply(st, out, cap, r);
+                         });
         rte_pktmbuf_free(m); // after the replies: the engine read (and wrote from) the frame
     }
 
@@ -330,9 +330,8 @@ class Loop {
                 rte_mbuf* x = ext_mbuf();
                 if (x) {
                     auto* data = const_cast<std::uint8_t*>(r.data);
-                    rte_iova_t iova = rt_.iova_base[r.export_index];
-                    if (iova != RTE_BAD_IOVA)
-                        iova += static_cast<rte_iova_t>(data - rt_.image_base[r.export_index]);
+                    rte_iova_t iova = rt_.iova_delta[r.export_index];
+                    if (iova != RTE_BAD_IOVA) iova += reinterpret_cast<rte_iova_t>(data);
                     rte_mbuf_ext_refcnt_update(&l_.shinfo, 1);
                     rte_pktmbuf_attach_extbuf(x, data, iova, static_cast<std::uint16_t>(r.data_len),
                                               &l_.shinfo);
@@ -373,8 +372,7 @@ class Loop {
         if (r.needs_flush) {
             // FLUSH on a writable export: the control thread runs msync and gives the reply
             // back on flush_done; this lcore never blocks.
-            h->hash.usr =
-                static_cast<std::uint32_t>(p) | (static_cast<std::uint32_t>(r.export_index) << 16);
+            MbufRoute::set(h, p, r.export_index);
             if (!l_.flush_req->push(h)) {
                 s.flush_full.add();
                 rte_pktmbuf_free(h);

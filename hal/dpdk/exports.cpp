@@ -130,8 +130,10 @@ bool publish_export(Runtime& rt, ExportSlot& s, std::string& error) {
         if (!spec.writable) rte_extmem_unregister(s.image->data(), s.image->map_bytes());
         return false;
     }
-    rt.iova_base[idx] = s.iova_base;
-    rt.image_base[idx] = s.image->data();
+    rt.iova_delta[idx] =
+        s.iova_base == RTE_BAD_IOVA
+            ? RTE_BAD_IOVA
+            : s.iova_base - reinterpret_cast<rte_iova_t>(s.image->data()); // modulo 2^64
     rt.image_by_index[idx] = s.image.get();
     s.counter_base = export_counter_values(rt, idx);
     std::uint16_t got = 0;

@@ -50,6 +50,19 @@ struct QueueStats {
     aoe::Counter flush_full;   // dropped: the flush ring was full
 };
 
+// What an mbuf carries when it changes threads (dispatcher -> worker, worker -> owner, lcore ->
+// control thread for FLUSH and back): our port index, and for FLUSH the export to sync, in
+// the mbuf's hash.usr (the RSS hash is not needed once the frame is received). One encoding.
+struct MbufRoute {
+    static void set(rte_mbuf* m, std::uint16_t port, std::uint16_t export_index = 0) {
+        m->hash.usr = std::uint32_t{port} | (std::uint32_t{export_index} << 16);
+    }
+    static std::uint16_t port(const rte_mbuf* m) { return static_cast<std::uint16_t>(m->hash.usr); }
+    static std::uint16_t export_index(const rte_mbuf* m) {
+        return static_cast<std::uint16_t>(m->hash.usr >> 16);
+    }
+};
+
 // Replies of one (lcore, port) waiting for the PMD. What a full TX ring does not take stays
 // here, in order, for the next flush (it used to be dropped); while more than kRxRoom wait, the
 // lcore pulls no RX on that port, so the peer that stopped reading slows its own requests
@@ -128,8 +141,10 @@ struct Runtime {
     // Guards `exports` between the control thread (reload) and telemetry readers; never
     // taken by an lcore.
     mutable std::mutex exports_mu;
-    std::array<rte_iova_t, aoe::ExportTable::kMaxCapacity> iova_base{};
-    std::array<std::uint8_t*, aoe::ExportTable::kMaxCapacity> image_base{};
+    // By table index: what to add to an image byte's address to get its IOVA (the image's
+    // IOVA minus its address, modulo 2^64), RTE_BAD_IOVA when it has none. The image's address
+    // itself is the Export's (`image`); the HAL keeps only what the core cannot know.
+    std::array<rte_iova_t, aoe::ExportTable::kMaxCapacity> iova_delta{};
     std::array<Image*, aoe::ExportTable::kMaxCapacity> image_by_index{};
 
     std::vector<LcoreCtx*> lcores; // by queue
