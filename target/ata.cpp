@@ -32,8 +32,9 @@ inline void note_lba(MemoEntry* memo, std::uint32_t mask, const Mac& src, std::u
 
 } // namespace
 
-void ata(const Ctx& c, const Request& rq, Export& e, std::uint16_t index, ExportCounters& ec,
-         MemoEntry* memo, std::uint32_t memo_mask, ReplyBody& out, Reply& reply) {
+void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBody& out,
+         Reply& reply) {
+    ExportCounters& ec = as.ec;
     const std::uint8_t* a = rq.a;
     std::uint8_t* o = out.a;
     // Echo the 12-byte ATA arg (AFlags, LBA, reserved); registers are overwritten below.
@@ -112,12 +113,12 @@ void ata(const Ctx& c, const Request& rq, Export& e, std::uint16_t index, Export
                 fail(ata::kErrorAbrt);
                 break;
             } // never pad
-            note_lba(memo, memo_mask, rq.src, index, lba, ec);
+            note_lba(as.memo, as.memo_mask, rq.src, as.index, lba, ec);
             // The image memory is the writable mapping: the write is this copy.
             __builtin_memcpy(e.image + lba * ata::kSectorSize, a + ata::kData, bytes);
             ec.write_bytes.add(bytes);
         } else {
-            note_lba(memo, memo_mask, rq.src, index, lba, ec);
+            note_lba(as.memo, as.memo_mask, rq.src, as.index, lba, ec);
             // No copy: the HAL sends these bytes straight from the image. Writable exports
             // take the copy path (a write may be changing them).
             reply.data = e.image + lba * ata::kSectorSize;

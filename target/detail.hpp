@@ -71,9 +71,18 @@ struct Ctx {
     const PortInfo& port;
 };
 
+// What an ATA command may touch besides the request and its export: the engine's counters for
+// that export and its retransmit memo.
+struct AtaState {
+    std::uint16_t index; // the export's table index
+    ExportCounters& ec;
+    MemoEntry* memo;
+    std::uint32_t memo_mask;
+};
+
 // ata.cpp
-void ata(const Ctx& c, const Request& rq, Export& e, std::uint16_t index, ExportCounters& ec,
-         MemoEntry* memo, std::uint32_t memo_mask, ReplyBody& out, Reply& reply);
+void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBody& out,
+         Reply& reply);
 // identify.cpp: the 512 bytes of IDENTIFY DEVICE data for `e`.
 void identify(const Export& e, std::uint8_t* out);
 // config.cpp

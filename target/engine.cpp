@@ -309,8 +309,9 @@ bool Engine::next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap
     } else {
         switch (static_cast<Command>(st.command)) {
         case Command::ata:
-            detail::ata(c, rq, *e, index, storage_->exports[index], storage_->memo,
-                        storage_->memo_mask, body, reply);
+            detail::ata(c, rq, *e,
+                        {index, storage_->exports[index], storage_->memo, storage_->memo_mask},
+                        body, reply);
             break;
         case Command::query_config:
             counters_.config_cmds.add();
