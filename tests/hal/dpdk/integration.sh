@@ -58,6 +58,13 @@ wait_ready() {
     for _ in $(seq 100); do grep -q "$2" "$1" && return 0; sleep 0.1; done
     fail "not ready: $1"
 }
+# Starts aoe-target in the target namespace under the allocation probe with arguments "$@" and
+# waits for its ready line (READY_LINE, default "aoe-target: ready").
+start_target() {
+    LD_PRELOAD=$PROBE ip netns exec $NT "$TARGET" "$@" 2> "$WORK/target.log" &
+    pids+=($!); tpid=$!
+    wait_ready "$WORK/target.log" "${READY_LINE:-aoe-target: ready}"
+}
 short_flow() { # $1: image served as e0.1
     C discover | tee "$WORK/discover"
     grep -q "^e0.1 " "$WORK/discover" || fail "e0.1 not discovered"
@@ -87,9 +94,7 @@ if [ "$MODE" = iso ]; then
     head -c $((3 << 20)) /dev/urandom > "$WORK/tree/boot/x86_64/loader/initrd"
     echo "marker $id" > "$WORK/tree/marker"
     xorriso -as mkisofs -R -J -V AOE_IT_$id -o "$WORK/live.iso" "$WORK/tree" 2> "$WORK/xorriso.log" || fail "xorriso"
-    LD_PRELOAD=$PROBE ip netns exec $NT "$TARGET" 0 1 $VT "$WORK/live.iso" 2> "$WORK/target.log" &
-    pids+=($!); tpid=$!
-    wait_ready "$WORK/target.log" "aoe-target: ready"
+    start_target 0 1 $VT "$WORK/live.iso"
     short_flow "$WORK/live.iso"
 fi
 
@@ -101,9 +106,7 @@ if [ "$MODE" = twoports ]; then
     ip -n $NT link set $VT2 up
     ip -n $NC link set $VC2 up
     head -c $(( (32 << 20) + 512 * 7 )) /dev/urandom > "$WORK/a.img"
-    LD_PRELOAD=$PROBE ip netns exec $NT "$TARGET" --iface $VT --iface $VT2 --export 0.1="$WORK/a.img" 2> "$WORK/target.log" &
-    pids+=($!); tpid=$!
-    wait_ready "$WORK/target.log" "aoe-target: ready (1 queue, 2 ports"
+    READY_LINE="aoe-target: ready (1 queue, 2 ports" start_target --iface $VT --iface $VT2 --export 0.1="$WORK/a.img"
     m1=$(C discover | awk '/^e0.1 /{print $2}')
     m2=$(ip netns exec $NC "$CLIENT" --iface $VC2 discover | awk '/^e0.1 /{print $2}')
     echo "port 1 $m1, port 2 $m2"
@@ -115,10 +118,7 @@ fi
 
 if [ "$MODE" = macallow ]; then
     head -c $(( (16 << 20) + 512 )) /dev/urandom > "$WORK/a.img"
-    LD_PRELOAD=$PROBE ip netns exec $NT "$TARGET" --iface $VT --mac-allow 02:00:00:00:00:99 --export 0.1="$WORK/a.img" \
-        2> "$WORK/target.log" &
-    pids+=($!); tpid=$!
-    wait_ready "$WORK/target.log" "aoe-target: ready"
+    start_target --iface $VT --mac-allow 02:00:00:00:00:99 --export 0.1="$WORK/a.img"
     if C --timeout 500 discover; then fail "a client outside --mac-allow was answered"; fi
     ip -n $NC link set $VC address 02:00:00:00:00:99
     short_flow "$WORK/a.img"
@@ -126,10 +126,7 @@ fi
 
 if [ "$MODE" = xdp ]; then
     head -c $(( (16 << 20) + 512 )) /dev/urandom > "$WORK/a.img"
-    LD_PRELOAD=$PROBE ip netns exec $NT "$TARGET" --xdp $VT --export 0.1="$WORK/a.img" \
-        2> "$WORK/target.log" &
-    pids+=($!); tpid=$!
-    wait_ready "$WORK/target.log" "aoe-target: ready"
+    start_target --xdp $VT --export 0.1="$WORK/a.img"
     grep "net_af_xdp0 ($VT)" "$WORK/target.log" || fail "no net_af_xdp port on $VT"
     short_flow "$WORK/a.img"
 fi
@@ -158,10 +155,7 @@ print("sent 3000 non-AoE frames")
 PY
     }
     run_target() { # $@: extra options
-        LD_PRELOAD=$PROBE ip netns exec $NT "$TARGET" --iface $VT --export 0.1="$WORK/a.img" "$@" \
-            2> "$WORK/target.log" &
-        pids+=($!); tpid=$!
-        wait_ready "$WORK/target.log" "aoe-target: ready"
+        start_target --iface $VT --export 0.1="$WORK/a.img" "$@"
         flood
         C --target 0.1 read-all --compare "$WORK/a.img" | tee "$WORK/read"
         grep -q "compare: identical" "$WORK/read" || fail "read-all compare"
@@ -195,10 +189,8 @@ if [ "$MODE" = memif ]; then
     SOCK=$WORK/memif.sock
     rm -f "$SOCK"  # a stale socket file blocks the next start (docs/testing.md)
     ip -n $NT link set $VT promisc on
-    LD_PRELOAD=$PROBE ip netns exec $NT "$TARGET" -l 0 --no-huge -m 1024 --no-shconf --file-prefix aoeT$id --no-pci \
-        --vdev=net_memif0,role=server,socket=$SOCK,socket-abstract=no -- --export 0.1="$WORK/m.img" 2> "$WORK/target.log" &
-    pids+=($!); tpid=$!
-    wait_ready "$WORK/target.log" "aoe-target: ready"
+    start_target -l 0 --no-huge -m 1024 --no-shconf --file-prefix aoeT$id --no-pci \
+        --vdev=net_memif0,role=server,socket=$SOCK,socket-abstract=no -- --export 0.1="$WORK/m.img"
     ip netns exec $NT "$BRIDGE" -l 1 --no-huge -m 256 --no-shconf --file-prefix aoeB$id --no-pci \
         --vdev=net_af_packet0,iface=$VT,qdisc_bypass=1 --vdev=net_memif0,role=client,socket=$SOCK,socket-abstract=no \
         2> "$WORK/bridge.log" &
