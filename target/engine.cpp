@@ -102,20 +102,43 @@ const ExportCounters& Engine::export_counters(std::uint16_t index) const {
     return storage_->exports[index < ExportTable::kMaxCapacity ? index : 0];
 }
 
-Role Engine::route(const std::uint8_t* frame, std::uint32_t len) {
+namespace {
+
+// The one walk over a frame's VLAN tags (802.1ad and/or 802.1Q after the source MAC, two at
+// most), for route() and accept(): returns the offset of the EtherType after them, or 0 when a
+// tag is announced but the frame ends inside it. `tci`/`tagged` get the innermost tag (left as
+// they are on an untagged frame). `len` >= kEthHeaderLen.
+[[gnu::always_inline]] inline std::uint32_t walk_tags(const std::uint8_t* frame, std::uint32_t len,
+                                                      std::uint16_t& tci, bool& tagged) {
     std::uint32_t off = 12;
-    for (int tags = 0; tags < 2 && off + 2 <= len; ++tags) {
-        const std::uint16_t t = load_be16(frame + off);
-        if (t != kEtherTypeVlan && t != kEtherTypeQinQ) break;
+    std::uint16_t type = load_be16(frame + off);
+    for (int tags = 0; tags < 2 && (type == kEtherTypeVlan || type == kEtherTypeQinQ); ++tags) {
+        if (len < off + kVlanTagLen + 2) return 0;
+        tci = load_be16(frame + off + 2);
+        tagged = true;
         off += kVlanTagLen;
+        type = load_be16(frame + off);
     }
-    const std::uint32_t cmd = off + 2 + hdr::kCommand;
-    if (cmd >= len || load_be16(frame + off) != kEtherTypeAoe)
+    return off;
+}
+
+// Config, Mac Mask and Reserve change (or read owner-only) control state, and responses (R set)
+// feed the owner's peer table: only ATA requests may be served by any engine. `a`: AoE header.
+[[gnu::always_inline]] inline bool owner_only(const std::uint8_t* a) {
+    return (a[hdr::kVerFlags] & kFlagResponse) ||
+           a[hdr::kCommand] != static_cast<std::uint8_t>(Command::ata);
+}
+
+} // namespace
+
+Role Engine::route(const std::uint8_t* frame, std::uint32_t len) {
+    if (len < kEthHeaderLen) return Role::worker; // any engine drops it
+    std::uint16_t tci = 0;
+    bool tagged = false;
+    const std::uint32_t off = walk_tags(frame, len, tci, tagged);
+    if (off == 0 || load_be16(frame + off) != kEtherTypeAoe || off + 2 + hdr::kCommand >= len)
         return Role::worker; // any engine drops it
-    // Config, Mac Mask and Reserve change (or read owner-only) control state; responses
-    // (R set) feed the owner's peer table.
-    if (frame[off + 2 + hdr::kVerFlags] & kFlagResponse) return Role::owner;
-    return frame[cmd] == static_cast<std::uint8_t>(Command::ata) ? Role::worker : Role::owner;
+    return owner_only(frame + off + 2) ? Role::owner : Role::worker;
 }
 
 bool Engine::rate_ok(const Mac& src, std::uint64_t now_ns) {
@@ -203,16 +226,9 @@ Verdict Engine::accept(const std::uint8_t* frame, std::uint32_t len, std::uint64
 
     // ---- Ethernet: EtherType 0x88A2, optionally behind an 802.1ad and/or 802.1Q tag ----
     if (len < kEthHeaderLen) return drop(DropReason::runt);
-    std::uint32_t off = 12;
-    std::uint16_t type = load_be16(frame + off);
-    for (int tags = 0; tags < 2 && (type == kEtherTypeVlan || type == kEtherTypeQinQ); ++tags) {
-        if (len < off + kVlanTagLen + 2) return drop(DropReason::runt);
-        st.tci = load_be16(frame + off + 2);
-        st.tagged = true;
-        off += kVlanTagLen;
-        type = load_be16(frame + off);
-    }
-    if (type != kEtherTypeAoe) return drop(DropReason::not_aoe);
+    const std::uint32_t off = walk_tags(frame, len, st.tci, st.tagged);
+    if (off == 0) return drop(DropReason::runt);
+    if (load_be16(frame + off) != kEtherTypeAoe) return drop(DropReason::not_aoe);
     st.aoe = off + 2;
     if (len < st.aoe + hdr::kLen) return drop(DropReason::runt);
     // Service VLAN: the innermost VID; VID 0 (priority tag) counts as untagged.
@@ -222,8 +238,7 @@ Verdict Engine::accept(const std::uint8_t* frame, std::uint32_t len, std::uint64
     const std::uint8_t* a = frame + st.aoe;
     const std::uint32_t n = len - st.aoe;
     st.command = a[hdr::kCommand];
-    if (role_ == Role::worker && (st.command != static_cast<std::uint8_t>(Command::ata) ||
-                                  (a[hdr::kVerFlags] & kFlagResponse))) {
+    if (role_ == Role::worker && owner_only(a)) {
         counters_.forwarded.add();
         return Verdict::forward;
     }
