@@ -41,7 +41,8 @@ class Loop {
 
             for (std::uint16_t p = 0; p < nports_; ++p) {
                 // Back-pressure: replies still waiting for this port's TX ring come first.
-                if (!room(p) && !flush(p) && !room(p)) {
+                if (!room(p)) (void)flush(p);
+                if (!room(p)) {
                     l_.stats[p].rx_paused.add();
                     continue;
                 }
@@ -192,13 +193,26 @@ class Loop {
 
     // The one reply loop (a frame's replies, a round of adverts): `produce(out, cap, reply)`
     // writes the next reply into `out` or returns false when there is none. Each reply goes
-    // into a header mbuf and out through finish(); without an mbuf the engine still finishes
+    // into a header mbuf and out through emit(); without an mbuf the engine still finishes
     // the reply (into scratch memory: its state stays right) and the drop is counted.
     // `periodic` (adverts, peer probes): stop while port p's TX queue has no room, and go on
     // until the engine has nothing due (Reply::last marks one probe, not the end). A frame's
     // replies are all built (its buffer is freed afterwards), up to the one marked last.
+    // `request`: a received frame whose one reply may be built over it (in_place_ok): its mbuf
+    // is the reply's buffer, so a read costs no header mbuf and no free. True when it was used
+    // (it is the reply now: sent, queued for FLUSH, or freed by finish).
     template <class Produce>
-    void send_replies(std::uint16_t p, ClientSlot* client, bool periodic, Produce produce) {
+    bool send_replies(std::uint16_t p, ClientSlot* client, bool periodic, Produce produce,
+                      rte_mbuf* request = nullptr) {
+        if (request) {
+            aoe::Reply r; // the whole buffer from the frame's start: data_len is the request's
+            if (!produce(rte_pktmbuf_mtod(request, std::uint8_t*),
+                         std::uint32_t{request->buf_len} - request->data_off, r))
+                return false;
+            request->ol_flags = 0; // a direct mbuf's RX flags mean nothing on TX
+            emit(p, request, r, client);
+            return true;
+        }
         aoe::Engine& e = *l_.engine[p];
         for (int guard = 0; guard < 1024 && (!periodic || room(p)); ++guard) {
             rte_mbuf* h = spare();
@@ -209,13 +223,19 @@ class Loop {
             } else {
                 if (!produce(rte_pktmbuf_mtod(h, std::uint8_t*), rte_pktmbuf_tailroom(h), r)) break;
                 spare_ = nullptr;
-                const std::uint32_t bytes = finish(p, h, r);
-                if (bytes && client) {
-                    client->replies.add();
-                    client->reply_bytes.add(bytes);
-                }
+                emit(p, h, r, client);
             }
             if (r.last && !periodic) break; // e.g. every unicast frame: no second next_reply()
+        }
+        return false;
+    }
+
+    // One built reply out through finish(), counted for its client (adverts have none).
+    void emit(std::uint16_t p, rte_mbuf* h, const aoe::Reply& r, ClientSlot* client) {
+        const std::uint32_t bytes = finish(p, h, r);
+        if (bytes && client) {
+            client->replies.add();
+            client->reply_bytes.add(bytes);
         }
     }
 
@@ -256,33 +276,20 @@ class Loop {
             }
             return;
         }
-        if (v == aoe::Verdict::reply && in_place_ok(m, st)) {
-            // A unicast ATA command has exactly one reply: build it over the request in the
-            // request's own mbuf (same headers at the same offsets, the engine reads each
-            // field before it writes it), so a read costs no header mbuf and no free.
-            aoe::Reply r;
-            if (e.next_reply(st, rte_pktmbuf_mtod(m, std::uint8_t*),
-                             static_cast<std::uint32_t>(m->buf_len - m->data_off), r)) {
-                m->ol_flags &= RTE_MBUF_F_EXTERNAL; // RX flags mean nothing on TX
-                if (std::uint32_t bytes = finish(p, m, r)) {
-                    client.replies.add();
-                    client.reply_bytes.add(bytes);
-                }
-                return; // m is the reply now (sent, queued for FLUSH, or freed by finish)
-            }
-            rte_pktmbuf_free(m);
-            return;
-        }
-        if (v == aoe::Verdict::reply)
-            send_replies(p, &client, false,
-                         [&](std::uint8_t* out, std::uint32_t cap, aoe::Reply& r) {
-                             return e.next_reply(st, out, cap, r);
-                         });
+        if (v == aoe::Verdict::reply &&
+            send_replies(
+                p, &client, false,
+                [&](std::uint8_t* out, std::uint32_t cap, aoe::Reply& r) {
+                    return e.next_reply(st, out, cap, r);
+                },
+                in_place_ok(m, st) ? m : nullptr))
+            return;          // m became the reply
         rte_pktmbuf_free(m); // after the replies: the engine read (and wrote from) the frame
     }
 
-    // The reply may overwrite the request: one reply (unicast ATA), a buffer only we hold,
-    // room for the largest inline reply (IDENTIFY) from the frame's start.
+    // The reply may overwrite the request: one reply (unicast ATA: the engine reads each field
+    // of the request before it writes the same field of the reply, at the same offset), a
+    // direct buffer only we hold, room for the largest inline reply (IDENTIFY).
     static bool in_place_ok(const rte_mbuf* m, const aoe::FrameState& st) {
         return st.command == static_cast<std::uint8_t>(aoe::Command::ata) && !st.broadcast &&
                RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 &&
@@ -389,7 +396,8 @@ class Loop {
     void transmit(std::uint16_t p, rte_mbuf* h) {
         QueueStats& s = l_.stats[p];
         TxQueue& q = l_.txq[p];
-        if (q.n == TxQueue::kCap && !flush(p) && q.n == TxQueue::kCap) {
+        if (q.n == TxQueue::kCap) (void)flush(p);
+        if (q.n == TxQueue::kCap) {
             // Only more replies than one RX burst's worth can get here (a broadcast query
             // answered by many exports while the ring is stuck): the one loss left.
             s.tx_dropped.add();
