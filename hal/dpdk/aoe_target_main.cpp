@@ -172,24 +172,21 @@ int main(int argc, char** argv) {
     // Jumbo pools and af_packet rings when a port may carry frames above 1500 bytes: an
     // interface whose MTU (capped by --mtu) is larger, or EAL ports with --mtu above 1500.
     bool jumbo = rt.opt.user_eal && rt.opt.mtu > 1500;
-    for (auto& name : rt.opt.ifaces) {
-        KernelIface k;
-        if (!kernel_iface(name, k, err)) {
-            std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
-            return 1;
+    // --iface (af_packet) and --xdp (AF_XDP) name kernel interfaces alike; AF_XDP frames are
+    // one page at most, so only af_packet ones may ask for jumbo pools.
+    for (const auto* names : {&rt.opt.ifaces, &rt.opt.xdp_ifaces}) {
+        const bool xdp = names == &rt.opt.xdp_ifaces;
+        for (const auto& name : *names) {
+            KernelIface k;
+            if (!kernel_iface(name, k, err)) {
+                std::fprintf(stderr, "aoe-target: %s%s\n", xdp ? "--xdp: " : "", err.c_str());
+                return 1;
+            }
+            k.xdp = xdp;
+            const std::uint32_t want = rt.opt.mtu ? std::min(rt.opt.mtu, k.mtu) : k.mtu;
+            if (!xdp && want > 1500) jumbo = true;
+            ifaces.push_back(k);
         }
-        std::uint32_t want = rt.opt.mtu ? std::min(rt.opt.mtu, k.mtu) : k.mtu;
-        if (want > 1500) jumbo = true;
-        ifaces.push_back(k);
-    }
-    for (auto& name : rt.opt.xdp_ifaces) {
-        KernelIface k;
-        if (!kernel_iface(name, k, err)) {
-            std::fprintf(stderr, "aoe-target: --xdp: %s\n", err.c_str());
-            return 1;
-        }
-        k.xdp = true; // AF_XDP frames are one page at most: never jumbo pools
-        ifaces.push_back(k);
     }
     if (!open_images(rt, err)) {
         std::fprintf(stderr, "aoe-target: %s\n", err.c_str());

@@ -51,6 +51,16 @@ bool same_address(const ExportSpec& a, const ExportSpec& b) {
     return a.shelf == b.shelf && a.slot == b.slot;
 }
 
+// "" when no export of `list` has e's shelf.slot, else the error naming both places.
+std::string duplicate_in(const std::vector<LocatedExport>& list, const ExportSpec& e,
+                         const std::string& where) {
+    for (const auto& x : list)
+        if (same_address(x.spec, e))
+            return where + ": shelf.slot " + std::to_string(e.shelf) + "." +
+                   std::to_string(e.slot) + " is already exported by " + x.origin;
+    return "";
+}
+
 } // namespace
 
 std::string parse_config_text(const std::string& text, const std::string& file,
@@ -93,11 +103,8 @@ std::string parse_exports_text(const std::string& text, const std::string& file,
         if (fault != aoe::ExportLineFault::none)
             return where + ": " + aoe::describe(fault) + ": '" + trim(line) + "'";
         if (!l.is_export) continue; // blank or comment
-        ExportSpec e{l.shelf, l.slot, std::string(l.file, l.file_len), l.writable};
-        for (const auto& x : out)
-            if (same_address(x.spec, e))
-                return where + ": shelf.slot " + std::to_string(e.shelf) + "." +
-                       std::to_string(e.slot) + " is already exported by " + x.origin;
+        const ExportSpec e = export_spec(l);
+        if (std::string dup = duplicate_in(out, e, where); !dup.empty()) return dup;
         out.push_back({e, where});
     }
     return "";
@@ -144,10 +151,9 @@ std::string load_configuration(const Options& cmd, Options& out) {
                 return e.origin + ": " + err;
             }
             if (e.key == "export") {
-                for (const auto& x : exports)
-                    if (same_address(x.spec, o.exports.back()))
-                        return e.origin + ": shelf.slot " + std::to_string(x.spec.shelf) + "." +
-                               std::to_string(x.spec.slot) + " is already exported by " + x.origin;
+                if (std::string dup = duplicate_in(exports, o.exports.back(), e.origin);
+                    !dup.empty())
+                    return dup;
                 exports.push_back({o.exports.back(), e.origin});
             }
         }
@@ -162,10 +168,7 @@ std::string load_configuration(const Options& cmd, Options& out) {
         if (!err.empty()) return err;
         // A shelf.slot in both the file and the directory: name both places.
         for (const auto& f : found) {
-            for (const auto& x : exports)
-                if (same_address(x.spec, f.spec))
-                    return f.origin + ": shelf.slot " + std::to_string(f.spec.shelf) + "." +
-                           std::to_string(f.spec.slot) + " is already exported by " + x.origin;
+            if (std::string dup = duplicate_in(exports, f.spec, f.origin); !dup.empty()) return dup;
             exports.push_back(f);
         }
     }

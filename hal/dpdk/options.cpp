@@ -139,6 +139,10 @@ std::optional<ExportSpec> parse_export(const std::string& arg, aoe::ExportSource
     if (fault == aoe::ExportLineFault::none && !line.is_export)
         fault = aoe::ExportLineFault::no_equals; // a blank or comment value
     if (fault != aoe::ExportLineFault::none) return std::nullopt;
+    return export_spec(line);
+}
+
+ExportSpec export_spec(const aoe::ExportLine& line) {
     return ExportSpec{line.shelf, line.slot, std::string(line.file, line.file_len), line.writable};
 }
 

@@ -81,6 +81,8 @@ bool file_option(const std::string& name);
 // docs/export-line.md). From a file, FILE must be absolute.
 std::optional<ExportSpec> parse_export(const std::string& arg, aoe::ExportSource src,
                                        aoe::ExportLineFault& fault);
+// An export line read by target/export_line.hpp (is_export) as aoe-target keeps it.
+ExportSpec export_spec(const aoe::ExportLine& line);
 // The message for an --export or `export =` value that parse_export refused.
 std::string export_error(const std::string& arg, aoe::ExportLineFault fault);
 // The checks on a complete configuration: the vbladed positionals, export count, duplicate
