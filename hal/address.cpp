@@ -20,33 +20,19 @@ bool parse_ulong(const std::string& s, unsigned long max, unsigned long& out) {
     return true;
 }
 
+// The rules and their words are target/address.hpp's.
 bool valid_shelf(unsigned long shelf, std::string& why) {
-    switch (aoe::check_shelf(shelf)) {
-    case aoe::AddressFault::none:
-        return true;
-    case aoe::AddressFault::shelf_broadcast:
-        why = "shelf 65535 (0xFFFF) is the broadcast address";
-        return false;
-    case aoe::AddressFault::shelf_all_ones:
-        why = "shelf 4095 (0x0FFF) is refused by Linux clients (\"shelf address is all ones\")";
-        return false;
-    default:
-        why = "shelf must be 0..65534";
-        return false;
-    }
+    const aoe::AddressFault f = aoe::check_shelf(shelf);
+    if (f == aoe::AddressFault::none) return true;
+    why = aoe::describe(f);
+    return false;
 }
 
 bool valid_slot(unsigned long slot, std::string& why) {
-    switch (aoe::check_slot(slot)) {
-    case aoe::AddressFault::none:
-        return true;
-    case aoe::AddressFault::slot_broadcast:
-        why = "slot 255 (0xFF) is the broadcast address";
-        return false;
-    default:
-        why = "slot must be 0..254";
-        return false;
-    }
+    const aoe::AddressFault f = aoe::check_slot(slot);
+    if (f == aoe::AddressFault::none) return true;
+    why = aoe::describe(f);
+    return false;
 }
 
 std::optional<std::pair<std::uint16_t, std::uint8_t>> parse_address(const std::string& in,

@@ -1,7 +1,8 @@
 // Shelf.slot and MAC text for the hosted programs: aoe-target (hal/dpdk/options.cpp, hal/dpdk) and
 // the tools in bench/ (aoe-client, aoe-bench). The rules (reserved shelf and slot numbers, the
 // "e" prefix, the MAC text form) are target/address.hpp's; this adds the hosted text front end:
-// std::string, strtoul's number syntax (decimal, 0x hex, 0 octal) and the error messages.
+// std::string, strtoul's number syntax (decimal, 0x hex, 0 octal) and the messages around
+// target/address.hpp's words for a refused shelf or slot.
 // A library of its own (hal_address) so that the tools need not link aoe-target's options.
 #pragma once
 

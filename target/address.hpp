@@ -1,8 +1,9 @@
 // The AoE address vocabulary every program shares: which shelf and slot numbers a target may
 // use, how "eSHELF.SLOT" text splits, and the one text form of a MAC. aoe-target and the tools
 // wrap it in hal/address.hpp (hosted: std::string, strtoul, sscanf); stage-pxe in
-// pxe/aoe_address.cpp. Each caller keeps its own number syntax and its own messages; the
-// rules live here once.
+// pxe/aoe_address.cpp. The rules live here once, with the words for each fault (describe:
+// aoe-target, the tools and the export line print them); each caller keeps its own number
+// syntax, and stage-pxe its own messages for --aoe.
 // Freestanding like the rest of target/: constexpr, no library, no std::string, no heap.
 #pragma once
 
@@ -34,6 +35,25 @@ constexpr AddressFault check_slot(unsigned long slot) {
     if (slot > 0xFF) return AddressFault::slot_range;
     if (slot == kSlotBroadcast) return AddressFault::slot_broadcast;
     return AddressFault::none;
+}
+
+// The words every program prints for a fault ("" for none).
+constexpr const char* describe(AddressFault f) {
+    switch (f) {
+    case AddressFault::none:
+        return "";
+    case AddressFault::shelf_range:
+        return "shelf must be 0..65534";
+    case AddressFault::shelf_broadcast:
+        return "shelf 65535 (0xFFFF) is the broadcast address";
+    case AddressFault::shelf_all_ones:
+        return "shelf 4095 (0x0FFF) is refused by Linux clients (\"shelf address is all ones\")";
+    case AddressFault::slot_range:
+        return "slot must be 0..254";
+    case AddressFault::slot_broadcast:
+        return "slot 255 (0xFF) is the broadcast address";
+    }
+    return "bad address";
 }
 
 // "eSHELF.SLOT", "ESHELF.SLOT" or "SHELF.SLOT" (the client's device name or the bare pair)

@@ -99,12 +99,18 @@ constexpr ExportLineFault number(const char* s, std::size_t n, unsigned long& ou
     return ExportLineFault::none;
 }
 
-// The address faults keep AddressFault's order (static_asserts above): one offset maps them.
+// The address faults keep AddressFault's order (static_asserts above): one offset maps them,
+// both ways.
 constexpr ExportLineFault from(AddressFault f) {
     if (f == AddressFault::none) return ExportLineFault::none;
     return static_cast<ExportLineFault>(static_cast<std::uint8_t>(ExportLineFault::shelf_range) +
                                         static_cast<std::uint8_t>(f) -
                                         static_cast<std::uint8_t>(AddressFault::shelf_range));
+}
+constexpr AddressFault to_address(ExportLineFault f) {
+    return static_cast<AddressFault>(static_cast<std::uint8_t>(AddressFault::shelf_range) +
+                                     static_cast<std::uint8_t>(f) -
+                                     static_cast<std::uint8_t>(ExportLineFault::shelf_range));
 }
 
 } // namespace detail_export_line
@@ -169,15 +175,11 @@ constexpr const char* describe(ExportLineFault f) {
         return "leading zero in shelf or slot (write 10, not 010: octal or decimal would be a "
                "guess)";
     case ExportLineFault::shelf_range:
-        return "shelf must be 0..65534";
     case ExportLineFault::shelf_broadcast:
-        return "shelf 65535 (0xFFFF) is the broadcast address";
     case ExportLineFault::shelf_all_ones:
-        return "shelf 4095 (0x0FFF) is refused by Linux clients (\"shelf address is all ones\")";
     case ExportLineFault::slot_range:
-        return "slot must be 0..254";
     case ExportLineFault::slot_broadcast:
-        return "slot 255 (0xFF) is the broadcast address";
+        return describe(detail_export_line::to_address(f)); // address.hpp's words
     case ExportLineFault::no_file:
         return "no file after '='";
     case ExportLineFault::relative_file:
