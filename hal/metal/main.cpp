@@ -317,6 +317,15 @@ void print_json() {
     for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i) kv("drop_", kDropNames[i], c.dropped[i].get());
     for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
         kv("silent_", kSilentNames[i], c.silent[i].get());
+    for (int i = 1; i < 7; ++i) {
+        const char name[2] = {static_cast<char>('0' + i), '\0'};
+        kv("aoe_error_", name, c.aoe_errors[i].get());
+    }
+    kv("", "config_cmds", c.config_cmds.get());
+    kv("", "mask_cmds", c.mask_cmds.get());
+    kv("", "reserve_cmds", c.reserve_cmds.get());
+    kv("", "peer_probes", c.peer_probes.get());
+    kv("", "peer_conflicts", c.peer_conflicts.get());
     std::uint64_t reads = 0, read_bytes = 0;
     for (std::uint16_t i = 0; i < g_rt.nexports; ++i) {
         reads += g_rt.engine->export_counters(i).reads.get();
