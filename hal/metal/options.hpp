@@ -38,7 +38,7 @@ struct Address {
     bool rw = false;
     bool given = false;
     std::uint16_t shelf = 0;
-    std::uint8_t slot = 1;
+    std::uint8_t slot = 0; // meaningful only when `given` (else e0.1 or the next free slot)
 };
 
 // Parses `cmdline` (NUL-terminated; first word skipped) into `o` and, if present, `addr`.
