@@ -402,7 +402,8 @@ void adverts(std::uint64_t now, std::uint16_t& cursor) {
     const std::uint64_t hz = tsc_hz();
     const std::uint64_t idle_after = hz / 5000; // back off after 200 us without a frame
     std::uint64_t idle_since = 0;
-    std::uint64_t next_tick = 0, next_stats = 0, stats_seen = 0;
+    std::uint64_t next_tick = 0, stats_seen = 0;
+    std::uint64_t next_stats = now_ns() + std::uint64_t{g_opt.stats_s} * 1'000'000'000;
     std::uint16_t cursor = 0;
     for (;;) {
         ++g_ls.polls;
@@ -485,7 +486,9 @@ extern "C" [[noreturn]] void metal_main() {
     const std::uint64_t hz = clock_init();
     log() << "clock: TSC ";
     put_fixed(hz / 1000, 3);
-    put(" MHz (calibrated against PIT channel 2 over 20 ms)\n");
+    put(" MHz +- ");
+    put_dec(clock_error_ppm());
+    put(" ppm (calibrated against PIT channel 2 over 20 ms)\n");
     cpu_init();
     read_boot_info();
     log() << "image: 0x";
