@@ -203,12 +203,16 @@ void fill(char* dst, std::size_t cap, const char* src) {
     for (; i < cap; ++i) dst[i] = '\0';
 }
 
-// The word after the file name of a command line, for the log: the module's file name.
-void put_first_word(const char* s) {
-    while (*s == ' ') ++s;
-    const char* e = s;
-    while (*e && *e != ' ') ++e;
-    put(s, static_cast<std::size_t>(e - s));
+// A module's name for the log: the file name its loader put first on its command line (QEMU),
+// else its number (GRUB passes only the arguments).
+void put_module_name(std::uint32_t i, const char* cmdline) {
+    std::uint32_t n = 0;
+    if (const char* name = cmdline_name(cmdline, n)) {
+        put(name, n);
+    } else {
+        put('#');
+        put_dec(i);
+    }
 }
 
 const char* const kDropNames[] = {"runt",   "not_aoe",   "wrong_vlan",    "foreign_dst",
@@ -603,7 +607,7 @@ extern "C" [[noreturn]] void metal_main() {
         }
         g_rt.nexports = static_cast<std::uint16_t>(index + 1 > g_rt.nexports ? index + 1 : g_rt.nexports);
         log() << "export e" << e->shelf << '.' << std::uint32_t{e->slot} << ": module ";
-        put_first_word(m.cmdline);
+        put_module_name(i, m.cmdline);
         put(" at 0x");
         put_hex(m.start);
         put(", ");

@@ -65,12 +65,37 @@ const char* set_address(std::uint64_t shelf, std::uint64_t slot, Address& a) {
     return nullptr;
 }
 
+// QEMU starts each command line with the file's name; GRUB does not. A first word that is
+// none of ours (an option, a number, eS.L / S.L) is that name.
+bool is_argument(const Word& w) {
+    if (w.n == 0) return false;
+    if (w.s[0] == '-') return true;
+    std::uint64_t v = 0;
+    if (parse_num(w.s, w.n, ~0ull >> 8, v)) return true;
+    aoe::AddressText t;
+    std::uint64_t a = 0, b = 0;
+    return aoe::split_address(w.s, w.n, t) &&
+           parse_num(t.shelf, static_cast<std::uint32_t>(t.shelf_len), ~0ull >> 8, a) &&
+           parse_num(t.slot, static_cast<std::uint32_t>(t.slot_len), ~0ull >> 8, b);
+}
+
 } // namespace
+
+const char* cmdline_name(const char* cmdline, std::uint32_t& len) {
+    const char* p = cmdline;
+    Word w;
+    len = 0;
+    if (!p || !next_word(p, w) || is_argument(w)) return nullptr;
+    len = w.n;
+    return w.s;
+}
 
 const char* parse_cmdline(const char* cmdline, Options& o, Address& addr, const char*& bad) {
     const char* p = cmdline;
+    if (!p) return nullptr;
+    std::uint32_t name_len = 0;
+    if (const char* name = cmdline_name(cmdline, name_len)) p = name + name_len;
     Word w;
-    if (!p || !next_word(p, w)) return nullptr; // empty; else the first word is the file name
     while (next_word(p, w)) {
         bad = w.s;
         std::uint64_t v = 0;

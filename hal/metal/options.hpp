@@ -1,6 +1,7 @@
 // aoe-firmware's command line: the kernel's (QEMU -append, GRUB `multiboot FILE ARGS`) and each
-// module's (QEMU -initrd "FILE ARGS", GRUB `module FILE ARGS`). The first word of each is the
-// file name the loader put there and is skipped. Words (docs/metal.md, "Command line"):
+// module's (QEMU -initrd "FILE ARGS", GRUB `module FILE ARGS`). QEMU puts the file's name first,
+// GRUB does not: a first word that is not an argument is that name and is skipped.
+// Words (docs/metal.md, "Command line"):
 //   S L | eS.L | S.L        the module's shelf.slot (default e0.1, then the next free slot)
 //   --rw                    (module) writable export: writes land in RAM, lost at power-off;
 //                           served through the copy path like aoe-target's ,rw exports
@@ -41,7 +42,10 @@ struct Address {
     std::uint8_t slot = 0; // meaningful only when `given` (else e0.1 or the next free slot)
 };
 
-// Parses `cmdline` (NUL-terminated; first word skipped) into `o` and, if present, `addr`.
+// The file name a loader put first on `cmdline` (QEMU does, GRUB does not), or nullptr.
+const char* cmdline_name(const char* cmdline, std::uint32_t& len);
+
+// Parses `cmdline` (NUL-terminated; a leading file name skipped) into `o` and, if present, `addr`.
 // Returns nullptr, or the fault; `bad` then points at the word (for the message).
 const char* parse_cmdline(const char* cmdline, Options& o, Address& addr, const char*& bad);
 
