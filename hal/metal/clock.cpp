@@ -67,9 +67,13 @@ std::uint64_t clock_init() {
     return hz;
 }
 
-std::uint64_t clock_error_ppm() { return g_error_ppm; }
+std::uint64_t clock_error_ppm() {
+    return g_error_ppm;
+}
 
-std::uint64_t tsc_hz() { return g_hz; }
+std::uint64_t tsc_hz() {
+    return g_hz;
+}
 
 std::uint64_t tsc_to_ns(std::uint64_t ticks) {
     return static_cast<std::uint64_t>((u128{ticks} * g_mult) >> 32);

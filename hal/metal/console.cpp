@@ -14,9 +14,9 @@ void console_init() {
     outb(kCom1 + 3, 0x80); // DLAB
     outb(kCom1 + 0, 0x01); // divisor 1: 115200 baud
     outb(kCom1 + 1, 0x00);
-    outb(kCom1 + 3, 0x03); // 8N1
-    outb(kCom1 + 2, 0xC7); // FIFO on, cleared, 14-byte threshold
-    outb(kCom1 + 4, 0x03); // DTR, RTS
+    outb(kCom1 + 3, 0x03);              // 8N1
+    outb(kCom1 + 2, 0xC7);              // FIFO on, cleared, 14-byte threshold
+    outb(kCom1 + 4, 0x03);              // DTR, RTS
     g_present = inb(kCom1 + 5) != 0xFF; // no UART: the line status reads all ones
 }
 

@@ -23,17 +23,38 @@ void log_stamp();
 
 // Minimal stream for log lines: log() << "x=" << 5 << '\n'.
 struct Log {
-    Log& operator<<(const char* s) { put(s); return *this; }
-    Log& operator<<(char c) { put(c); return *this; }
-    Log& operator<<(std::uint64_t v) { put_dec(v); return *this; }
-    Log& operator<<(std::uint32_t v) { put_dec(v); return *this; }
-    Log& operator<<(std::uint16_t v) { put_dec(v); return *this; }
+    Log& operator<<(const char* s) {
+        put(s);
+        return *this;
+    }
+    Log& operator<<(char c) {
+        put(c);
+        return *this;
+    }
+    Log& operator<<(std::uint64_t v) {
+        put_dec(v);
+        return *this;
+    }
+    Log& operator<<(std::uint32_t v) {
+        put_dec(v);
+        return *this;
+    }
+    Log& operator<<(std::uint16_t v) {
+        put_dec(v);
+        return *this;
+    }
     Log& operator<<(int v) {
-        if (v < 0) { put('-'); put_dec(static_cast<std::uint64_t>(-static_cast<long long>(v))); }
-        else put_dec(static_cast<std::uint64_t>(v));
+        if (v < 0) {
+            put('-');
+            put_dec(static_cast<std::uint64_t>(-static_cast<long long>(v)));
+        } else
+            put_dec(static_cast<std::uint64_t>(v));
         return *this;
     }
 };
-inline Log log() { log_stamp(); return Log{}; }
+inline Log log() {
+    log_stamp();
+    return Log{};
+}
 
 } // namespace metal

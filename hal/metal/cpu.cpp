@@ -5,12 +5,29 @@
 
 extern "C" {
 void metal_timer_isr();
-#define METAL_FAULT(n) void metal_fault_##n();
-METAL_FAULT(0) METAL_FAULT(1) METAL_FAULT(2) METAL_FAULT(3) METAL_FAULT(4) METAL_FAULT(5)
-METAL_FAULT(6) METAL_FAULT(7) METAL_FAULT(8) METAL_FAULT(9) METAL_FAULT(10) METAL_FAULT(11)
-METAL_FAULT(12) METAL_FAULT(13) METAL_FAULT(14) METAL_FAULT(15) METAL_FAULT(16)
-METAL_FAULT(17) METAL_FAULT(18) METAL_FAULT(19) METAL_FAULT(20) METAL_FAULT(255)
-#undef METAL_FAULT
+// start.S: one entry per exception vector 0-20 (pushes the vector), 255 for the rest.
+void metal_fault_0();
+void metal_fault_1();
+void metal_fault_2();
+void metal_fault_3();
+void metal_fault_4();
+void metal_fault_5();
+void metal_fault_6();
+void metal_fault_7();
+void metal_fault_8();
+void metal_fault_9();
+void metal_fault_10();
+void metal_fault_11();
+void metal_fault_12();
+void metal_fault_13();
+void metal_fault_14();
+void metal_fault_15();
+void metal_fault_16();
+void metal_fault_17();
+void metal_fault_18();
+void metal_fault_19();
+void metal_fault_20();
+void metal_fault_255();
 }
 
 namespace metal {
@@ -36,8 +53,9 @@ alignas(16) Gate g_idt[256];
 
 void set_gate(int v, void (*fn)()) {
     const auto a = reinterpret_cast<std::uint64_t>(fn);
-    g_idt[v] = Gate{static_cast<std::uint16_t>(a), 0x08, 0, 0x8E, static_cast<std::uint16_t>(a >> 16),
-                    static_cast<std::uint32_t>(a >> 32), 0};
+    g_idt[v] = Gate{
+        static_cast<std::uint16_t>(a),       0x08, 0, 0x8E, static_cast<std::uint16_t>(a >> 16),
+        static_cast<std::uint32_t>(a >> 32), 0};
 }
 
 } // namespace

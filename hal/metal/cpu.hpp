@@ -11,7 +11,9 @@ namespace metal {
 
 void cpu_init();
 // Sleep until the next interrupt (the 1 kHz tick at the latest): the idle back-off.
-inline void idle_wait() { asm volatile("sti; hlt; cli" ::: "memory"); }
+inline void idle_wait() {
+    asm volatile("sti; hlt; cli" ::: "memory");
+}
 // Leave QEMU (isa-debug-exit at 0xF4, if present: exit status (code << 1) | 1), else halt.
 [[noreturn]] void power_off(std::uint8_t code);
 

@@ -5,9 +5,15 @@
 
 namespace metal {
 
-inline void outb(std::uint16_t port, std::uint8_t v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-inline void outw(std::uint16_t port, std::uint16_t v) { asm volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-inline void outl(std::uint16_t port, std::uint32_t v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+inline void outb(std::uint16_t port, std::uint8_t v) {
+    asm volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+inline void outw(std::uint16_t port, std::uint16_t v) {
+    asm volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+inline void outl(std::uint16_t port, std::uint32_t v) {
+    asm volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
 inline std::uint8_t inb(std::uint16_t port) {
     std::uint8_t v;
     asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
@@ -32,8 +38,12 @@ inline std::uint64_t rdtsc() {
 
 // Orders our stores to a ring before the store or port write that publishes them to the
 // device (x86 keeps store order; the compiler must too), and loads after a device index read.
-inline void barrier() { asm volatile("" ::: "memory"); }
-inline void full_fence() { asm volatile("mfence" ::: "memory"); }
+inline void barrier() {
+    asm volatile("" ::: "memory");
+}
+inline void full_fence() {
+    asm volatile("mfence" ::: "memory");
+}
 
 [[noreturn]] void halt_forever();
 

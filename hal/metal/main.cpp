@@ -58,7 +58,7 @@ Options g_opt;
 // The statistics the poll loop keeps beside the engine's counters.
 struct LoopStats {
     std::uint64_t tx_zero_copy = 0, tx_copy = 0;
-    std::uint64_t busy_cycles = 0, frames = 0;   // accept .. replies queued, per frame
+    std::uint64_t busy_cycles = 0, frames = 0;      // accept .. replies queued, per frame
     std::uint64_t read_cycles = 0, read_frames = 0; // the same, for frames that were reads
     std::uint64_t idle_sleeps = 0, polls = 0;
     std::uint64_t first_advert_ns = 0;
@@ -111,8 +111,8 @@ void read_boot_info() {
         for (std::uint32_t i = 0; i < mbi->mods_count; ++i) {
             g_boot.mods[i].start = m[i].start;
             g_boot.mods[i].end = m[i].end;
-            copy_str(g_boot.mods[i].cmdline, reinterpret_cast<const char*>(std::uintptr_t{m[i].string}),
-                     kCmdlineMax);
+            copy_str(g_boot.mods[i].cmdline,
+                     reinterpret_cast<const char*>(std::uintptr_t{m[i].string}), kCmdlineMax);
         }
         g_boot.nmods = mbi->mods_count;
     }
@@ -134,8 +134,10 @@ void find_arena(std::uint64_t& base, std::uint64_t& size) {
         std::uint64_t s, e;
     } res[kMaxModules + 1];
     std::uint32_t n = 0;
-    res[n++] = {reinterpret_cast<std::uint64_t>(__load_start), reinterpret_cast<std::uint64_t>(__bss_end)};
-    for (std::uint32_t i = 0; i < g_boot.nmods; ++i) res[n++] = {g_boot.mods[i].start, g_boot.mods[i].end};
+    res[n++] = {reinterpret_cast<std::uint64_t>(__load_start),
+                reinterpret_cast<std::uint64_t>(__bss_end)};
+    for (std::uint32_t i = 0; i < g_boot.nmods; ++i)
+        res[n++] = {g_boot.mods[i].start, g_boot.mods[i].end};
     for (std::uint32_t i = 1; i < n; ++i) // insertion sort by start
         for (std::uint32_t j = i; j > 0 && res[j].s < res[j - 1].s; --j) {
             R t = res[j];
@@ -215,12 +217,14 @@ void put_module_name(std::uint32_t i, const char* cmdline) {
     }
 }
 
-const char* const kDropNames[] = {"runt",   "not_aoe",   "wrong_vlan",    "foreign_dst",
-                                  "group_src", "not_allowed", "masked",     "truncated",
-                                  "broadcast_ata", "vendor", "rate_limited", "no_buffer"};
-static_assert(sizeof kDropNames / sizeof kDropNames[0] == static_cast<int>(aoe::DropReason::count_));
+const char* const kDropNames[] = {"runt",          "not_aoe",     "wrong_vlan",   "foreign_dst",
+                                  "group_src",     "not_allowed", "masked",       "truncated",
+                                  "broadcast_ata", "vendor",      "rate_limited", "no_buffer"};
+static_assert(sizeof kDropNames / sizeof kDropNames[0] ==
+              static_cast<int>(aoe::DropReason::count_));
 const char* const kSilentNames[] = {"response", "not_ours", "config_mismatch", "looped"};
-static_assert(sizeof kSilentNames / sizeof kSilentNames[0] == static_cast<int>(aoe::SilentReason::count_));
+static_assert(sizeof kSilentNames / sizeof kSilentNames[0] ==
+              static_cast<int>(aoe::SilentReason::count_));
 
 struct Runtime {
     aoe::Engine* engine = nullptr;
@@ -232,16 +236,17 @@ Runtime g_rt;
 
 std::uint64_t total_reads() {
     std::uint64_t r = 0;
-    for (std::uint16_t i = 0; i < g_rt.nexports; ++i) r += g_rt.engine->export_counters(i).reads.get();
+    for (std::uint16_t i = 0; i < g_rt.nexports; ++i)
+        r += g_rt.engine->export_counters(i).reads.get();
     return r;
 }
 
 void print_stats(const char* why) {
     const aoe::EngineCounters& c = g_rt.engine->counters();
     const NicCounters& n = g_rt.nic.counters();
-    log() << "stats (" << why << "): frames_in " << c.frames_in.get() << ", replied " << c.replied.get()
-          << ", replies " << c.replies.get() << ", reply_bytes " << c.reply_bytes.get() << ", adverts "
-          << c.adverts.get() << "\n";
+    log() << "stats (" << why << "): frames_in " << c.frames_in.get() << ", replied "
+          << c.replied.get() << ", replies " << c.replies.get() << ", reply_bytes "
+          << c.reply_bytes.get() << ", adverts " << c.adverts.get() << "\n";
     log() << "stats: tx_zero_copy " << g_ls.tx_zero_copy << ", tx_copy " << g_ls.tx_copy
           << ", nic rx " << n.rx_frames << " tx " << n.tx_frames << " kicks " << n.tx_kicks
           << " tx_ring_full " << n.tx_ring_full << " rx_bad " << n.rx_bad << "\n";
@@ -298,8 +303,10 @@ void print_stats(const char* why) {
 void print_json() {
     const aoe::EngineCounters& c = g_rt.engine->counters();
     std::uint64_t dropped = 0, silent = 0;
-    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i) dropped += c.dropped[i].get();
-    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i) silent += c.silent[i].get();
+    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
+        dropped += c.dropped[i].get();
+    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
+        silent += c.silent[i].get();
     auto kv = [](const char* prefix, const char* k, std::uint64_t v) {
         put(",\"");
         put(prefix);
@@ -318,7 +325,8 @@ void print_json() {
     kv("", "adverts", c.adverts.get());
     kv("", "imissed", 0);
     kv("", "drop_tx_full", 0);
-    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i) kv("drop_", kDropNames[i], c.dropped[i].get());
+    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
+        kv("drop_", kDropNames[i], c.dropped[i].get());
     for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
         kv("silent_", kSilentNames[i], c.silent[i].get());
     for (int i = 1; i < 7; ++i) {
@@ -516,12 +524,14 @@ extern "C" [[noreturn]] void metal_main() {
               << (bad ? " (at \"" : "") << (bad ? bad : "") << (bad ? "\")" : "") << "\n";
         power_off(2);
     }
-    if (g_boot.nmods == 0) fatal("no module: boot with the image as a module (QEMU -initrd, GRUB module)");
+    if (g_boot.nmods == 0)
+        fatal("no module: boot with the image as a module (QEMU -initrd, GRUB module)");
     for (std::uint32_t i = 0; i < g_boot.nmods; ++i) {
         Address a = i == 0 ? kaddr : Address{};
         if (const char* e = parse_cmdline(g_boot.mods[i].cmdline, g_opt, a, bad)) {
-            log() << "FATAL: module " << i << " command line \"" << g_boot.mods[i].cmdline << "\": " << e
-                  << (bad ? " (at \"" : "") << (bad ? bad : "") << (bad ? "\")" : "") << "\n";
+            log() << "FATAL: module " << i << " command line \"" << g_boot.mods[i].cmdline
+                  << "\": " << e << (bad ? " (at \"" : "") << (bad ? bad : "") << (bad ? "\")" : "")
+                  << "\n";
             power_off(2);
         }
         g_boot.mods[i].addr = a;
@@ -555,8 +565,9 @@ extern "C" [[noreturn]] void metal_main() {
     put_dec(pa.fn);
     put("\n");
     const std::uint32_t rx_frame = aoe::kEthHeaderLen + 2 * aoe::kVlanTagLen + g_opt.mtu;
-    const std::uint32_t tx_frame =
-        rx_frame > aoe::kMaxInlineReply ? rx_frame : static_cast<std::uint32_t>(aoe::kMaxInlineReply);
+    const std::uint32_t tx_frame = rx_frame > aoe::kMaxInlineReply
+                                       ? rx_frame
+                                       : static_cast<std::uint32_t>(aoe::kMaxInlineReply);
     if (const char* e = g_rt.nic.init(pa, arena, rx_frame, tx_frame)) fatal(e);
     log() << "virtio-net: legacy virtio-pci, io 0x";
     put_hex(g_rt.nic.io());
@@ -580,7 +591,8 @@ extern "C" [[noreturn]] void metal_main() {
         BootInfo::Mod& m = g_boot.mods[i];
         const std::uint64_t bytes = (m.end - m.start) & ~511ull;
         if (bytes == 0) {
-            log() << "FATAL: module " << i << " (" << m.cmdline << ") is smaller than one 512-byte sector\n";
+            log() << "FATAL: module " << i << " (" << m.cmdline
+                  << ") is smaller than one 512-byte sector\n";
             power_off(2);
         }
         if (!m.addr.given) { // default e0.1, then the next slot free on shelf 0
@@ -605,7 +617,8 @@ extern "C" [[noreturn]] void metal_main() {
                   << " is exported twice\n";
             power_off(2);
         }
-        g_rt.nexports = static_cast<std::uint16_t>(index + 1 > g_rt.nexports ? index + 1 : g_rt.nexports);
+        g_rt.nexports =
+            static_cast<std::uint16_t>(index + 1 > g_rt.nexports ? index + 1 : g_rt.nexports);
         log() << "export e" << e->shelf << '.' << std::uint32_t{e->slot} << ": module ";
         put_module_name(i, m.cmdline);
         put(" at 0x");
@@ -614,7 +627,8 @@ extern "C" [[noreturn]] void metal_main() {
         put_size(bytes);
         put(", ");
         put_dec(e->sectors);
-        put(e->writable ? " sectors, read-write (RAM, copy path), serial " : " sectors, read-only, zero copy, serial ");
+        put(e->writable ? " sectors, read-write (RAM, copy path), serial "
+                        : " sectors, read-only, zero copy, serial ");
         put(e->serial, 16);
         if ((m.end - m.start) % 512) {
             put(" (the last ");
@@ -647,6 +661,7 @@ extern "C" [[noreturn]] void metal_main() {
           << (g_opt.copy ? ", copy path forced" : "") << "; arena used ";
     put_size(arena.used());
     put("\n");
-    log() << "serving. console keys: s = statistics, j = statistics as JSON, q = statistics and power off\n";
+    log() << "serving. console keys: s = statistics, j = statistics as JSON, q = statistics and "
+             "power off\n";
     poll_loop();
 }

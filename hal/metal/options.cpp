@@ -16,7 +16,9 @@ struct Word {
     }
 };
 
-bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 bool next_word(const char*& p, Word& w) {
     while (*p && space(*p)) ++p;
@@ -102,7 +104,8 @@ const char* parse_cmdline(const char* cmdline, Options& o, Address& addr, const 
         auto value = [&](Word& arg) -> bool { return next_word(p, arg); };
         Word arg;
         if (w.is("--mtu")) {
-            if (!value(arg) || !parse_num(arg.s, arg.n, 9000, v) || v < 576) return "--mtu must be 576..9000";
+            if (!value(arg) || !parse_num(arg.s, arg.n, 9000, v) || v < 576)
+                return "--mtu must be 576..9000";
             o.mtu = static_cast<std::uint16_t>(v);
         } else if (w.is("--mac-allow")) {
             if (!value(arg)) return "--mac-allow needs MAC[,MAC...]";
@@ -120,7 +123,8 @@ const char* parse_cmdline(const char* cmdline, Options& o, Address& addr, const 
                 s = c + 1;
             }
         } else if (w.is("--vlan")) {
-            if (!value(arg) || !parse_num(arg.s, arg.n, 4094, v) || v < 1) return "--vlan must be 1..4094";
+            if (!value(arg) || !parse_num(arg.s, arg.n, 4094, v) || v < 1)
+                return "--vlan must be 1..4094";
             o.vlan = static_cast<std::uint16_t>(v);
         } else if (w.is("--advertise-interval")) {
             if (!value(arg) || !parse_num(arg.s, arg.n, 3600, v))
@@ -138,7 +142,8 @@ const char* parse_cmdline(const char* cmdline, Options& o, Address& addr, const 
             addr.rw = true;
         } else if (w.is("--copy")) {
             o.copy = true;
-        } else if (w.n > 0 && w.s[0] >= '0' && w.s[0] <= '9' && parse_num(w.s, w.n, ~0ull >> 8, v)) {
+        } else if (w.n > 0 && w.s[0] >= '0' && w.s[0] <= '9' &&
+                   parse_num(w.s, w.n, ~0ull >> 8, v)) {
             // "S L": a bare shelf number must be followed by the slot number
             std::uint64_t slot = 0;
             const char* before = p;
@@ -151,7 +156,8 @@ const char* parse_cmdline(const char* cmdline, Options& o, Address& addr, const 
             aoe::AddressText t;
             std::uint64_t shelf = 0, slot = 0;
             if (w.s[0] == '-' || !aoe::split_address(w.s, w.n, t))
-                return "unknown word (expected S L, eS.L, --rw, --mtu, --mac-allow, --vlan, --copy, "
+                return "unknown word (expected S L, eS.L, --rw, --mtu, --mac-allow, --vlan, "
+                       "--copy, "
                        "--advertise-interval, --peer-interval, --stats-interval)";
             if (!parse_num(t.shelf, static_cast<std::uint32_t>(t.shelf_len), ~0ull >> 8, shelf) ||
                 !parse_num(t.slot, static_cast<std::uint32_t>(t.slot_len), ~0ull >> 8, slot))

@@ -53,6 +53,8 @@ bool pci_find(std::uint16_t vendor, const std::uint16_t* ids, int nids, PciAddr&
     return false;
 }
 
-std::uint32_t pci_functions_seen() { return g_seen; }
+std::uint32_t pci_functions_seen() {
+    return g_seen;
+}
 
 } // namespace metal

@@ -22,7 +22,9 @@ constexpr std::uint32_t kFeatureMac = 1u << 5;
 constexpr std::uint16_t kDescNext = 1, kDescWrite = 2;
 constexpr std::uint16_t kAvailNoInterrupt = 1, kUsedNoNotify = 1;
 
-constexpr std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & ~(a - 1); }
+constexpr std::uint64_t align_up(std::uint64_t v, std::uint64_t a) {
+    return (v + a - 1) & ~(a - 1);
+}
 
 // Bytes of one legacy virtqueue of `n` entries: descriptors and available ring, then the used
 // ring on the next 4 KiB boundary.
@@ -30,7 +32,9 @@ constexpr std::uint64_t ring_bytes(std::uint16_t n) {
     return align_up(16ull * n + 6 + 2ull * n, 4096) + align_up(6 + 8ull * n, 4096);
 }
 
-std::uint16_t io_base(PciAddr pci) { return static_cast<std::uint16_t>(pci_read32(pci, 0x10) & ~3u); }
+std::uint16_t io_base(PciAddr pci) {
+    return static_cast<std::uint16_t>(pci_read32(pci, 0x10) & ~3u);
+}
 
 std::uint16_t queue_size(std::uint16_t io, std::uint16_t index) {
     outw(io + kQueueSelect, index);
@@ -46,8 +50,8 @@ std::uint32_t stride(std::uint32_t frame) {
 std::uint64_t VirtioNet::arena_bytes(PciAddr pci, std::uint32_t rx_frame, std::uint32_t tx_frame) {
     const std::uint16_t io = io_base(pci);
     const std::uint16_t nrx = queue_size(io, 0), ntx = queue_size(io, 1);
-    return ring_bytes(nrx) + 4096 + ring_bytes(ntx) + 4096 + std::uint64_t{nrx} * stride(rx_frame) + 64 +
-           std::uint64_t{ntx} / 2 * stride(tx_frame) + 64 + 2ull * ntx + 8;
+    return ring_bytes(nrx) + 4096 + ring_bytes(ntx) + 4096 + std::uint64_t{nrx} * stride(rx_frame) +
+           64 + std::uint64_t{ntx} / 2 * stride(tx_frame) + 64 + 2ull * ntx + 8;
 }
 
 const char* VirtioNet::setup_queue(std::uint16_t index, Virtq& q, aoe::Arena& arena) {
@@ -114,8 +118,9 @@ const char* VirtioNet::init(PciAddr pci, aoe::Arena& arena, std::uint32_t rx_fra
         return "virtio-net: no memory left for buffers";
     }
     for (std::uint16_t i = 0; i < rx_.size; ++i) {
-        rx_.desc[i] = VirtqDesc{reinterpret_cast<std::uint64_t>(rx_bufs_ + std::uint64_t{i} * rx_stride_),
-                                kNetHdr + rx_frame, kDescWrite, 0};
+        rx_.desc[i] =
+            VirtqDesc{reinterpret_cast<std::uint64_t>(rx_bufs_ + std::uint64_t{i} * rx_stride_),
+                      kNetHdr + rx_frame, kDescWrite, 0};
         rx_.avail[2 + i] = i;
     }
     rx_.avail_idx = rx_.size;
@@ -135,7 +140,9 @@ const char* VirtioNet::init(PciAddr pci, aoe::Arena& arena, std::uint32_t rx_fra
     return nullptr;
 }
 
-void VirtioNet::notify(std::uint16_t queue) { outw(io_ + kQueueNotify, queue); }
+void VirtioNet::notify(std::uint16_t queue) {
+    outw(io_ + kQueueNotify, queue);
+}
 
 bool VirtioNet::rx_next(const std::uint8_t*& frame, std::uint32_t& len, std::uint16_t& id) {
     for (;;) {
@@ -175,7 +182,8 @@ void VirtioNet::tx_reap() {
         barrier();
         const std::uint32_t head = tx_.used_id(tx_.last_used);
         ++tx_.last_used;
-        if (head < tx_.size && tx_free_n_ < tx_slots_) tx_free_[tx_free_n_++] = static_cast<std::uint16_t>(head / 2);
+        if (head < tx_.size && tx_free_n_ < tx_slots_)
+            tx_free_[tx_free_n_++] = static_cast<std::uint16_t>(head / 2);
     }
 }
 

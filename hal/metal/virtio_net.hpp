@@ -31,8 +31,12 @@ struct Virtq {
     volatile std::uint8_t* used = nullptr;   // flags, idx, {id, len}[size]
     std::uint16_t avail_idx = 0;             // our shadow of avail->idx
     std::uint16_t last_used = 0;
-    std::uint16_t used_idx() const { return *reinterpret_cast<volatile const std::uint16_t*>(used + 2); }
-    std::uint16_t used_flags() const { return *reinterpret_cast<volatile const std::uint16_t*>(used); }
+    std::uint16_t used_idx() const {
+        return *reinterpret_cast<volatile const std::uint16_t*>(used + 2);
+    }
+    std::uint16_t used_flags() const {
+        return *reinterpret_cast<volatile const std::uint16_t*>(used);
+    }
     std::uint32_t used_id(std::uint16_t i) const {
         return *reinterpret_cast<volatile const std::uint32_t*>(used + 4 + 8 * (i % size));
     }
@@ -51,7 +55,8 @@ class VirtioNet {
 
     // Finds nothing itself: `pci` is the function pci_find returned. rx_frame/tx_frame: the
     // largest frame either way (without the net header). Returns nullptr or what went wrong.
-    const char* init(PciAddr pci, aoe::Arena& arena, std::uint32_t rx_frame, std::uint32_t tx_frame);
+    const char* init(PciAddr pci, aoe::Arena& arena, std::uint32_t rx_frame,
+                     std::uint32_t tx_frame);
     // What init will carve from the arena (queue sizes read from the device).
     static std::uint64_t arena_bytes(PciAddr pci, std::uint32_t rx_frame, std::uint32_t tx_frame);
 
