@@ -85,11 +85,15 @@ void cpu_init() {
     outb(0x21, 0xFE);
     outb(0xA1, 0xFF);
 
-    // PIT channel 0, mode 2 (rate generator), 1193182 / 1193 = 1000.15 Hz.
-    constexpr std::uint16_t kDiv = 1193;
+    set_tick_hz(1000);
+}
+
+void set_tick_hz(std::uint32_t hz) {
+    // PIT channel 0, mode 2 (rate generator): 1193182 / divisor interrupts per second.
+    const std::uint32_t div = 1193182 / (hz ? hz : 1000);
     outb(0x43, 0x34);
-    outb(0x40, kDiv & 0xFF);
-    outb(0x40, kDiv >> 8);
+    outb(0x40, static_cast<std::uint8_t>(div & 0xFF));
+    outb(0x40, static_cast<std::uint8_t>(div >> 8));
 }
 
 [[noreturn]] void power_off(std::uint8_t code) {

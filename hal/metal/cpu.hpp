@@ -10,6 +10,8 @@ extern "C" volatile std::uint64_t metal_ticks; // PIT ticks (start.S)
 namespace metal {
 
 void cpu_init();
+// The PIT tick rate (cpu_init sets 1000 Hz): the longest idle sleep is one tick.
+void set_tick_hz(std::uint32_t hz);
 // Sleep until the next interrupt (the 1 kHz tick at the latest): the idle back-off.
 inline void idle_wait() {
     asm volatile("sti; hlt; cli" ::: "memory");

@@ -537,6 +537,7 @@ extern "C" [[noreturn]] void metal_main() {
         g_boot.mods[i].addr = a;
     }
 
+    set_tick_hz(g_opt.tick_hz);
     std::uint64_t abase = 0, asize = 0;
     find_arena(abase, asize);
     if (asize < (4u << 20)) fatal("less than 4 MiB of free RAM beside the image and the modules");
@@ -656,8 +657,9 @@ extern "C" [[noreturn]] void metal_main() {
     void* emem = arena.carve(sizeof(aoe::Engine), alignof(aoe::Engine));
     if (!storage || !emem) fatal("arena too small for the engine");
     g_rt.engine = ::new (emem) aoe::Engine(*target, port, aoe::Role::owner, storage);
-    log() << "engine: owner, buffer count " << target->options.buffer_count << ", adverts every "
-          << g_opt.advertise_s << " s, allow-list " << g_opt.allow_n << " MACs, vlan " << g_opt.vlan
+    log() << "engine: owner, buffer count " << target->options.buffer_count << ", idle tick "
+          << g_opt.tick_hz << " Hz, adverts every " << g_opt.advertise_s << " s, allow-list "
+          << g_opt.allow_n << " MACs, vlan " << g_opt.vlan
           << (g_opt.copy ? ", copy path forced" : "") << "; arena used ";
     put_size(arena.used());
     put("\n");

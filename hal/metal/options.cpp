@@ -138,6 +138,10 @@ const char* parse_cmdline(const char* cmdline, Options& o, Address& addr, const 
             if (!value(arg) || !parse_num(arg.s, arg.n, 86400, v))
                 return "--stats-interval must be 0..86400 seconds";
             o.stats_s = static_cast<std::uint32_t>(v);
+        } else if (w.is("--tick-hz")) {
+            if (!value(arg) || !parse_num(arg.s, arg.n, 10000, v) || v < 100)
+                return "--tick-hz must be 100..10000";
+            o.tick_hz = static_cast<std::uint32_t>(v);
         } else if (w.is("--rw")) {
             addr.rw = true;
         } else if (w.is("--copy")) {

@@ -11,6 +11,8 @@
 //   --advertise-interval S  seconds between adverts, 0 = off (default 1)
 //   --peer-interval S       seconds between checks for other targets (default 30, 0 = off)
 //   --copy                  copy sector data into the transmit buffer (no zero copy)
+//   --tick-hz N             idle wake-up tick, 100..10000 per second (default 1000): the
+//                           longest idle sleep, so the first reply after idling waits <= 1 tick
 //   --stats-interval S      print the statistics every S seconds while frames arrive (default 10)
 // Freestanding: parsing only, the words of each fault in `error`.
 #pragma once
@@ -33,6 +35,7 @@ struct Options {
     std::uint32_t peer_s = 30;
     bool copy = false;
     std::uint32_t stats_s = 10;
+    std::uint32_t tick_hz = 1000;
 };
 
 struct Address {

@@ -91,6 +91,10 @@ echo "latency, one request at a time (200 reads back to back; the first one afte
 for who in firmware:0.1 aoe-target:0.2; do
     echo "  ${who%%:*}: $(C --target "${who#*:}" latency --count 200 2>&1 | tail -1)"
 done
+echo "first reply after idling (each read after a 20 ms pause, 30 reads):"
+for who in firmware:0.1 aoe-target:0.2; do
+    echo "  ${who%%:*}: $(C --target "${who#*:}" latency --pause 20 --count 30 2>&1 | tail -1)"
+done
 fw_stop "$WORK"
 kill -USR1 $TPID 2>/dev/null; sleep 0.3
 echo "aoe-target: $(grep -E 'frames in' "$WORK/target.log" | tail -1)"
