@@ -10,6 +10,9 @@
 #      e0.1's reads must all be zero-copy transmits, e0.2's copies; and at the end every frame
 #      in is replied, dropped or silent.
 #   2. MTU 9000 (bridge, tap, --mtu 9000): a second boot, e0.1 read whole and compared again.
+#   3. The command line: --mac-allow without br0's MAC (discovery unanswered, drop_not_allowed),
+#      with it (a comma list; the module addressed "3 4" read whole), and a refused word
+#      (--mtu 100: a FATAL line naming it, QEMU leaves with status 5).
 # Prints reads/s and MiB/s (reported, not asserted) and the firmware's cycles per read.
 # Everything (namespace, tap, QEMU) is removed on every exit path.
 set -euo pipefail
@@ -124,6 +127,37 @@ C discover >"$WORK/disc" 2>&1 || { cat "$WORK/disc"; fail "discover at MTU 9000"
 grep -q "scnt=17" "$WORK/disc" || { cat "$WORK/disc"; fail "MTU 9000: expected 17 sectors per frame ((9000-36)/512)"; }
 read_all "e0.1 read-only, MTU 9000" 0.1 "$RO"
 fw_stop "$WORK"
+
+echo "== command line: --mac-allow, the \"S L\" address form, and a refused word"
+SMALL=$WORK/small.img
+head -c $(( (1 << 20) + 512 )) /dev/urandom >"$SMALL"
+# Only a MAC that is not ours is allowed: discovery from br0 gets no answer, counted not_allowed.
+fw_start "$NS" tap0 "$WORK" "$FW" 128 "--mtu 9000 --stats-interval 0 --mac-allow 02:00:00:00:00:99" "$SMALL 3 4" ||
+    fail "firmware start (--mac-allow)"
+grep -q "allow-list 1 MACs" "$WORK/firmware.log" || fail "the firmware did not log its allow-list"
+if C --timeout 1500 discover >"$WORK/disc" 2>&1 && grep -q "^e3.4 " "$WORK/disc"; then
+    cat "$WORK/disc"; fail "--mac-allow 02:00:00:00:00:99: e3.4 answered br0 (02:ae:0b:00:00:01)"
+fi
+s=$(fw_json "$WORK") || fail "no statistics from the firmware console"
+na=$(jget "$s" drop_not_allowed)
+[ "$na" -ge 1 ] || fail "--mac-allow: no frame counted drop_not_allowed ($s)"
+echo "ok: --mac-allow 02:00:00:00:00:99: br0's discovery unanswered, drop_not_allowed $na"
+fw_stop "$WORK"
+# br0's own MAC allowed (one of two, comma list); address "3 4" from the module's command line.
+fw_start "$NS" tap0 "$WORK" "$FW" 128 "--mtu 9000 --stats-interval 0 --mac-allow 02:00:00:00:00:99,02:ae:0b:00:00:01" \
+    "$SMALL 3 4" || fail "firmware start (--mac-allow with br0)"
+read_all "e3.4 with br0 on the allow-list" 3.4 "$SMALL"
+fw_stop "$WORK"
+# A refused word: the firmware names it and powers off (QEMU exits (2 << 1) | 1 = 5).
+if fw_start "$NS" tap0 "$WORK" "$FW" 128 "--mtu 100" "$SMALL e0.1" 2>/dev/null; then
+    fail "--mtu 100 was accepted"
+fi
+wait "$FW_PID" 2>/dev/null && qrc=0 || qrc=$?
+FW_PID=
+grep -q 'FATAL: kernel command line .*--mtu must be 576..9000' "$WORK/firmware.log" ||
+    { cat "$WORK/firmware.log"; fail "--mtu 100: no FATAL line naming the fault"; }
+[ "$qrc" = 5 ] || fail "--mtu 100: QEMU exit status $qrc, expected 5 (isa-debug-exit code 2)"
+echo "ok: --mtu 100 refused: $(grep -o 'FATAL.*' "$WORK/firmware.log"), QEMU exit 5"
 
 [ $cases_ok = 1 ] || fail "conformance checks (see the FAIL lines above)"
 echo "PASS metal-conformance"
