@@ -39,8 +39,8 @@ fw_start() {
         -kernel "$fw" -append "$kargs" -initrd "$initrd" \
         </dev/null >"$dir/firmware.qemu.out" 2>&1 &
     FW_PID=$!
-    local i
-    for i in $(seq 600); do
+    local _
+    for _ in $(seq 600); do
         grep -q "first advert on the wire" "$dir/firmware.log" 2>/dev/null && return 0
         grep -q "FATAL" "$dir/firmware.log" 2>/dev/null && break
         kill -0 "$FW_PID" 2>/dev/null || break
@@ -80,10 +80,10 @@ PY
 }
 
 fw_stop() {
-    local dir=$1 i
+    local dir=$1 _
     [ -n "${FW_PID:-}" ] || return 0
     fw_key "$dir" q 2>/dev/null || true
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         kill -0 "$FW_PID" 2>/dev/null || break
         sleep 0.1
     done

@@ -17,7 +17,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 . "$REPO/scripts/e2e/firmware.sh"
 NT=aoeb-cmpT-$$ NC=aoeb-cmpC-$$
 WORK=$(mktemp -d /tmp/aoe-metalcmp.XXXXXX)
-FW_PID= TPID=
+FW_PID='' TPID=''
 cleanup() {
     local rc=$?
     set +e
@@ -36,7 +36,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 ip netns add $NT; ip netns add $NC
 for ns in $NT $NC; do ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; done
-t=(ip netns exec $NT) c=(ip netns exec $NC)
+t=(ip netns exec "$NT") c=(ip netns exec "$NC")
 "${t[@]}" ip link set lo up
 "${t[@]}" ip link add br0 type bridge stp_state 0 forward_delay 0
 "${t[@]}" ip link set br0 address 02:ae:0b:00:00:01 up
