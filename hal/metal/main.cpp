@@ -500,7 +500,9 @@ extern "C" [[noreturn]] void metal_main() {
     put_fixed(hz / 1000, 3);
     put(" MHz +- ");
     put_dec(clock_error_ppm());
-    put(" ppm (calibrated against PIT channel 2 over 20 ms)\n");
+    put(" ppm (calibrated against PIT channel 2, ");
+    put_dec(clock_windows());
+    put(" window(s) of 10 ms)\n");
     cpu_init();
     read_boot_info();
     log() << "image: 0x";
