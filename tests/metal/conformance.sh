@@ -11,7 +11,8 @@
 #      in is replied, dropped or silent.
 #   2. MTU 9000 (bridge, tap, --mtu 9000): a second boot, e0.1 read whole and compared again.
 #   3. The command line: --mac-allow without br0's MAC (discovery unanswered, drop_not_allowed),
-#      with it (a comma list; the module addressed "3 4" read whole), and a refused word
+#      with it (a comma list; the module addressed "3 4" read whole), --vlan 7 (tagged reads
+#      served, untagged discovery dropped as wrong_vlan), and a refused word
 #      (--mtu 100: a FATAL line naming it, QEMU leaves with status 5).
 # Prints reads/s and MiB/s (reported, not asserted) and the firmware's cycles per read.
 # Everything (namespace, tap, QEMU) is removed on every exit path.
@@ -147,6 +148,16 @@ fw_stop "$WORK"
 fw_start "$NS" tap0 "$WORK" "$FW" 128 "--mtu 9000 --stats-interval 0 --mac-allow 02:00:00:00:00:99,02:ae:0b:00:00:01" \
     "$SMALL 3 4" || fail "firmware start (--mac-allow with br0)"
 read_all "e3.4 with br0 on the allow-list" 3.4 "$SMALL"
+fw_stop "$WORK"
+# --vlan 7: tagged requests are served (the tag echoed), untagged ones dropped as wrong_vlan.
+fw_start "$NS" tap0 "$WORK" "$FW" 128 "--stats-interval 0 --vlan 7" "$SMALL e1.2" || fail "firmware start (--vlan 7)"
+read_all "e1.2 over VLAN 7" 1.2 "$SMALL" --vlan 7
+C --timeout 1000 discover >"$WORK/disc" 2>&1 || true
+grep -q "^e1.2 " "$WORK/disc" && fail "--vlan 7: an untagged discovery was answered"
+s=$(fw_json "$WORK") || fail "no statistics from the firmware console"
+wv=$(jget "$s" drop_wrong_vlan)
+[ "$wv" -ge 1 ] || fail "--vlan 7: the untagged discovery was not counted drop_wrong_vlan ($s)"
+echo "ok: --vlan 7: tagged reads served, untagged discovery dropped (drop_wrong_vlan $wv)"
 fw_stop "$WORK"
 # A refused word: the firmware names it and powers off (QEMU exits (2 << 1) | 1 = 5).
 if fw_start "$NS" tap0 "$WORK" "$FW" 128 "--mtu 100" "$SMALL e0.1" 2>/dev/null; then
