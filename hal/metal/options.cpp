@@ -142,6 +142,10 @@ const char* parse_cmdline(const char* cmdline, Options& o, Address& addr, const 
             if (!value(arg) || !parse_num(arg.s, arg.n, 10000, v) || v < 100)
                 return "--tick-hz must be 100..10000";
             o.tick_hz = static_cast<std::uint32_t>(v);
+        } else if (w.is("--idle-spin-ms")) {
+            if (!value(arg) || !parse_num(arg.s, arg.n, 1000, v))
+                return "--idle-spin-ms must be 0..1000";
+            o.idle_spin_ms = static_cast<std::uint32_t>(v);
         } else if (w.is("--rw")) {
             addr.rw = true;
         } else if (w.is("--copy")) {

@@ -13,6 +13,9 @@
 //   --copy                  copy sector data into the transmit buffer (no zero copy)
 //   --tick-hz N             idle wake-up tick, 100..10000 per second (default 1000): the
 //                           longest idle sleep, so the first reply after idling waits <= 1 tick
+//   --idle-spin-ms N        keep polling N ms after the last AoE frame before sleeping, 0..1000
+//                           (default 50): the first reply after a pause shorter than that
+//                           does not wait for a tick
 //   --stats-interval S      print the statistics every S seconds while frames arrive (default 10)
 // Freestanding: parsing only, the words of each fault in `error`.
 #pragma once
@@ -36,6 +39,7 @@ struct Options {
     bool copy = false;
     std::uint32_t stats_s = 10;
     std::uint32_t tick_hz = 1000;
+    std::uint32_t idle_spin_ms = 50;
 };
 
 struct Address {
