@@ -360,15 +360,22 @@ class Loop {
     }
 
     // Attachable mbufs for zero-copy replies, taken from the pool a burst at a time.
+    // Each one comes with its reference on the lcore's shared info (the image's external
+    // buffer) already taken: a burst's worth in one update, not one atomic per read. A
+    // reference taken for an mbuf never attached (freed at exit) only keeps the count above
+    // zero, where it stays anyway (the shared info is never freed).
     [[gnu::always_inline]] rte_mbuf* ext_mbuf() {
         if (ext_n_ == 0) {
             // Raw, without rte_pktmbuf_reset: an mbuf goes back to this pool detached (no
             // flags, one segment, no next, refcnt 1) and chain() sets every field a second
             // segment carries.
-            if (rte_mempool_get_bulk(rt_.ext_pool, reinterpret_cast<void**>(ext_), kBurst) == 0)
-                ext_n_ = kBurst;
-            else
-                return rte_pktmbuf_alloc(rt_.ext_pool); // the pool is nearly empty
+            if (rte_mempool_get_bulk(rt_.ext_pool, reinterpret_cast<void**>(ext_), kBurst) != 0) {
+                rte_mbuf* x = rte_pktmbuf_alloc(rt_.ext_pool); // the pool is nearly empty
+                if (x) rte_mbuf_ext_refcnt_update(&l_.shinfo, 1);
+                return x;
+            }
+            ext_n_ = kBurst;
+            rte_mbuf_ext_refcnt_update(&l_.shinfo, kBurst);
         }
         return ext_[--ext_n_];
     }
@@ -415,7 +422,6 @@ class Loop {
         auto* data = const_cast<std::uint8_t*>(r.data);
         rte_iova_t iova = rt_.iova_delta[r.export_index];
         if (iova != RTE_BAD_IOVA) iova += reinterpret_cast<rte_iova_t>(data);
-        rte_mbuf_ext_refcnt_update(&l_.shinfo, 1);
         rte_pktmbuf_attach_extbuf(x, data, iova, static_cast<std::uint16_t>(r.data_len),
                                   &l_.shinfo);
         x->data_len = static_cast<std::uint16_t>(r.data_len);
