@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <arpa/inet.h>
+
 #include <cstdlib>
 #include <string_view>
 
@@ -54,6 +56,8 @@ std::string usage_text(const char* prog) {
            "                           option names; the command line overrides the file)\n"
            "  --export-dir DIR         export every SHELF.SLOT=FILE[,rw] line of DIR/*.conf\n"
            "                           (what stage-pxe --export-dir writes)\n"
+           "  --metrics ADDR:PORT      serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+           "                           (IPV4:PORT or [IPV6]:PORT; default: off)\n"
            "  --stats[=PID] [--json]   print the counters of a running aoe-target (telemetry)\n"
            "  --help, --version\n"
            "\n"
@@ -91,6 +95,7 @@ constexpr OptionDef kOptions[] = {
     {"no-kernel-filter", Arg::none, true},
     {"idle-sleep-us", Arg::required, true},
     {"export-dir", Arg::required, true},
+    {"metrics", Arg::required, true},
     {"eal", Arg::required, true}, // in the file: EAL arguments separated by spaces
     {"config", Arg::required, false},
     {"stats", Arg::optional, false},
@@ -130,6 +135,34 @@ bool file_option(const std::string& name) {
     for (const auto& d : kOptions)
         if (name == d.name) return d.in_file;
     return false;
+}
+
+std::string parse_listen_address(const std::string& arg) {
+    if (arg.empty()) return "expected ADDR:PORT (e.g. 127.0.0.1:9469 or [::1]:9469)";
+    const auto colon = arg.rfind(':');
+    if (colon == std::string::npos)
+        return "expected ADDR:PORT (e.g. 127.0.0.1:9469 or [::1]:9469), got no port";
+    std::string host = arg.substr(0, colon);
+    const std::string port = arg.substr(colon + 1);
+    unsigned long p = 0;
+    if (!parse_ulong(port, 65535, p) || p == 0)
+        return "port '" + port + "' is not a number in 1..65535";
+    unsigned char buf[16];
+    if (!host.empty() && host.front() == '[') {
+        if (host.back() != ']' || host.size() < 3)
+            return "'" + host + "' is not an IPv6 address in brackets";
+        host = host.substr(1, host.size() - 2);
+        if (inet_pton(AF_INET6, host.c_str(), buf) != 1)
+            return "'" + host + "' is not an IPv6 address";
+        return "";
+    }
+    if (host.empty()) return "no address before ':" + port + "' (0.0.0.0 listens on every one)";
+    if (host.find(':') != std::string::npos)
+        return "'" + host + "' looks like an IPv6 address: write it in brackets, [" + host +
+               "]:" + port;
+    if (inet_pton(AF_INET, host.c_str(), buf) != 1)
+        return "'" + host + "' is not an IPv4 address (numeric only, or [IPV6])";
+    return "";
 }
 
 std::optional<ExportSpec> parse_export(const std::string& arg, aoe::ExportSource src,
@@ -232,6 +265,10 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
         if (arg.empty()) return "--export-dir needs a directory";
         if (from_file && arg[0] != '/') return "export-dir must be an absolute path";
         o.export_dir = arg;
+    } else if (name == "metrics") {
+        if (std::string why = parse_listen_address(arg); !why.empty())
+            return "--metrics '" + arg + "': " + why;
+        o.metrics = arg;
     } else if (name == "eal") { // the file's form; the command line's --eal is split earlier
         o.eal_args = split_spaces(arg);
         if (o.eal_args.empty()) return "eal needs EAL arguments";
