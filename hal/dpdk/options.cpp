@@ -57,7 +57,7 @@ std::string usage_text(const char* prog) {
            "  --export-dir DIR         export every SHELF.SLOT=FILE[,rw] line of DIR/*.conf\n"
            "                           (what stage-pxe --export-dir writes)\n"
            "  --metrics ADDR:PORT      serve Prometheus metrics on http://ADDR:PORT/metrics\n"
-           "                           (IPV4:PORT or [IPV6]:PORT; default: off)\n"
+           "                           (IPV4:PORT, e.g. 127.0.0.1:9469; default: off)\n"
            "  --stats[=PID] [--json]   print the counters of a running aoe-target (telemetry)\n"
            "  --help, --version\n"
            "\n"
@@ -138,30 +138,25 @@ bool file_option(const std::string& name) {
 }
 
 std::string parse_listen_address(const std::string& arg) {
-    if (arg.empty()) return "expected ADDR:PORT (e.g. 127.0.0.1:9469 or [::1]:9469)";
+    if (arg.empty()) return "expected IPV4:PORT (e.g. 127.0.0.1:9469)";
     const auto colon = arg.rfind(':');
-    if (colon == std::string::npos)
-        return "expected ADDR:PORT (e.g. 127.0.0.1:9469 or [::1]:9469), got no port";
-    std::string host = arg.substr(0, colon);
+    if (colon == std::string::npos) return "expected IPV4:PORT (e.g. 127.0.0.1:9469), got no port";
+    const std::string host = arg.substr(0, colon);
     const std::string port = arg.substr(colon + 1);
+    // Debian 12's civetweb (under prometheus-cpp) is built without IPv6: "[::1]:9469" would
+    // only fail later, in civetweb's words.
+    if (!host.empty() && (host.front() == '[' || host.find(':') != std::string::npos))
+        return "IPv6 is not available (Debian's civetweb is built without it): give an IPv4 "
+               "address, e.g. 127.0.0.1:" + port;
+    // Decimal only: parse_ulong would read 0x10 and 010 too, which civetweb then refuses.
     unsigned long p = 0;
-    if (!parse_ulong(port, 65535, p) || p == 0)
-        return "port '" + port + "' is not a number in 1..65535";
-    unsigned char buf[16];
-    if (!host.empty() && host.front() == '[') {
-        if (host.back() != ']' || host.size() < 3)
-            return "'" + host + "' is not an IPv6 address in brackets";
-        host = host.substr(1, host.size() - 2);
-        if (inet_pton(AF_INET6, host.c_str(), buf) != 1)
-            return "'" + host + "' is not an IPv6 address";
-        return "";
-    }
+    if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
+        port[0] == '0' || !parse_ulong(port, 65535, p))
+        return "port '" + port + "' is not a decimal number in 1..65535";
     if (host.empty()) return "no address before ':" + port + "' (0.0.0.0 listens on every one)";
-    if (host.find(':') != std::string::npos)
-        return "'" + host + "' looks like an IPv6 address: write it in brackets, [" + host +
-               "]:" + port;
+    unsigned char buf[4];
     if (inet_pton(AF_INET, host.c_str(), buf) != 1)
-        return "'" + host + "' is not an IPv4 address (numeric only, or [IPV6])";
+        return "'" + host + "' is not an IPv4 address (numeric: no host names)";
     return "";
 }
 

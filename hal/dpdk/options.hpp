@@ -82,9 +82,9 @@ bool file_option(const std::string& name);
 // docs/export-line.md). From a file, FILE must be absolute.
 std::optional<ExportSpec> parse_export(const std::string& arg, aoe::ExportSource src,
                                        aoe::ExportLineFault& fault);
-// The --metrics argument: IPV4:PORT or [IPV6]:PORT, numeric (no name lookup: a host name could
-// resolve to an address the admin did not mean to expose), PORT 1..65535. Returns "" or why
-// not, without the option's name.
+// The --metrics argument: IPV4:PORT, numeric (no name lookup: a host name could resolve to an
+// address the admin did not mean to expose), PORT 1..65535; IPv6 is refused (Debian's civetweb
+// has none). Returns "" or why not, without the option's name.
 std::string parse_listen_address(const std::string& arg);
 // An export line read by target/export_line.hpp (is_export) as aoe-target keeps it.
 ExportSpec export_spec(const aoe::ExportLine& line);

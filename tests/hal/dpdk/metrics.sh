@@ -9,10 +9,11 @@
 #  - `promtool check metrics` (Debian's prometheus) finds nothing wrong with the text;
 #  - a bad --metrics value, a bad `metrics =` line and a port in use are refused with
 #    messages naming the option and value;
+#  - every metric the Grafana dashboard (dist/grafana/aoe-target.json) queries is in the scrape;
 #  - the allocation probe saw no allocation or lock on an lcore while scrapes ran.
-# Usage: metrics.sh AOE-TARGET AOE-CLIENT PROBE_LIB
+# Usage: metrics.sh AOE-TARGET AOE-CLIENT PROBE_LIB DASHBOARD
 set -euo pipefail
-TARGET=$1 CLIENT=$2 PROBE=$3
+TARGET=$1 CLIENT=$2 PROBE=$3 DASHBOARD=$4
 [ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root (network namespaces)"; exit 1; }
 for tool in curl promtool python3; do
     command -v $tool > /dev/null || { echo "FAIL: $tool not installed (scripts/setup installs it)"; exit 1; }
@@ -41,7 +42,7 @@ head -c $(( SECTORS * 512 )) /dev/urandom > "$IMG"
 PASSES=4
 
 echo "== refused values: exit 2 on the command line, 1 from the file, option and value named"
-for bad in 1.2.3:80 127.0.0.1:0 127.0.0.1:65536 ::1:9469 '[::1' localhost:9469 9469; do
+for bad in 1.2.3:80 127.0.0.1:0 127.0.0.1:65536 '[::1]:9469' localhost:9469 9469; do
     rc=0; "$TARGET" --iface lo --export 0.1="$IMG" --metrics "$bad" 2> "$WORK/err" || rc=$?
     cat "$WORK/err"
     [ $rc -eq 2 ] || fail "--metrics '$bad': exit status $rc, expected 2"
@@ -145,6 +146,28 @@ echo "== promtool check metrics"
 promtool check metrics < "$WORK/m1" > "$WORK/promtool" 2>&1 || { cat "$WORK/promtool"; fail "promtool check metrics"; }
 echo "promtool check metrics: OK ($(grep -c '^# TYPE' "$WORK/m1") metric families, $(grep -vc '^#' "$WORK/m1") samples)"
 grep -E '^aoe_target_(export_reads_total|export_read_bytes_total|data_replies_total|serving|info)' "$WORK/m1"
+
+echo "== the dashboard's metrics are the ones served"
+python3 - "$DASHBOARD" "$WORK/m1" <<'PY' || fail "the dashboard queries metrics aoe-target does not serve"
+import json, re, sys
+dash = json.load(open(sys.argv[1]))
+exprs = []
+def walk(x):
+    if isinstance(x, dict):
+        for k, v in x.items():
+            if k in ("expr", "query", "definition") and isinstance(v, str): exprs.append(v)
+            else: walk(v)
+    elif isinstance(x, list):
+        for v in x: walk(v)
+walk(dash)
+wanted = set()
+for e in exprs: wanted |= set(re.findall(r"\b(aoe_target_\w+|process_start_time_seconds)\b", e))
+served = {l.split()[2] for l in open(sys.argv[2]) if l.startswith("# TYPE ")}
+only_with_peers = {"aoe_target_peer_info"}  # one series per peer; none in this test
+missing = sorted(wanted - served - only_with_peers)
+print(f"dashboard: {len(exprs)} queries over {len(wanted)} metrics; not served: {missing or 'none'}")
+assert not missing
+PY
 
 kill -TERM $tpid
 wait $tpid || { tpid=; fail "target exit status"; }
