@@ -241,8 +241,7 @@ int main(int argc, char** argv) {
     register_peer_telemetry(rt);
     if (metrics) {
         metrics->serve();
-        std::fprintf(stderr, "aoe-target: metrics on http://%s/metrics\n",
-                     rt.opt.metrics.c_str());
+        std::fprintf(stderr, "aoe-target: metrics on http://%s/metrics\n", rt.opt.metrics.c_str());
     }
     for (auto& ex : rt.exports) {
         std::string label = export_label(ex.spec);

@@ -34,7 +34,7 @@ constexpr std::size_t kTopClients = 20;
 
 // The families of one scrape, in the order first seen.
 class Families {
-public:
+  public:
     void counter(const std::string& name, const std::string& help, Labels labels, double v) {
         ClientMetric m;
         m.label = std::move(labels);
@@ -49,7 +49,7 @@ public:
     }
     std::vector<MetricFamily> take() { return std::move(all_); }
 
-private:
+  private:
     MetricFamily& family(const std::string& name, const std::string& help, MetricType t) {
         for (auto& f : all_)
             if (f.name == name) return f;
@@ -72,8 +72,9 @@ constexpr Named kQueueCounters[] = {
     {"frames_in", "aoe_target_frames_in_total",
      "AoE frames the engine handled; each is then replied, dropped, silent or forwarded"},
     {"replied", "aoe_target_replied_frames_total", "Frames that got one or more replies"},
-    {"replies", "aoe_target_replies_total", "Reply frames built (a broadcast query may get "
-                                            "one per export)"},
+    {"replies", "aoe_target_replies_total",
+     "Reply frames built (a broadcast query may get "
+     "one per export)"},
     {"reply_bytes", "aoe_target_reply_bytes_total", "Bytes of the reply frames built"},
     {"config_cmds", "aoe_target_config_commands_total", "Query Config commands handled"},
     {"mask_cmds", "aoe_target_mask_commands_total", "Mac Mask List commands handled"},
@@ -131,8 +132,8 @@ void queue_port_counter(Families& f, const std::string& key, std::uint64_t v, co
         return f.counter("aoe_target_silent_frames_total", kSilentHelp,
                          with("reason", key.substr(7)), x);
     if (starts_with(key, "aoe_error_"))
-        return f.counter("aoe_target_error_replies_total", kErrorHelp,
-                         with("code", key.substr(10)), x);
+        return f.counter("aoe_target_error_replies_total", kErrorHelp, with("code", key.substr(10)),
+                         x);
     if (key == "tx_zero_copy" || key == "tx_copy")
         return f.counter("aoe_target_data_replies_total", kDataHelp,
                          with("path", key == "tx_copy" ? "copy" : "zero_copy"), x);
@@ -208,8 +209,8 @@ std::vector<MetricFamily> MetricsServer::Impl::Collect() const {
 void MetricsServer::Impl::process(Families& f) const {
     f.gauge("aoe_target_info", "aoe-target version and the DPDK it runs on (always 1)",
             {{"version", AOEBOOT_VERSION}, {"dpdk", rte_version()}}, 1);
-    f.gauge("process_start_time_seconds", "Start time of the process since the Unix epoch",
-            {}, start_time);
+    f.gauge("process_start_time_seconds", "Start time of the process since the Unix epoch", {},
+            start_time);
     const bool up = serving.load(std::memory_order_acquire);
     f.gauge("aoe_target_serving",
             "1 once ports are up and exports published, 0 while starting or stopping", {},
@@ -266,8 +267,7 @@ void MetricsServer::Impl::queues_and_ports(Families& f, const StatsSnapshot& s) 
 }
 
 void MetricsServer::Impl::exports(Families& f, const StatsSnapshot& s) const {
-    f.gauge("aoe_target_exports", "Exports served", {},
-            static_cast<double>(s.export_names.size()));
+    f.gauge("aoe_target_exports", "Exports served", {}, static_cast<double>(s.export_names.size()));
     for (std::size_t i = 0; i < s.per_export.size(); ++i) {
         const auto& e = s.per_export[i];
         const std::string& name = s.export_names[i];
@@ -333,10 +333,10 @@ void MetricsServer::Impl::peers(Families& f) const {
                 "Another target serving one of our shelf.slots, and whether its image is ours "
                 "(verdict: pending, same, differs, no_identity; always 1)",
                 info, 1);
-        f.counter("aoe_target_peer_seen_total", "Config replies and adverts seen from the peer",
-                  at, static_cast<double>(r.seen));
-        f.gauge("aoe_target_peer_last_seen_age_seconds", "Seconds since the peer was last seen",
-                at, r.last_seen_s);
+        f.counter("aoe_target_peer_seen_total", "Config replies and adverts seen from the peer", at,
+                  static_cast<double>(r.seen));
+        f.gauge("aoe_target_peer_last_seen_age_seconds", "Seconds since the peer was last seen", at,
+                r.last_seen_s);
     }
     for (int i = 0; i < 4; ++i)
         f.gauge("aoe_target_peers", "Peers serving our shelf.slots, by verdict",

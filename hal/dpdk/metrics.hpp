@@ -17,7 +17,7 @@
 namespace aoehal {
 
 class MetricsServer {
-public:
+  public:
     // Listens on `listen` (checked by parse_listen_address) before EAL starts, so that a
     // busy port is an error before anything else is set up, and civetweb's threads are not
     // pinned to an lcore's CPU (they would inherit the main lcore's affinity after EAL start).
@@ -31,7 +31,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     explicit MetricsServer(std::shared_ptr<Impl> impl);
     std::shared_ptr<Impl> impl_; // the Exposer holds a weak_ptr to it (its Collectable)
 };

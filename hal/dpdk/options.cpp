@@ -147,7 +147,8 @@ std::string parse_listen_address(const std::string& arg) {
     // only fail later, in civetweb's words.
     if (!host.empty() && (host.front() == '[' || host.find(':') != std::string::npos))
         return "IPv6 is not available (Debian's civetweb is built without it): give an IPv4 "
-               "address, e.g. 127.0.0.1:" + port;
+               "address, e.g. 127.0.0.1:" +
+               port;
     // Decimal only: parse_ulong would read 0x10 and 010 too, which civetweb then refuses.
     unsigned long p = 0;
     if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||

@@ -18,14 +18,14 @@ namespace aoehal {
 using NamedValues = std::vector<std::pair<std::string, std::uint64_t>>;
 
 struct StatsSnapshot {
-    NamedValues total;                               // summed over queues and ports
-    std::vector<NamedValues> per_queue;              // by queue, summed over ports
+    NamedValues total;                                    // summed over queues and ports
+    std::vector<NamedValues> per_queue;                   // by queue, summed over ports
     std::vector<std::vector<NamedValues>> per_queue_port; // [queue][port]: engine + HAL counters
-    std::vector<NamedValues> per_port;               // by port: imissed, ierrors, rx_ring_dropped
-    std::vector<NamedValues> per_export;             // by export (table order)
-    std::vector<std::string> export_names;           // "e0.1"
-    std::vector<std::string> export_serials;         // IDENTIFY serial (the image identity)
-    std::vector<RingDrops> ring_drops;               // net_af_packet ports only (kernel_drops.hpp)
+    std::vector<NamedValues> per_port;       // by port: imissed, ierrors, rx_ring_dropped
+    std::vector<NamedValues> per_export;     // by export (table order)
+    std::vector<std::string> export_names;   // "e0.1"
+    std::vector<std::string> export_serials; // IDENTIFY serial (the image identity)
+    std::vector<RingDrops> ring_drops;       // net_af_packet ports only (kernel_drops.hpp)
 };
 
 StatsSnapshot collect_stats(const Runtime& rt);
