@@ -325,7 +325,12 @@ void MetricsServer::Impl::peers(Families& f) const {
     for (const auto& r : collect_peers(*rt)) {
         for (int i = 0; i < 4; ++i)
             if (r.verdict == verdicts[i]) ++count[i];
-        const Labels at{{"port", r.port}, {"export", r.export_name}, {"peer", r.mac}};
+        // PeerRow::port is the port's label for messages, "net_af_packet0 (eth1)": the
+        // `port` label is the DPDK name, as on every other series.
+        std::string port = r.port;
+        for (const auto& ps : rt->ports)
+            if (ps.label == r.port) port = port_name(ps);
+        const Labels at{{"port", port}, {"export", r.export_name}, {"peer", r.mac}};
         Labels info = at;
         info.push_back({"verdict", r.verdict});
         info.push_back({"serial", r.serial});

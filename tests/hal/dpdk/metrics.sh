@@ -4,11 +4,13 @@
 # the namespace's loopback. aoe-client drives a known number of reads; /metrics is scraped with
 # curl while they run and after, and the test fails unless
 #  - a scrape during the load answered, with a read count between 0 and the final one;
-#  - the final read counters equal what aoe-client sent (requests + its retransmits, sector
-#    bytes), and agree with `aoe-target --stats --json` (one snapshot behind both);
+#  - the final read counters equal what aoe-client sent (4 whole-image passes of 2-sector reads:
+#    reads, sector bytes, IDENTIFYs; within its retransmits if it had any), and agree with
+#    `aoe-target --stats --json` (one snapshot behind both);
 #  - `promtool check metrics` (Debian's prometheus) finds nothing wrong with the text;
 #  - a bad --metrics value, a bad `metrics =` line and a port in use are refused with
 #    messages naming the option and value;
+#  - a second target serving another image as e0.1 shows as aoe_target_peers{verdict="differs"};
 #  - every metric the Grafana dashboard (dist/grafana/aoe-target.json) queries is in the scrape;
 #  - the allocation probe saw no allocation or lock on an lcore while scrapes ran.
 # Usage: metrics.sh AOE-TARGET AOE-CLIENT PROBE_LIB DASHBOARD
@@ -55,7 +57,7 @@ cat "$WORK/err"
 grep -qF "aoe-target: $WORK/bad.conf:2: metrics '10.0.0.300:1': " "$WORK/err" || fail "config file message"
 
 echo "== aoe-target with metrics = $LISTEN from its configuration file"
-printf 'iface = %s\nmetrics = %s\nexport = 0.1=%s\n' $VT $LISTEN "$IMG" > "$WORK/aoe-target.conf"
+printf 'iface = %s\nmetrics = %s\nexport = 0.1=%s\npeer-interval = 1\n' $VT $LISTEN "$IMG" > "$WORK/aoe-target.conf"
 LD_PRELOAD=$PROBE ip netns exec $NT "$TARGET" --config "$WORK/aoe-target.conf" 2> "$WORK/target.log" &
 pids+=($!); tpid=$!
 for _ in $(seq 100); do grep -q "aoe-target: ready" "$WORK/target.log" && break; sleep 0.1; done
@@ -142,13 +144,29 @@ for key, series in [("reads", 'aoe_target_export_reads_total{export="e0.1"}'),
     assert ex[key][i] == m[series], key
 PY
 
-echo "== promtool check metrics"
-promtool check metrics < "$WORK/m1" > "$WORK/promtool" 2>&1 || { cat "$WORK/promtool"; fail "promtool check metrics"; }
-echo "promtool check metrics: OK ($(grep -c '^# TYPE' "$WORK/m1") metric families, $(grep -vc '^#' "$WORK/m1") samples)"
+echo "== a peer serving another image as e0.1: its verdict in /metrics"
+head -c $(( SECTORS * 512 )) /dev/urandom > "$WORK/other.img"
+ip netns exec $NC "$TARGET" --iface $VC --export 0.1="$WORK/other.img" 2> "$WORK/peer.log" &
+pids+=($!)
+pmac=$(ip -n $NC -o link show $VC | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+for _ in $(seq 150); do grep -q "DIFFERENT image" "$WORK/target.log" && break; sleep 0.1; done
+grep "DIFFERENT image" "$WORK/target.log" || fail "the target did not notice the peer with another image"
+scrape > "$WORK/m3" || fail "curl with a peer"
+grep -E '^aoe_target_peer' "$WORK/m3"
+[ "$(value_of "$WORK/m3" 'aoe_target_peers{verdict="differs"}')" = 1 ] || fail "aoe_target_peers{verdict=differs} is not 1"
+grep -q "^aoe_target_peer_info{port=\"net_af_packet0\",export=\"e0.1\",peer=\"$pmac\",verdict=\"differs\"," "$WORK/m3" ||
+    fail "no aoe_target_peer_info series for $pmac"
+
+echo "== promtool check metrics (after the load, and with a peer)"
+for m in m1 m3; do
+    promtool check metrics < "$WORK/$m" > "$WORK/promtool" 2>&1 || { cat "$WORK/promtool"; fail "promtool check metrics ($m)"; }
+    [ -s "$WORK/promtool" ] && { cat "$WORK/promtool"; fail "promtool printed findings ($m)"; }
+    echo "promtool check metrics: OK, nothing to report ($m: $(grep -c '^# TYPE' "$WORK/$m") metric families, $(grep -vc '^#' "$WORK/$m") samples)"
+done
 grep -E '^aoe_target_(export_reads_total|export_read_bytes_total|data_replies_total|serving|info)' "$WORK/m1"
 
 echo "== the dashboard's metrics are the ones served"
-python3 - "$DASHBOARD" "$WORK/m1" <<'PY' || fail "the dashboard queries metrics aoe-target does not serve"
+python3 - "$DASHBOARD" "$WORK/m3" <<'PY' || fail "the dashboard queries metrics aoe-target does not serve"
 import json, re, sys
 dash = json.load(open(sys.argv[1]))
 exprs = []
@@ -163,8 +181,7 @@ walk(dash)
 wanted = set()
 for e in exprs: wanted |= set(re.findall(r"\b(aoe_target_\w+|process_start_time_seconds)\b", e))
 served = {l.split()[2] for l in open(sys.argv[2]) if l.startswith("# TYPE ")}
-only_with_peers = {"aoe_target_peer_info"}  # one series per peer; none in this test
-missing = sorted(wanted - served - only_with_peers)
+missing = sorted(wanted - served)
 print(f"dashboard: {len(exprs)} queries over {len(wanted)} metrics; not served: {missing or 'none'}")
 assert not missing
 PY
