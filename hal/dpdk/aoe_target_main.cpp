@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     // --metrics listens before EAL starts: a busy port fails here, with nothing to undo, and
-    // the HTTP threads are not pinned to the main lcore's CPU (metrics.hpp).
+    // the HTTP threads do not inherit the main lcore's CPU (metrics.hpp).
     std::unique_ptr<MetricsServer> metrics;
     if (!rt.opt.metrics.empty()) {
         metrics = MetricsServer::start(rt, rt.opt.metrics, err);

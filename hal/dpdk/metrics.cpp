@@ -1,5 +1,8 @@
 #include "hal/dpdk/metrics.hpp"
 
+#include <dirent.h>
+#include <sched.h>
+
 #include <rte_ethdev.h>
 #include <rte_version.h>
 
@@ -13,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <string_view>
 
@@ -176,6 +180,41 @@ constexpr Named kExportCounters[] = {
     {"retransmits_seen", "aoe_target_export_retransmits_seen_total",
      "Reads of an LBA the same client had just asked for (an initiator's retransmit)"},
 };
+
+// Threads of this process, (tid, name).
+std::vector<std::pair<pid_t, std::string>> own_threads() {
+    std::vector<std::pair<pid_t, std::string>> out;
+    DIR* d = opendir("/proc/self/task");
+    if (!d) return out;
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        std::ifstream comm(std::string("/proc/self/task/") + e->d_name + "/comm");
+        std::string name;
+        std::getline(comm, name);
+        out.emplace_back(static_cast<pid_t>(std::atoi(e->d_name)), name);
+    }
+    closedir(d);
+    return out;
+}
+
+// civetweb's threads started before EAL, with the process's whole affinity; EAL has since
+// chosen the CPUs for its control threads (those not used by lcores, else the main lcore's).
+// civetweb's threads join them, so a scrape never preempts an lcore on its CPU. Returns how
+// many threads were moved, or -1 when EAL's interrupt thread was not found.
+int move_http_threads_to_control_cpus() {
+    const auto threads = own_threads();
+    cpu_set_t ctrl;
+    bool found = false;
+    for (const auto& [tid, name] : threads)
+        if (name == "eal-intr-thread" && sched_getaffinity(tid, sizeof ctrl, &ctrl) == 0)
+            found = true;
+    if (!found) return -1;
+    int moved = 0;
+    for (const auto& [tid, name] : threads)
+        if (name.rfind("civetweb", 0) == 0 && sched_setaffinity(tid, sizeof ctrl, &ctrl) == 0)
+            ++moved;
+    return moved;
+}
 
 } // namespace
 
@@ -416,6 +455,9 @@ std::unique_ptr<MetricsServer> MetricsServer::start(const Runtime& rt, const std
 }
 
 void MetricsServer::serve() {
+    if (move_http_threads_to_control_cpus() < 0)
+        std::fprintf(stderr, "aoe-target: metrics: EAL's control CPUs unknown (no "
+                             "eal-intr-thread); the HTTP threads may run on any CPU\n");
     impl_->serving.store(true, std::memory_order_release);
 }
 

@@ -19,12 +19,14 @@ namespace aoehal {
 class MetricsServer {
   public:
     // Listens on `listen` (checked by parse_listen_address) before EAL starts, so that a
-    // busy port is an error before anything else is set up, and civetweb's threads are not
-    // pinned to an lcore's CPU (they would inherit the main lcore's affinity after EAL start).
+    // busy port is an error before anything else is set up, and civetweb's threads do not
+    // inherit the main lcore's CPU (threads started after EAL do); serve() moves them to
+    // EAL's control-thread CPUs.
     // Until serve() a scrape shows only the process facts. nullptr and `error` on failure.
     static std::unique_ptr<MetricsServer> start(const Runtime& rt, const std::string& listen,
                                                 std::string& error);
-    // The runtime is complete (ports, engines, exports published): scrapes read it from now on.
+    // The runtime is complete (ports, engines, exports published): scrapes read it from now
+    // on. Call after EAL started: the HTTP threads move to the CPUs of EAL's control threads.
     void serve();
     // Stops and joins the HTTP threads: call before the runtime's ports and engines go.
     ~MetricsServer();

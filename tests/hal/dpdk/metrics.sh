@@ -12,6 +12,7 @@
 #    messages naming the option and value;
 #  - a second target serving another image as e0.1 shows as aoe_target_peers{verdict="differs"};
 #  - every metric the Grafana dashboard (dist/grafana/aoe-target.json) queries is in the scrape;
+#  - civetweb's threads run on the CPUs of EAL's control threads;
 #  - the allocation probe saw no allocation or lock on an lcore while scrapes ran.
 # Usage: metrics.sh AOE-TARGET AOE-CLIENT PROBE_LIB DASHBOARD
 set -euo pipefail
@@ -63,6 +64,16 @@ pids+=($!); tpid=$!
 for _ in $(seq 100); do grep -q "aoe-target: ready" "$WORK/target.log" && break; sleep 0.1; done
 grep -q "aoe-target: ready" "$WORK/target.log" || fail "target did not start"
 grep "aoe-target: metrics on http://$LISTEN/metrics" "$WORK/target.log" || fail "no metrics line"
+# civetweb's threads run on EAL's control CPUs (those of eal-intr-thread), not an lcore's.
+cpus_of() {
+    local t
+    for t in /proc/$tpid/task/*; do
+        if [ "$(cat $t/comm)" = "$1" ]; then grep Cpus_allowed_list $t/status | cut -f2; fi
+    done | sort -u
+}
+ctrl=$(cpus_of eal-intr-thread) http=$(for n in civetweb-master civetweb-worker; do cpus_of $n; done | sort -u)
+echo "CPUs: EAL control threads $ctrl, civetweb threads $http, main lcore $(cpus_of aoe-target | head -1)"
+[ -n "$ctrl" ] && [ "$http" = "$ctrl" ] || fail "civetweb threads on CPUs '$http', EAL's control threads on '$ctrl'"
 scrape > "$WORK/m0" || fail "curl before the load"
 [ "$(value_of "$WORK/m0" aoe_target_serving)" = 1 ] || fail "aoe_target_serving is not 1"
 [ "$(value_of "$WORK/m0" 'aoe_target_export_reads_total{export="e0.1"}')" = 0 ] || fail "reads before the load"
