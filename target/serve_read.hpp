@@ -16,17 +16,16 @@ namespace aoe {
     const TargetOptions& o = target_.options;
     // Ethernet: untagged, or one 802.1Q tag (its VID the service VLAN; VID 0 is untagged).
     if (len < kEthHeaderLen + ata::kArgEnd) return false;
-    std::uint32_t off = kEthHeaderLen;
+    std::uint8_t* a = f + kEthHeaderLen; // the AoE header
     std::uint16_t type = load_be16(f + 12);
     std::uint16_t vid = 0;
     if (type == kEtherTypeVlan) {
-        off += kVlanTagLen;
-        if (len < off + ata::kArgEnd) return false;
+        if (len < kEthHeaderLen + kVlanTagLen + ata::kArgEnd) return false;
+        a += kVlanTagLen;
         vid = load_be16(f + 14) & 0x0FFF;
         type = load_be16(f + 16);
     }
     if (type != kEtherTypeAoe || vid != o.vlan) return false;
-    std::uint8_t* a = f + off;
     // A version-1 request (R clear) of command 0 to us, from a unicast MAC that is not ours.
     if ((a[hdr::kVerFlags] & 0xF8) != (kVersion << 4) || a[hdr::kCommand] != 0) return false;
     const std::uint64_t src = load_mac_key_wide(f + 6);
@@ -77,7 +76,7 @@ namespace aoe {
     a[ata::kSectorCount] = 0; // vblade: no sectors left to transfer
     a[ata::kCmdStatus] = ata::kStatusDrdy;
     const std::uint32_t bytes = std::uint32_t{scnt} * ata::kSectorSize;
-    reply.header_len = static_cast<std::uint16_t>(off + ata::kArgEnd);
+    reply.header_len = static_cast<std::uint16_t>(a - f + ata::kArgEnd);
     reply.data = e->image + lba * ata::kSectorSize;
     reply.data_len = bytes;
     reply.export_index = idx;
