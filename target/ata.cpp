@@ -14,22 +14,6 @@ bool is_ext(std::uint8_t op) {
     return op == ata::kCmdReadSectorsExt || op == ata::kCmdWriteSectorsExt;
 }
 
-// Same client, same export, same LBA again soon: a retransmit (Linux gives it a new tag,
-// so the tag cannot tell). Direct-mapped: a later request may evict an entry; this is a
-// statistic, not a protocol decision.
-inline void note_lba(MemoEntry* memo, std::uint32_t mask, const Mac& src, std::uint16_t index,
-                     std::uint64_t lba, ExportCounters& ec) {
-    const std::uint64_t who = mac_key(src) | (std::uint64_t{index} << 48) | kValid;
-    const std::uint64_t h = (who ^ (lba * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
-    MemoEntry& m = memo[(h >> 32) & mask];
-    if (m.who == who && m.lba == lba) {
-        ec.retransmits_seen.add();
-        return;
-    }
-    m.who = who;
-    m.lba = lba;
-}
-
 } // namespace
 
 void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBody& out,
@@ -113,12 +97,12 @@ void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBo
                 fail(ata::kErrorAbrt);
                 break;
             } // never pad
-            note_lba(as.memo, as.memo_mask, rq.src, as.index, lba, ec);
+            note_lba(as, mac_key(rq.src), lba);
             // The image memory is the writable mapping: the write is this copy.
             __builtin_memcpy(e.image + lba * ata::kSectorSize, a + ata::kData, bytes);
             ec.write_bytes.add(bytes);
         } else {
-            note_lba(as.memo, as.memo_mask, rq.src, as.index, lba, ec);
+            note_lba(as, mac_key(rq.src), lba);
             // No copy: the HAL sends these bytes straight from the image. Writable exports
             // take the copy path (a write may be changing them).
             reply.data = e.image + lba * ata::kSectorSize;

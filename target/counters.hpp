@@ -11,7 +11,7 @@ namespace aoe {
 
 struct Counter {
     std::atomic<std::uint64_t> v{0};
-    void add(std::uint64_t n = 1) {
+    [[gnu::always_inline]] void add(std::uint64_t n = 1) {
         v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
     }
     std::uint64_t get() const { return v.load(std::memory_order_relaxed); }

@@ -21,8 +21,8 @@ struct RateEntry {
 
 // Retransmit memo: (client, export, LBA) of recent reads and writes, direct-mapped.
 struct MemoEntry {
-    std::uint64_t who = 0; // mac_key | export index << 48 | kValid
-    std::uint64_t lba = 0;
+    std::uint64_t who = 0;   // mac_key | kValid
+    std::uint64_t where = 0; // LBA (48 bits) | export index << 48
 };
 
 // One (MAC, shelf.slot) seen answering for one of our exports. Written by the owner engine
@@ -79,6 +79,22 @@ struct AtaState {
     MemoEntry* memo;
     std::uint32_t memo_mask;
 };
+
+// Same client, same export, same LBA again soon: a retransmit (Linux gives it a new tag,
+// so the tag cannot tell). Direct-mapped: a later request may evict an entry; this is a
+// statistic, not a protocol decision. `src`: the client's mac_key. For ata() and the read
+// fast path (Engine::serve_read).
+inline void note_lba(const AtaState& as, std::uint64_t src, std::uint64_t lba) {
+    const std::uint64_t who = src | kValid;
+    const std::uint64_t where = lba | (std::uint64_t{as.index} << 48);
+    MemoEntry& m = as.memo[(((src ^ lba) * 0x9E3779B97F4A7C15ull) >> 40) & as.memo_mask];
+    if (m.who == who && m.where == where) {
+        as.ec.retransmits_seen.add();
+        return;
+    }
+    m.who = who;
+    m.where = where;
+}
 
 // ata.cpp
 void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBody& out,

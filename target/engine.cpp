@@ -96,6 +96,7 @@ Engine::Engine(const Target& target, const PortInfo& port, Role role, void* stor
     storage_->memo = arena.make_array<detail::MemoEntry>(nmemo);
     storage_->memo_mask = nmemo - 1;
     storage_->port_mac = mac_key(port.mac);
+    max_sectors_ = sectors_for_mtu(port.mtu);
 }
 
 const ExportCounters& Engine::export_counters(std::uint16_t index) const {
@@ -289,6 +290,17 @@ Verdict Engine::accept(const std::uint8_t* frame, std::uint32_t len, std::uint64
     st.done = false;
     counters_.replied.add();
     return Verdict::reply;
+}
+
+void Engine::publish_batch() {
+    ExportCounters& ec = storage_->exports[batch_.index];
+    counters_.frames_in.add(batch_.reads);
+    counters_.replied.add(batch_.reads);
+    counters_.replies.add(batch_.reads);
+    counters_.reply_bytes.add(batch_.reply_bytes);
+    ec.reads.add(batch_.reads);
+    ec.read_bytes.add(batch_.read_bytes);
+    batch_.reads = batch_.reply_bytes = batch_.read_bytes = 0;
 }
 
 bool Engine::next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap, Reply& reply) {

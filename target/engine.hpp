@@ -58,6 +58,22 @@ class Engine {
     // Build the next reply for `st` into `out` (at least kMaxInlineReply bytes).
     bool next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap, Reply& reply);
 
+    // The unicast read fast path: one pass over a frame that is a READ SECTORS (EXT) addressed
+    // to one of our exports, with every check accept() and the ATA handler make for it; the
+    // reply header is written over the request in `frame` (the MACs swapped, R set, the ATA
+    // status filled in; the rest of the request's header is the reply's) and `reply` points at
+    // the sectors. The frame and its buffer must be the HAL's to overwrite. Returns false,
+    // having changed and counted nothing, for every other frame (tagged twice, broadcast, an
+    // error to answer, another command, a list that refuses the sender, ...): the HAL then takes
+    // accept()/next_reply(), which decide and count it (docs/aoe-protocol.md §3.4).
+    // Defined in serve_read.hpp (inline: the HAL includes it where it calls it).
+    inline bool serve_read(std::uint8_t* frame, std::uint32_t len, Reply& reply);
+    // serve_read() counts its reads in the engine, not yet in the counters telemetry reads:
+    // call end_burst() after each burst (and before quiescent()) to add them there.
+    void end_burst() {
+        if (batch_.reads) publish_batch();
+    }
+
     // Periodic work (adverts, then peer discovery and probes). Owner only (adverts carry the
     // owner-only config string).
     // Every advert_interval_ns a round starts: each call returns one advert (a Query Config
@@ -95,12 +111,21 @@ class Engine {
     void observe_peer(const FrameState& st, std::uint64_t now_ns);
     bool peer_tick(std::uint64_t now_ns, std::uint8_t* out, std::uint32_t out_cap, Reply& reply);
 
+    void publish_batch();
+
     const Target& target_;
     PortInfo port_;
     Role role_;
     EngineStorage* storage_;
     EngineCounters counters_;
     std::atomic<std::uint64_t> quiescent_epoch_{0};
+    // serve_read()'s counts since the last end_burst(), for export `index`: plain words the
+    // lcore adds to (one instruction each), added to the atomic counters once per burst.
+    struct ReadBatch {
+        std::uint64_t reads = 0, reply_bytes = 0, read_bytes = 0;
+        std::uint16_t index = 0;
+    } batch_;
+    std::uint8_t max_sectors_ = 0; // sectors_for_mtu(port MTU): the largest read a frame holds
 };
 
 } // namespace aoe

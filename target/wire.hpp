@@ -67,13 +67,26 @@ inline void store_mac(std::uint8_t* p, const Mac& m) {
 // software dispatch. Bit 63 is free for "slot used" markers.
 inline std::uint64_t load_mac_key(const std::uint8_t* p) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    std::uint64_t k = 0;
-    __builtin_memcpy(&k, p, 6);
-    return k;
+    std::uint32_t lo;
+    std::uint16_t hi;
+    __builtin_memcpy(&lo, p, 4);
+    __builtin_memcpy(&hi, p + 4, 2);
+    return lo | (std::uint64_t{hi} << 32);
 #else
     std::uint64_t k = 0;
     for (int i = 5; i >= 0; --i) k = (k << 8) | p[i];
     return k;
+#endif
+}
+// The same key from a MAC followed by at least two more readable bytes (a frame's destination
+// or source MAC): one 8-byte load and a mask on a little-endian host.
+inline std::uint64_t load_mac_key_wide(const std::uint8_t* p) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    std::uint64_t k;
+    __builtin_memcpy(&k, p, 8);
+    return k & 0xFFFF'FFFF'FFFFull;
+#else
+    return load_mac_key(p);
 #endif
 }
 inline std::uint64_t mac_key(const Mac& m) {

@@ -24,6 +24,7 @@
 #include "hal/dpdk/datapath.hpp"
 #include "hal/dpdk/eal.hpp"
 #include "hal/dpdk/exports.hpp"
+#include "hal/dpdk/metrics.hpp"
 #include "hal/dpdk/options.hpp"
 #include "hal/dpdk/peers.hpp"
 #include "hal/dpdk/setup.hpp"
@@ -192,6 +193,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
         return 1;
     }
+    // --metrics listens before EAL starts: a busy port fails here, with nothing to undo, and
+    // the HTTP threads do not inherit the main lcore's CPU (metrics.hpp).
+    std::unique_ptr<MetricsServer> metrics;
+    if (!rt.opt.metrics.empty()) {
+        metrics = MetricsServer::start(rt, rt.opt.metrics, err);
+        if (!metrics) {
+            std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
+            return 1;
+        }
+    }
 
     // -m for --no-huge must be known before EAL starts: size it for the ports we create.
     PoolPlan plan = plan_pools(
@@ -212,6 +223,7 @@ int main(int argc, char** argv) {
     if (!create_pools(rt, plan, err) || !setup_ports(rt, plan, ifaces, err) ||
         !setup_exports_and_engines(rt, plan, err)) {
         std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
+        metrics.reset(); // its threads read the ports and engines
         stop_ports(rt);
         std::string rundir = rte_eal_get_runtime_dir();
         rte_eal_cleanup();
@@ -227,6 +239,10 @@ int main(int argc, char** argv) {
     }
     register_telemetry(rt);
     register_peer_telemetry(rt);
+    if (metrics) {
+        metrics->serve();
+        std::fprintf(stderr, "aoe-target: metrics on http://%s/metrics\n", rt.opt.metrics.c_str());
+    }
     for (auto& ex : rt.exports) {
         std::string label = export_label(ex.spec);
         std::fprintf(stderr, "aoe-target: serving %s: %s, %llu sectors, %s, serial %s\n",
@@ -253,6 +269,7 @@ int main(int argc, char** argv) {
 
     std::fprintf(stderr, "aoe-target: stopping: %s\n", summary_line(rt).c_str());
     print_stats(rt, stderr);
+    metrics.reset(); // joins the HTTP threads before the ports and engines go
     stop_ports(rt);
     rc = 0;
     std::string rundir = rte_eal_get_runtime_dir();

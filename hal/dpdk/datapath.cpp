@@ -12,6 +12,8 @@
 
 #include <cstring>
 
+#include "target/serve_read.hpp"
+
 namespace aoehal {
 namespace {
 
@@ -63,6 +65,7 @@ class Loop {
             if (l_.queue == 0) adverts();
             got += drain_flush_done();
 
+            publish_tallies();
             bool waiting = false; // replies a full TX ring has not taken yet
             if (got || tsc - last_drain > drain_tsc_) {
                 for (std::uint16_t p = 0; p < nports_; ++p) waiting |= !flush(p);
@@ -94,6 +97,7 @@ class Loop {
         }
         for (std::uint16_t p = 0; p < nports_; ++p)
             if (!flush(p)) abandon(p); // at exit, what the ring still refuses
+        publish_tallies();
         if (spare_) rte_pktmbuf_free(spare_);
         spare_ = nullptr;
         if (ext_n_) rte_pktmbuf_free_bulk(ext_, ext_n_);
@@ -231,12 +235,49 @@ class Loop {
     }
 
     // One built reply out through finish(), counted for its client (adverts have none).
-    void emit(std::uint16_t p, rte_mbuf* h, const aoe::Reply& r, ClientSlot* client) {
+    [[gnu::always_inline]] void emit(std::uint16_t p, rte_mbuf* h, const aoe::Reply& r,
+                                     ClientSlot* client) {
         const std::uint32_t bytes = finish(p, h, r);
         if (bytes && client) {
             client->replies.add();
             client->reply_bytes.add(bytes);
         }
+    }
+
+    // A served read for client `mac` (its key), `bytes` sent (0: dropped), counted for it in
+    // plain words: consecutive reads of one client cost no table lookup.
+    [[gnu::always_inline]] void count_read(std::uint64_t mac, std::uint32_t bytes) {
+        if (mac != read_client_key_ || !read_client_) {
+            publish_client();
+            read_client_ = &client_slot(mac);
+            read_client_key_ = mac;
+        }
+        ++read_client_frames_;
+        read_client_replies_ += bytes != 0;
+        read_client_bytes_ += bytes;
+    }
+    void publish_client() {
+        if (!read_client_frames_) return;
+        read_client_->frames_in.add(read_client_frames_);
+        read_client_->replies.add(read_client_replies_);
+        read_client_->reply_bytes.add(read_client_bytes_);
+        read_client_frames_ = read_client_replies_ = read_client_bytes_ = 0;
+    }
+    // Once per loop pass, before the quiescent point: what the per-read path counted in plain
+    // words goes to the atomic counters telemetry reads (the engines' served reads, the TX
+    // counters, the current client's), so they are exact whenever the lcore is between passes.
+    void publish_tallies() {
+        for (std::uint16_t p = 0; p < nports_; ++p) {
+            l_.engine[p]->end_burst();
+            Tally& t = tally_[p];
+            if (!t.tx_frames && !t.tx_zero_copy) continue;
+            QueueStats& s = l_.stats[p];
+            s.tx_frames.add(t.tx_frames);
+            s.tx_bytes.add(t.tx_bytes);
+            s.tx_zero_copy.add(t.tx_zero_copy);
+            t = Tally{};
+        }
+        publish_client();
     }
 
     // A header mbuf kept across frames so that "no more replies" costs no alloc/free pair.
@@ -245,7 +286,30 @@ class Loop {
         return spare_;
     }
 
-    void handle(std::uint16_t p, rte_mbuf* m) {
+    // One received frame: the read fast path inline (in the RX loop), everything else in
+    // handle_general().
+    [[gnu::always_inline]] void handle(std::uint16_t p, rte_mbuf* m) {
+        aoe::Engine& e = *l_.engine[p];
+        // The read fast path: a frame in one direct buffer that only we hold, with its tag in
+        // place, may become its own reply (Engine::serve_read); every other frame, and every
+        // frame serve_read declines, takes the general path below.
+        constexpr std::uint64_t kNotPlain =
+            RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
+        if (!(m->ol_flags & kNotPlain) && m->nb_segs == 1 && rte_mbuf_refcnt_read(m) == 1) {
+            auto* f = rte_pktmbuf_mtod(m, std::uint8_t*);
+            aoe::Reply r;
+            if (e.serve_read(f, rte_pktmbuf_data_len(m), r)) {
+                const std::uint64_t client = aoe::load_mac_key_wide(f); // the reply's destination
+                m->ol_flags = 0; // a direct mbuf's RX flags mean nothing on TX
+                count_read(client, finish(p, m, r));
+                return;
+            }
+        }
+        handle_general(p, m);
+    }
+
+    [[gnu::noinline]] void handle_general(std::uint16_t p, rte_mbuf* m) {
+        aoe::Engine& e = *l_.engine[p];
         if (m->nb_segs != 1) { // the engine parses contiguous frames; pools are sized for the MTU
             l_.stats[p].rx_segmented.add();
             rte_pktmbuf_free(m);
@@ -260,13 +324,12 @@ class Loop {
                 return;
             }
         }
-        aoe::Engine& e = *l_.engine[p];
         aoe::FrameState st;
         const auto* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
         aoe::Verdict v = e.accept(f, rte_pktmbuf_data_len(m), now_ns_, st);
         // Per-client statistics for AoE frames only (st.aoe is set once the EtherType is
         // 0x88A2): other traffic on the segment never takes a slot of the client table.
-        ClientSlot& client = st.aoe ? client_slot(f, rte_pktmbuf_data_len(m)) : l_.client_overflow;
+        ClientSlot& client = st.aoe ? client_slot(aoe::load_mac_key(f + 6)) : l_.client_overflow;
         if (st.aoe) client.frames_in.add();
         if (v == aoe::Verdict::forward && l_.to_owner) {
             MbufRoute::set(m, p);
@@ -297,21 +360,30 @@ class Loop {
     }
 
     // Attachable mbufs for zero-copy replies, taken from the pool a burst at a time.
-    rte_mbuf* ext_mbuf() {
+    // Each one comes with its reference on the lcore's shared info (the image's external
+    // buffer) already taken: a burst's worth in one update, not one atomic per read. A
+    // reference taken for an mbuf never attached (freed at exit) only keeps the count above
+    // zero, where it stays anyway (the shared info is never freed).
+    [[gnu::always_inline]] rte_mbuf* ext_mbuf() {
         if (ext_n_ == 0) {
-            if (rte_pktmbuf_alloc_bulk(rt_.ext_pool, ext_, kBurst) == 0)
-                ext_n_ = kBurst;
-            else
-                return rte_pktmbuf_alloc(rt_.ext_pool); // the pool is nearly empty
+            // Raw, without rte_pktmbuf_reset: an mbuf goes back to this pool detached (no
+            // flags, one segment, no next, refcnt 1) and chain() sets every field a second
+            // segment carries.
+            if (rte_mempool_get_bulk(rt_.ext_pool, reinterpret_cast<void**>(ext_), kBurst) != 0) {
+                rte_mbuf* x = rte_pktmbuf_alloc(rt_.ext_pool); // the pool is nearly empty
+                if (x) rte_mbuf_ext_refcnt_update(&l_.shinfo, 1);
+                return x;
+            }
+            ext_n_ = kBurst;
+            rte_mbuf_ext_refcnt_update(&l_.shinfo, kBurst);
         }
         return ext_[--ext_n_];
     }
 
-    ClientSlot& client_slot(const std::uint8_t* f, std::uint32_t len) {
-        if (len < 12) return l_.client_overflow;
-        // The source MAC's key (first byte in the low bits: the order telemetry decodes) and
-        // the "used" bit; the table is open-addressed over aoe::mac_hash.
-        const std::uint64_t key = aoe::load_mac_key(f + 6) | (std::uint64_t{1} << 63);
+    // The client's slot by its MAC key (first byte in the low bits: the order telemetry
+    // decodes); the table is open-addressed over aoe::mac_hash, bit 63 marks a used slot.
+    [[gnu::always_inline]] ClientSlot& client_slot(std::uint64_t mac) {
+        const std::uint64_t key = mac | (std::uint64_t{1} << 63);
         const std::uint32_t h = aoe::mac_hash(key);
         for (std::uint32_t probe = 0; probe < 8; ++probe) {
             ClientSlot& c = l_.clients[(h + probe) % kClientSlots];
@@ -326,86 +398,96 @@ class Loop {
     }
 
     // Turns an engine reply in header mbuf `h` into a frame: zero-copy chain, copy, or inline.
-    // Returns the frame length handed to the TX path (0 when it was dropped).
-    std::uint32_t finish(std::uint16_t p, rte_mbuf* h, const aoe::Reply& r) {
-        QueueStats& s = l_.stats[p];
+    // Returns the frame length handed to the TX path (0 when it was dropped). Inlined: the
+    // zero-copy read is the per-read path; the copy and FLUSH cases are calls.
+    [[gnu::always_inline]] std::uint32_t finish(std::uint16_t p, rte_mbuf* h, const aoe::Reply& r) {
         h->data_len = r.header_len;
         h->pkt_len = r.header_len;
-        if (r.data_len) {
-            bool done = false;
-            if (r.zero_copy_ok && rt_.ports[p].zero_copy) {
-                rte_mbuf* x = ext_mbuf();
-                if (x) {
-                    auto* data = const_cast<std::uint8_t*>(r.data);
-                    rte_iova_t iova = rt_.iova_delta[r.export_index];
-                    if (iova != RTE_BAD_IOVA) iova += reinterpret_cast<rte_iova_t>(data);
-                    rte_mbuf_ext_refcnt_update(&l_.shinfo, 1);
-                    rte_pktmbuf_attach_extbuf(x, data, iova, static_cast<std::uint16_t>(r.data_len),
-                                              &l_.shinfo);
-                    x->data_len = static_cast<std::uint16_t>(r.data_len);
-                    x->pkt_len = r.data_len;
-                    h->next = x;
-                    h->nb_segs = 2;
-                    h->pkt_len = r.header_len + r.data_len;
-                    s.tx_zero_copy.add();
-                    done = true;
-                }
-            }
-            if (!done) {
-                if (rte_pktmbuf_tailroom(h) >= r.data_len) {
-                    std::memcpy(rte_pktmbuf_mtod_offset(h, std::uint8_t*, r.header_len), r.data,
-                                r.data_len);
-                    h->data_len = static_cast<std::uint16_t>(r.header_len + r.data_len);
-                    h->pkt_len = h->data_len;
-                } else {
-                    rte_mbuf* big = rte_pktmbuf_alloc(rt_.pkt_pool);
-                    if (!big || rte_pktmbuf_tailroom(big) < r.header_len + r.data_len) {
-                        if (big) rte_pktmbuf_free(big);
-                        rte_pktmbuf_free(h);
-                        l_.engine[p]->count_no_buffer();
-                        return 0;
-                    }
-                    auto* d = rte_pktmbuf_mtod(big, std::uint8_t*);
-                    std::memcpy(d, rte_pktmbuf_mtod(h, std::uint8_t*), r.header_len);
-                    std::memcpy(d + r.header_len, r.data, r.data_len);
-                    big->data_len = static_cast<std::uint16_t>(r.header_len + r.data_len);
-                    big->pkt_len = big->data_len;
-                    rte_pktmbuf_free(h);
-                    h = big;
-                }
-                s.tx_copy.add();
-            }
-        } // a reply without data is already zero-padded to 60 bytes by the engine
-        if (r.needs_flush) {
-            // FLUSH on a writable export: the control thread runs msync and gives the reply
-            // back on flush_done; this lcore never blocks.
-            MbufRoute::set(h, p, r.export_index);
-            if (!l_.flush_req->push(h)) {
-                s.flush_full.add();
-                rte_pktmbuf_free(h);
-                return 0;
-            }
-            s.flushes.add();
-            return h->pkt_len;
+        // A reply without data is already zero-padded to 60 bytes by the engine.
+        if (r.data_len && !(r.zero_copy_ok && rt_.ports[p].zero_copy && chain(p, h, r))) {
+            h = copy_data(p, h, r.header_len, r.data, r.data_len);
+            if (!h) return 0;
         }
-        std::uint32_t len = h->pkt_len;
+        if (r.needs_flush) return to_flush(p, h, r.export_index);
+        const std::uint32_t len = h->pkt_len;
         transmit(p, h);
         return len;
     }
 
-    void transmit(std::uint16_t p, rte_mbuf* h) {
-        QueueStats& s = l_.stats[p];
+    // Chains the reply's sectors to header `h` as an external buffer in the image (no copy).
+    // False when no attachable mbuf is left: the caller copies instead.
+    [[gnu::always_inline]] bool chain(std::uint16_t p, rte_mbuf* h, const aoe::Reply& r) {
+        rte_mbuf* x = ext_mbuf();
+        if (!x) return false;
+        auto* data = const_cast<std::uint8_t*>(r.data);
+        rte_iova_t iova = rt_.iova_delta[r.export_index];
+        if (iova != RTE_BAD_IOVA) iova += reinterpret_cast<rte_iova_t>(data);
+        rte_pktmbuf_attach_extbuf(x, data, iova, static_cast<std::uint16_t>(r.data_len),
+                                  &l_.shinfo);
+        x->data_len = static_cast<std::uint16_t>(r.data_len);
+        x->pkt_len = r.data_len;
+        h->next = x;
+        h->nb_segs = 2;
+        h->pkt_len = r.header_len + r.data_len;
+        ++tally_[p].tx_zero_copy;
+        return true;
+    }
+
+    // The copy path: the sectors copied after the header, in `h` when they fit, else into a
+    // packet mbuf that replaces it. Returns the frame, or nullptr when no buffer was left
+    // (counted as the engine's no_buffer drop).
+    [[gnu::noinline]] rte_mbuf* copy_data(std::uint16_t p, rte_mbuf* h, std::uint16_t header_len,
+                                          const std::uint8_t* data, std::uint32_t data_len) {
+        if (rte_pktmbuf_tailroom(h) >= data_len) {
+            std::memcpy(rte_pktmbuf_mtod_offset(h, std::uint8_t*, header_len), data, data_len);
+            h->data_len = static_cast<std::uint16_t>(header_len + data_len);
+            h->pkt_len = h->data_len;
+        } else {
+            rte_mbuf* big = rte_pktmbuf_alloc(rt_.pkt_pool);
+            if (!big || rte_pktmbuf_tailroom(big) < header_len + data_len) {
+                if (big) rte_pktmbuf_free(big);
+                rte_pktmbuf_free(h);
+                l_.engine[p]->count_no_buffer();
+                return nullptr;
+            }
+            auto* d = rte_pktmbuf_mtod(big, std::uint8_t*);
+            std::memcpy(d, rte_pktmbuf_mtod(h, std::uint8_t*), header_len);
+            std::memcpy(d + header_len, data, data_len);
+            big->data_len = static_cast<std::uint16_t>(header_len + data_len);
+            big->pkt_len = big->data_len;
+            rte_pktmbuf_free(h);
+            h = big;
+        }
+        l_.stats[p].tx_copy.add();
+        return h;
+    }
+
+    // FLUSH on a writable export: the control thread runs msync and gives the reply back on
+    // flush_done; this lcore never blocks.
+    [[gnu::noinline]] std::uint32_t to_flush(std::uint16_t p, rte_mbuf* h,
+                                             std::uint16_t export_index) {
+        MbufRoute::set(h, p, export_index);
+        if (!l_.flush_req->push(h)) {
+            l_.stats[p].flush_full.add();
+            rte_pktmbuf_free(h);
+            return 0;
+        }
+        l_.stats[p].flushes.add();
+        return h->pkt_len;
+    }
+
+    [[gnu::always_inline]] void transmit(std::uint16_t p, rte_mbuf* h) {
         TxQueue& q = l_.txq[p];
         if (q.n == TxQueue::kCap) (void)flush(p);
         if (q.n == TxQueue::kCap) {
             // Only more replies than one RX burst's worth can get here (a broadcast query
             // answered by many exports while the ring is stuck): the one loss left.
-            s.tx_dropped.add();
+            l_.stats[p].tx_dropped.add();
             rte_pktmbuf_free(h);
             return;
         }
-        s.tx_frames.add();
-        s.tx_bytes.add(h->pkt_len);
+        ++tally_[p].tx_frames;
+        tally_[p].tx_bytes += h->pkt_len;
         q.pkts[q.n++] = h;
         if (q.n >= kBurst) (void)flush(p);
     }
@@ -452,6 +534,13 @@ class Loop {
     std::uint64_t ns_mult_ = 0, drain_tsc_ = 0, idle_after_tsc_ = 0, max_sleep_ns_ = 0;
     std::uint64_t now_ns_ = 0, next_tick_ns_ = 0;
     rte_mbuf* spare_ = nullptr;
+    struct Tally { // per port, published by publish_tallies()
+        std::uint64_t tx_frames = 0, tx_bytes = 0, tx_zero_copy = 0;
+    };
+    std::array<Tally, kMaxPorts> tally_{};
+    ClientSlot* read_client_ = nullptr; // client_slot(read_client_key_)
+    std::uint64_t read_client_key_ = 0;
+    std::uint64_t read_client_frames_ = 0, read_client_replies_ = 0, read_client_bytes_ = 0;
     rte_mbuf* ext_[kBurst];
     unsigned ext_n_ = 0;
 };

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <arpa/inet.h>
+
 #include <cstdlib>
 #include <string_view>
 
@@ -54,6 +56,8 @@ std::string usage_text(const char* prog) {
            "                           option names; the command line overrides the file)\n"
            "  --export-dir DIR         export every SHELF.SLOT=FILE[,rw] line of DIR/*.conf\n"
            "                           (what stage-pxe --export-dir writes)\n"
+           "  --metrics ADDR:PORT      serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+           "                           (IPV4:PORT, e.g. 127.0.0.1:9469; default: off)\n"
            "  --stats[=PID] [--json]   print the counters of a running aoe-target (telemetry)\n"
            "  --help, --version\n"
            "\n"
@@ -91,6 +95,7 @@ constexpr OptionDef kOptions[] = {
     {"no-kernel-filter", Arg::none, true},
     {"idle-sleep-us", Arg::required, true},
     {"export-dir", Arg::required, true},
+    {"metrics", Arg::required, true},
     {"eal", Arg::required, true}, // in the file: EAL arguments separated by spaces
     {"config", Arg::required, false},
     {"stats", Arg::optional, false},
@@ -130,6 +135,30 @@ bool file_option(const std::string& name) {
     for (const auto& d : kOptions)
         if (name == d.name) return d.in_file;
     return false;
+}
+
+std::string parse_listen_address(const std::string& arg) {
+    if (arg.empty()) return "expected IPV4:PORT (e.g. 127.0.0.1:9469)";
+    const auto colon = arg.rfind(':');
+    if (colon == std::string::npos) return "expected IPV4:PORT (e.g. 127.0.0.1:9469), got no port";
+    const std::string host = arg.substr(0, colon);
+    const std::string port = arg.substr(colon + 1);
+    // Debian 12's civetweb (under prometheus-cpp) is built without IPv6: "[::1]:9469" would
+    // only fail later, in civetweb's words.
+    if (!host.empty() && (host.front() == '[' || host.find(':') != std::string::npos))
+        return "IPv6 is not available (Debian's civetweb is built without it): give an IPv4 "
+               "address, e.g. 127.0.0.1:" +
+               port;
+    // Decimal only: parse_ulong would read 0x10 and 010 too, which civetweb then refuses.
+    unsigned long p = 0;
+    if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
+        port[0] == '0' || !parse_ulong(port, 65535, p))
+        return "port '" + port + "' is not a decimal number in 1..65535";
+    if (host.empty()) return "no address before ':" + port + "' (0.0.0.0 listens on every one)";
+    unsigned char buf[4];
+    if (inet_pton(AF_INET, host.c_str(), buf) != 1)
+        return "'" + host + "' is not an IPv4 address (numeric: no host names)";
+    return "";
 }
 
 std::optional<ExportSpec> parse_export(const std::string& arg, aoe::ExportSource src,
@@ -232,6 +261,10 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
         if (arg.empty()) return "--export-dir needs a directory";
         if (from_file && arg[0] != '/') return "export-dir must be an absolute path";
         o.export_dir = arg;
+    } else if (name == "metrics") {
+        if (std::string why = parse_listen_address(arg); !why.empty())
+            return "--metrics '" + arg + "': " + why;
+        o.metrics = arg;
     } else if (name == "eal") { // the file's form; the command line's --eal is split earlier
         o.eal_args = split_spaces(arg);
         if (o.eal_args.empty()) return "eal needs EAL arguments";

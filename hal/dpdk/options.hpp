@@ -56,6 +56,7 @@ struct Options {
     bool version = false;
     std::string config_path;      // --config FILE (key = value lines, config_file.hpp)
     std::string export_dir;       // --export-dir DIR (*.conf files of SHELF.SLOT=FILE[,rw] lines)
+    std::string metrics;          // --metrics ADDR:PORT, checked by parse_listen_address ("": off)
     std::vector<OptionUse> given; // the command line's options, in order
     std::vector<std::string> positional; // the vbladed form's SHELF SLOT IFACE FILE
 };
@@ -81,6 +82,10 @@ bool file_option(const std::string& name);
 // docs/export-line.md). From a file, FILE must be absolute.
 std::optional<ExportSpec> parse_export(const std::string& arg, aoe::ExportSource src,
                                        aoe::ExportLineFault& fault);
+// The --metrics argument: IPV4:PORT, numeric (no name lookup: a host name could resolve to an
+// address the admin did not mean to expose), PORT 1..65535; IPv6 is refused (Debian's civetweb
+// has none). Returns "" or why not, without the option's name.
+std::string parse_listen_address(const std::string& arg);
 // An export line read by target/export_line.hpp (is_export) as aoe-target keeps it.
 ExportSpec export_spec(const aoe::ExportLine& line);
 // The message for an --export or `export =` value that parse_export refused.

@@ -143,22 +143,7 @@ int tel_exports(const char*, const char*, rte_tel_data* d) {
 
 int tel_clients(const char*, const char*, rte_tel_data* d) {
     if (!g_rt) return -1;
-    // Merge the per-lcore tables by MAC.
-    std::map<std::uint64_t, std::array<std::uint64_t, 3>> by_mac;
-    std::array<std::uint64_t, 3> overflow{};
-    for (auto* l : g_rt->lcores) {
-        for (auto& c : l->clients) {
-            std::uint64_t k = c.key.load(std::memory_order_relaxed);
-            if (!k) continue;
-            auto& v = by_mac[k & 0xFFFFFFFFFFFFull];
-            v[0] += c.frames_in.get();
-            v[1] += c.replies.get();
-            v[2] += c.reply_bytes.get();
-        }
-        overflow[0] += l->client_overflow.frames_in.get();
-        overflow[1] += l->client_overflow.replies.get();
-        overflow[2] += l->client_overflow.reply_bytes.get();
-    }
+    ClientsSnapshot cs = collect_clients(*g_rt);
     rte_tel_data_start_dict(d);
     rte_tel_data* macs = rte_tel_data_alloc();
     rte_tel_data_start_array(macs, RTE_TEL_STRING_VAL);
@@ -169,22 +154,46 @@ int tel_clients(const char*, const char*, rte_tel_data* d) {
         rte_tel_data_start_array(c, RTE_TEL_U64_VAL);
     }
     std::size_t n = 0;
-    for (auto& [k, v] : by_mac) {
+    for (const auto& r : cs.rows) {
         if (++n > RTE_TEL_MAX_ARRAY_ENTRIES - 1) break;
-        aoe::Mac m{};
-        for (int i = 0; i < 6; ++i) m.b[i] = static_cast<std::uint8_t>(k >> (8 * i));
-        rte_tel_data_add_array_string(macs, format_mac(m).c_str());
-        for (int i = 0; i < 3; ++i)
-            rte_tel_data_add_array_u64(cols[i], v[static_cast<std::size_t>(i)]);
+        rte_tel_data_add_array_string(macs, r.mac.c_str());
+        rte_tel_data_add_array_u64(cols[0], r.frames_in);
+        rte_tel_data_add_array_u64(cols[1], r.replies);
+        rte_tel_data_add_array_u64(cols[2], r.reply_bytes);
     }
     rte_tel_data_add_dict_container(d, "mac", macs, 0);
     for (int i = 0; i < 3; ++i) rte_tel_data_add_dict_container(d, names[i], cols[i], 0);
-    rte_tel_data_add_dict_u64(d, "other_frames_in", overflow[0]);
-    rte_tel_data_add_dict_u64(d, "other_replies", overflow[1]);
+    rte_tel_data_add_dict_u64(d, "other_frames_in", cs.overflow.frames_in);
+    rte_tel_data_add_dict_u64(d, "other_replies", cs.overflow.replies);
     return 0;
 }
 
 } // namespace
+
+ClientsSnapshot collect_clients(const Runtime& rt) {
+    // Merge the per-lcore tables by MAC.
+    std::map<std::uint64_t, std::array<std::uint64_t, 3>> by_mac;
+    ClientsSnapshot cs;
+    for (auto* l : rt.lcores) {
+        for (auto& c : l->clients) {
+            std::uint64_t k = c.key.load(std::memory_order_relaxed);
+            if (!k) continue;
+            auto& v = by_mac[k & 0xFFFFFFFFFFFFull];
+            v[0] += c.frames_in.get();
+            v[1] += c.replies.get();
+            v[2] += c.reply_bytes.get();
+        }
+        cs.overflow.frames_in += l->client_overflow.frames_in.get();
+        cs.overflow.replies += l->client_overflow.replies.get();
+        cs.overflow.reply_bytes += l->client_overflow.reply_bytes.get();
+    }
+    for (auto& [k, v] : by_mac) {
+        aoe::Mac m{};
+        for (int i = 0; i < 6; ++i) m.b[i] = static_cast<std::uint8_t>(k >> (8 * i));
+        cs.rows.push_back({format_mac(m), v[0], v[1], v[2]});
+    }
+    return cs;
+}
 
 NamedValues export_counter_values(const Runtime& rt, std::uint16_t index) {
     NamedValues v;
@@ -198,27 +207,36 @@ StatsSnapshot collect_stats(const Runtime& rt) {
     StatsSnapshot s;
     for (auto* l : rt.lcores) {
         NamedValues q;
+        std::vector<NamedValues> qp(rt.ports.size());
         for (std::size_t p = 0; p < rt.ports.size(); ++p) {
-            engine_values(q, *l->engine[p]);
-            hal_values(q, l->stats[p]);
+            engine_values(qp[p], *l->engine[p]);
+            hal_values(qp[p], l->stats[p]);
+            for (auto& [k, v] : qp[p]) add(q, k, v);
         }
         add(q, "idle_sleeps", l->idle_sleeps.load(std::memory_order_relaxed));
         for (auto& [k, v] : q) add(s.total, k, v);
         s.per_queue.push_back(std::move(q));
+        s.per_queue_port.push_back(std::move(qp));
     }
+    // Frames lost in af_packet kernel rings (the 22.11 PMD leaves imissed at 0 for them);
+    // absent, not 0, when no port is af_packet.
+    s.ring_drops = ring_drops();
     std::uint64_t imissed = 0, ierrors = 0;
     for (auto& ps : rt.ports) {
+        NamedValues pv;
         rte_eth_stats es{};
         if (rte_eth_stats_get(ps.port_id, &es) == 0) {
             imissed += es.imissed;
             ierrors += es.ierrors;
         }
+        add(pv, "imissed", es.imissed);
+        add(pv, "ierrors", es.ierrors);
+        for (const auto& r : s.ring_drops)
+            if (r.port_id == ps.port_id) add(pv, "rx_ring_dropped", r.dropped);
+        s.per_port.push_back(std::move(pv));
     }
     add(s.total, "imissed", imissed);
     add(s.total, "ierrors", ierrors);
-    // Frames lost in af_packet kernel rings (the 22.11 PMD leaves imissed at 0 for them);
-    // absent, not 0, when no port is af_packet.
-    s.ring_drops = ring_drops();
     if (!s.ring_drops.empty()) {
         std::uint64_t ring = 0;
         for (const auto& r : s.ring_drops) ring += r.dropped;
@@ -243,6 +261,10 @@ StatsSnapshot collect_stats(const Runtime& rt) {
         s.per_export.push_back(std::move(v));
         s.export_names.push_back("e" + std::to_string(ex.exp->shelf) + "." +
                                  std::to_string(ex.exp->slot));
+        std::string serial(ex.exp->serial, sizeof ex.exp->serial);
+        while (!serial.empty() && (serial.back() == ' ' || serial.back() == '\0'))
+            serial.pop_back();
+        s.export_serials.push_back(std::move(serial));
     }
     return s;
 }

@@ -30,7 +30,8 @@ log "built $(basename "$DEB") ($(stat -c %s "$DEB") bytes)"
 dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|' >"$WORK/contents"
 for f in /usr/sbin/aoe-target /usr/bin/stage-pxe /usr/share/man/man8/aoe-target.8.gz \
          /usr/share/man/man8/stage-pxe.8.gz /lib/systemd/system/aoe-target.service \
-         /etc/aoeboot/aoe-target.conf /etc/aoeboot/exports.d/; do
+         /etc/aoeboot/aoe-target.conf /etc/aoeboot/exports.d/ \
+         /usr/share/aoeboot/grafana/aoe-target.json; do
     grep -qx "$f" "$WORK/contents" || fail "package lacks $f"
 done
 if grep -q aoe-bench "$BUILD/CMakeCache.txt" && [ -x "$BUILD/bench/aoe-bench" ]; then
@@ -41,7 +42,7 @@ grep -E 'aoe-client|alloc_probe|dpdk-bridge|\.a$|/include/' "$WORK/contents" &&
     fail "test helpers or development files in the package"
 dpkg-deb -f "$DEB" Depends | tee "$WORK/depends"
 for d in librte-eal23 librte-ethdev23 librte-net-af-packet23 librte-net-af-xdp23 librte-mempool-ring23 \
-         librte-bus-vdev23 libisofs6 libssl3 libsystemd0; do
+         librte-bus-vdev23 libisofs6 libssl3 libsystemd0 libprometheus-cpp-pull1.0; do
     grep -q "$d" "$WORK/depends" || fail "Depends lacks $d"
 done
 dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles | grep -qx /etc/aoeboot/aoe-target.conf ||

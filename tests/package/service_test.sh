@@ -76,6 +76,7 @@ for pair in "$VT $VC" "$VT2 $VC2"; do
     ip -n $NT link set "$1" up
     ip -n $NC link set "$2" up
 done
+ip -n $NT link set lo up # --metrics listens on the target namespace's loopback
 
 # Configuration: the interfaces in the main file, one export in the export directory.
 CONF=$ROOT$ETC/aoe-target.conf
@@ -87,6 +88,8 @@ else
     IMG_IN=$SRV
 fi
 printf 'iface = %s\niface = %s\n' $VT $VT2 >>"$CONF"
+# Prometheus metrics, as an admin turns them on (the unit allows AF_INET; port above 1024).
+printf 'metrics = 127.0.0.1:9469\n' >>"$CONF"
 printf '# one export, like stage-pxe --export-dir writes\n0.1=%s/a.img\n' "$IMG_IN" \
     >"$ROOT$ETC/exports.d/a.conf"
 log "configuration:"; sed 's/^/    /' "$CONF"; sed 's/^/    a.conf: /' "$ROOT$ETC/exports.d/a.conf"
@@ -164,6 +167,13 @@ C $VC2 discover | tee "$WORK/discover1"
 grep -q "^e0.1 " "$WORK/discover1" || fail "e0.1 not discovered"
 C $VC2 --target 0.1 read-all --compare "$ROOT$SRV/a.img" | tee "$WORK/read1"
 grep -q "compare: identical" "$WORK/read1" || fail "first read of e0.1"
+# /metrics from the installed aoe-target under the unit's confinement: every read of that
+# whole-image pass (2 sectors each at MTU 1500) is counted.
+ip netns exec $NT curl -sS --max-time 5 http://127.0.0.1:9469/metrics >"$WORK/metrics" ||
+    fail "curl /metrics"
+mreads=$(awk '$1 == "aoe_target_export_reads_total{export=\"e0.1\"}" {print $2}' "$WORK/metrics")
+log "/metrics: aoe_target_export_reads_total{export=\"e0.1\"} ${mreads:-absent}"
+[ "${mreads:-0}" -ge $(((48 * 2048 + 7 + 1) / 2)) ] || fail "/metrics: reads of e0.1 ${mreads:-absent}"
 
 # The reader: whole-image reads of e0.1 with compare, back to back, until told to stop.
 (

@@ -79,6 +79,23 @@ TEST_CASE("the command line overrides the file") {
     CHECK(o.exports[1].path == "other.img");
 }
 
+TEST_CASE("metrics = IPV4:PORT in the file, the command line's --metrics over it") {
+    TempDir t;
+    auto conf =
+        t.write("m.conf", "iface = eth1\nexport = 0.1=/srv/a.iso\nmetrics = 127.0.0.1:9469\n");
+    Options o;
+    REQUIRE(load(cmdline({"--config", conf.c_str()}), o) == "");
+    CHECK(o.metrics == "127.0.0.1:9469");
+    REQUIRE(load(cmdline({"--config", conf.c_str(), "--metrics", "0.0.0.0:9100"}), o) == "");
+    CHECK(o.metrics == "0.0.0.0:9100");
+    auto bad = t.write("b.conf", "iface = eth1\nmetrics = 127.0.0.1\n");
+    CHECK(load(cmdline({"--config", bad.c_str()}), o) ==
+          bad + ":2: metrics '127.0.0.1': expected IPV4:PORT (e.g. 127.0.0.1:9469), got no port");
+    auto empty = t.write("e.conf", "iface = eth1\nmetrics =\n");
+    CHECK(load(cmdline({"--config", empty.c_str()}), o) ==
+          empty + ":2: 'metrics' has an empty value");
+}
+
 TEST_CASE("export directory: what stage-pxe --export-dir writes") {
     TempDir t;
     // Byte for byte the file pxe/stage.cpp writes.

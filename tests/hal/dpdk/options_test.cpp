@@ -133,3 +133,22 @@ TEST_CASE("--xdp: AF_XDP interfaces, repeatable, enough to serve") {
     CHECK(r.options->ifaces.empty());
     CHECK(parse({"--xdp", "", "--export", "0.1=f"}).error == "--xdp needs an interface name");
 }
+
+TEST_CASE("--metrics IPV4:PORT: checked at parsing, the option and value in every message") {
+    auto r = parse({"--iface", "x", "--export", "0.1=f", "--metrics", "127.0.0.1:9469"});
+    REQUIRE(r.options);
+    CHECK(r.options->metrics == "127.0.0.1:9469");
+    CHECK(parse({"--iface", "x", "--export", "0.1=f"}).options->metrics.empty()); // off
+    CHECK(parse({"--iface", "x", "--export", "0.1=f", "--metrics", "0.0.0.0:80"}).options);
+    for (const char* bad : {"", "9469", ":9469", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
+                            "127.0.0.1:0x10", "127.0.0.1:010", "127.0.0.1:-1", "1.2.3:80",
+                            "localhost:9469", "[::1]:9469", "::1:9469", "10.0.0.300:1"}) {
+        auto b = parse({"--iface", "x", "--export", "0.1=f", "--metrics", bad});
+        CAPTURE(bad);
+        CHECK_FALSE(b.options);
+        CHECK(b.error.rfind("--metrics '" + std::string(bad) + "': ", 0) == 0);
+    }
+    CHECK(parse_listen_address("[::1]:9469").find("IPv6 is not available") != std::string::npos);
+    CHECK(parse_listen_address("127.0.0.1:99999").find("1..65535") != std::string::npos);
+    CHECK(parse_listen_address("host:1").find("not an IPv4 address") != std::string::npos);
+}
