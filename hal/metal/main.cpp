@@ -16,6 +16,7 @@
 #include "target/address.hpp"
 #include "target/arena.hpp"
 #include "target/engine.hpp"
+#include "target/serve_read.hpp"
 
 #ifndef AOE_FIRMWARE_VERSION
 #define AOE_FIRMWARE_VERSION "0.0.0"
@@ -379,6 +380,20 @@ void send(std::uint16_t slot, std::uint8_t* out, const aoe::Reply& r) {
     ++g_ls.tx_copy;
 }
 
+// The unicast read fast path (Engine::serve_read, as hal/dpdk's loop uses it): the engine
+// writes the reply header over the request in its RX buffer; the header (36 or 40 bytes) is
+// copied into a TX slot and the sectors go as the slot's second descriptor, zero copy. False
+// when the frame is not such a read (nothing changed or counted): handle() takes it.
+bool serve_read(std::uint8_t* f, std::uint32_t len) {
+    aoe::Reply r;
+    if (!g_rt.engine->serve_read(f, len, r)) return false;
+    std::uint16_t slot;
+    std::uint8_t* out = g_rt.nic.tx_slot(slot);
+    memcpy(out, f, r.header_len);
+    send(slot, out, r);
+    return true;
+}
+
 // One received frame through the engine; true when it was AoE (EtherType 0x88A2).
 bool handle(const std::uint8_t* f, std::uint32_t len, std::uint64_t now) {
     aoe::Engine& e = *g_rt.engine;
@@ -425,24 +440,34 @@ void adverts(std::uint64_t now, std::uint16_t& cursor) {
         const std::uint64_t tsc = rdtsc();
         const std::uint64_t now = tsc_to_ns(tsc - metal_boot_tsc);
         unsigned got = 0;
-        const std::uint8_t* f;
+        std::uint8_t* f;
         std::uint32_t len;
         std::uint16_t id;
         while (got < kRxBurst && g_rt.nic.rx_next(f, len, id)) {
             ++got;
             const std::uint64_t t0 = rdtsc();
-            const std::uint64_t reads0 = total_reads();
-            if (handle(f, len, now)) last_busy = t0;
+            bool read = false;
+            if (g_opt.fast_path && serve_read(f, len)) {
+                read = true;
+                last_busy = t0;
+            } else {
+                const std::uint64_t reads0 = total_reads();
+                if (handle(f, len, now)) last_busy = t0;
+                read = total_reads() != reads0;
+            }
             g_rt.nic.rx_release(id);
             const std::uint64_t dt = rdtsc() - t0;
             g_ls.busy_cycles += dt;
             ++g_ls.frames;
-            if (total_reads() != reads0) {
+            if (read) {
                 g_ls.read_cycles += dt;
                 ++g_ls.read_frames;
             }
         }
-        if (got) g_rt.nic.rx_publish();
+        if (got) {
+            g_rt.engine->end_burst(); // serve_read's counts into the engine's counters
+            g_rt.nic.rx_publish();
+        }
         if (now >= next_tick) {
             next_tick = now + 1'000'000; // the engine keeps the real schedule; look each ms
             const std::uint64_t adv0 = g_rt.engine->counters().adverts.get();
@@ -664,6 +689,7 @@ extern "C" [[noreturn]] void metal_main() {
     log() << "engine: owner, buffer count " << target->options.buffer_count << ", idle tick "
           << g_opt.tick_hz << " Hz after " << g_opt.idle_spin_ms << " ms, adverts every "
           << g_opt.advertise_s << " s, allow-list " << g_opt.allow_n << " MACs, vlan " << g_opt.vlan
+          << (g_opt.fast_path ? ", read fast path" : ", no read fast path")
           << (g_opt.copy ? ", copy path forced" : "") << "; arena used ";
     put_size(arena.used());
     put("\n");

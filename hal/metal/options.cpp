@@ -148,6 +148,8 @@ const char* parse_cmdline(const char* cmdline, Options& o, Address& addr, const 
             o.idle_spin_ms = static_cast<std::uint32_t>(v);
         } else if (w.is("--rw")) {
             addr.rw = true;
+        } else if (w.is("--no-fast-path")) {
+            o.fast_path = false;
         } else if (w.is("--copy")) {
             o.copy = true;
         } else if (w.n > 0 && w.s[0] >= '0' && w.s[0] <= '9' &&

@@ -11,6 +11,7 @@
 //   --advertise-interval S  seconds between adverts, 0 = off (default 1)
 //   --peer-interval S       seconds between checks for other targets (default 30, 0 = off)
 //   --copy                  copy sector data into the transmit buffer (no zero copy)
+//   --no-fast-path          every frame through accept()/next_reply(), no Engine::serve_read
 //   --tick-hz N             idle wake-up tick, 100..10000 per second (default 1000): the
 //                           longest idle sleep, so the first reply after idling waits <= 1 tick
 //   --idle-spin-ms N        keep polling N ms after the last AoE frame before sleeping, 0..1000
@@ -37,6 +38,7 @@ struct Options {
     std::uint32_t advertise_s = 1;
     std::uint32_t peer_s = 30;
     bool copy = false;
+    bool fast_path = true;
     std::uint32_t stats_s = 10;
     std::uint32_t tick_hz = 1000;
     std::uint32_t idle_spin_ms = 50;

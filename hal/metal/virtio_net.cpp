@@ -144,7 +144,7 @@ void VirtioNet::notify(std::uint16_t queue) {
     outw(io_ + kQueueNotify, queue);
 }
 
-bool VirtioNet::rx_next(const std::uint8_t*& frame, std::uint32_t& len, std::uint16_t& id) {
+bool VirtioNet::rx_next(std::uint8_t*& frame, std::uint32_t& len, std::uint16_t& id) {
     for (;;) {
         if (rx_.last_used == rx_.used_idx()) return false;
         barrier();

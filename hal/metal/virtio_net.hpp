@@ -67,7 +67,8 @@ class VirtioNet {
     std::uint16_t tx_slots() const { return tx_slots_; }
 
     // RX: the next received frame, if any; give its id back with rx_release, then rx_publish.
-    bool rx_next(const std::uint8_t*& frame, std::uint32_t& len, std::uint16_t& id);
+    // The frame's buffer is the caller's to overwrite until then.
+    bool rx_next(std::uint8_t*& frame, std::uint32_t& len, std::uint16_t& id);
     void rx_release(std::uint16_t id);
     void rx_publish();
 

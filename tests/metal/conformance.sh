@@ -11,8 +11,9 @@
 #      in is replied, dropped or silent.
 #   2. MTU 9000 (bridge, tap, --mtu 9000): a second boot, e0.1 read whole and compared again.
 #   3. The command line: --mac-allow without br0's MAC (discovery unanswered, drop_not_allowed),
-#      with it (a comma list; the module addressed "3 4" read whole), --vlan 7 (tagged reads
-#      served, untagged discovery dropped as wrong_vlan), and a refused word
+#      with it (a comma list; the module addressed "3 4" read whole), --vlan 7 with
+#      --no-fast-path (tagged reads served by accept/next_reply, untagged discovery dropped as
+#      wrong_vlan), and a refused word
 #      (--mtu 100: a FATAL line naming it, QEMU leaves with status 5).
 # Prints reads/s and MiB/s (reported, not asserted) and the firmware's cycles per read.
 # Everything (namespace, tap, QEMU) is removed on every exit path.
@@ -150,7 +151,10 @@ fw_start "$NS" tap0 "$WORK" "$FW" 128 "--mtu 9000 --stats-interval 0 --mac-allow
 read_all "e3.4 with br0 on the allow-list" 3.4 "$SMALL"
 fw_stop "$WORK"
 # --vlan 7: tagged requests are served (the tag echoed), untagged ones dropped as wrong_vlan.
-fw_start "$NS" tap0 "$WORK" "$FW" 128 "--stats-interval 0 --vlan 7" "$SMALL e1.2" || fail "firmware start (--vlan 7)"
+# --no-fast-path: this boot's reads go through accept()/next_reply(), not Engine::serve_read.
+fw_start "$NS" tap0 "$WORK" "$FW" 128 "--stats-interval 0 --vlan 7 --no-fast-path" "$SMALL e1.2" ||
+    fail "firmware start (--vlan 7)"
+grep -q "no read fast path" "$WORK/firmware.log" || fail "--no-fast-path not in the firmware's log"
 read_all "e1.2 over VLAN 7" 1.2 "$SMALL" --vlan 7
 C --timeout 1000 discover >"$WORK/disc" 2>&1 || true
 grep -q "^e1.2 " "$WORK/disc" && fail "--vlan 7: an untagged discovery was answered"
