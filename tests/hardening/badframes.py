@@ -8,7 +8,9 @@ and the reply (or silence) is checked field by field. After each frame the targe
 (/aoe/stats over the DPDK telemetry socket of aoe-target PID) must show the frame counted
 exactly once, under the expected counter.
 
-Usage: badframes.py --iface IF --pid PID --ro FILE --rw FILE [--flood-seconds S]
+Usage: badframes.py --iface IF (--pid PID | --serial SOCKET) --ro FILE --rw FILE [--flood-seconds S]
+  --serial SOCKET  the target is aoe-firmware (hal/metal) in QEMU: its counters come from the
+                   JSON line its serial console (a unix socket) prints for the key `j`
   --ro FILE  the image exported as e0.1 (read-only); --rw FILE the image exported as e0.2,rw
 Prints one line per case (PASS/FAIL: ...) and exits 1 if any case failed.
 """
@@ -71,6 +73,30 @@ class Telemetry:
 
     def exports(self):
         return self.query("/aoe/exports")
+
+
+class FirmwareConsole:
+    """aoe-firmware's counters (hal/metal): the key `j` on its serial console makes it print one
+    line `AOE-STATS {json}` with the key names of aoe-target's /aoe/stats."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def stats(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(self.path)
+        s.settimeout(5)
+        s.sendall(b"j")
+        buf = b""
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            buf += s.recv(65536)
+            i = buf.find(b"AOE-STATS ")
+            if i >= 0 and b"\n" in buf[i:]:
+                s.close()
+                return json.loads(buf[i + 10:buf.index(b"\n", i)])
+        s.close()
+        raise RuntimeError(f"no AOE-STATS line from the firmware console {self.path} within 5 s")
 
 
 class Link:
@@ -156,7 +182,7 @@ def cfg_arg(ccmd=0, string=b"", length=None, bufcnt=0, fwver=0, scnt=0):
 class Suite:
     def __init__(self, args):
         self.link = Link(args.iface)
-        self.tel = Telemetry(args.pid)
+        self.tel = FirmwareConsole(args.serial) if args.serial else Telemetry(args.pid)
         self.ro = open(args.ro, "rb").read()
         self.rw_path = args.rw
         self.rw_before = open(args.rw, "rb").read()
@@ -594,7 +620,9 @@ class Suite:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iface", required=True)
-    ap.add_argument("--pid", required=True)
+    who = ap.add_mutually_exclusive_group(required=True)
+    who.add_argument("--pid", help="aoe-target's PID (DPDK telemetry)")
+    who.add_argument("--serial", metavar="SOCKET", help="aoe-firmware's serial console socket")
     ap.add_argument("--ro", required=True)
     ap.add_argument("--rw", required=True)
     ap.add_argument("--mode", choices=["cases", "flood-alone", "flood"], default="cases")
