@@ -1,4 +1,5 @@
 #include "hal/dpdk/datapath.hpp"
+#include "hal/dpdk/trace.hpp"
 
 #include <sys/prctl.h>
 #include <time.h>
@@ -327,6 +328,7 @@ class Loop {
         aoe::FrameState st;
         const auto* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
         aoe::Verdict v = e.accept(f, rte_pktmbuf_data_len(m), now_ns_, st);
+        if (v == aoe::Verdict::reply) trace_served(l_.queue, now_ns_, f, st); // --trace (trace.hpp)
         // Per-client statistics for AoE frames only (st.aoe is set once the EtherType is
         // 0x88A2): other traffic on the segment never takes a slot of the client table.
         ClientSlot& client = st.aoe ? client_slot(aoe::load_mac_key(f + 6)) : l_.client_overflow;

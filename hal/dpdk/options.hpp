@@ -49,6 +49,7 @@ struct Options {
     bool force_copy = false;   // --copy: never chain external buffers
     bool kernel_filter = true; // af_packet ports: only AoE frames pass the kernel (af_packet.hpp)
     std::uint32_t idle_sleep_us = 500; // upper bound of the idle back-off sleep (<= 1000)
+    std::string trace_path; // --trace FILE: record served ATA commands (hal/dpdk/trace.hpp)
     bool stats = false;                // --stats[=PID]: print a running target's telemetry
     std::string stats_target;
     bool json = false; // --stats --json
