@@ -7,8 +7,10 @@
 //     window of replies while the window was full (congestion avoidance);
 //   - a timeout: the threshold becomes half the window, the window 1;
 //   - RTT: the average moves by 1/256 of each error, the mean deviation by 1/8 of its error;
-//     rto = 2 * average + 8 * deviation; both start at a quarter second (the driver's initial
-//     values, so the first frames are not retransmitted early).
+//     rto = 2 * average + 8 * deviation. They start where the driver's do: the average at a
+//     quarter second and the deviation at 2 s (its initial constant, a quarter of the
+//     average's, is kept in the deviation's finer scale), so the first rto is 16.5 s and falls
+//     as replies come (the deviation within some tens of replies, the average over hundreds).
 #pragma once
 
 #include <algorithm>
@@ -18,12 +20,12 @@ namespace aoebench {
 
 struct LinuxWindow {
     static constexpr double kAvgGain = 1.0 / 256, kDevGain = 1.0 / 8;
-    static constexpr double kRttInitS = 0.25;
+    static constexpr double kRttInitS = 0.25, kDevInitS = 2.0;
     static constexpr unsigned kMaxOut = 64; // the aoe module's aoe_maxout default
     static constexpr double kTickS = 0.1;   // TIMERTICK: how often frames are checked
 
     unsigned frames = 1, maxout = 1, ssthresh = 1, next_cwnd = 1;
-    double avg = kRttInitS, dev = kRttInitS / 4;
+    double avg = kRttInitS, dev = kDevInitS;
 
     void reset(unsigned target_frames) {
         frames = std::clamp(target_frames, 1u, kMaxOut);
@@ -31,7 +33,7 @@ struct LinuxWindow {
         ssthresh = std::max(1u, frames / 2);
         next_cwnd = frames;
         avg = kRttInitS;
-        dev = kRttInitS / 4;
+        dev = kDevInitS;
     }
     // A reply arrived while `nout` frames (it included) were on the wire.
     void on_reply(unsigned nout) {

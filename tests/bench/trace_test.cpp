@@ -224,8 +224,15 @@ TEST_CASE("Linux window: slow start, congestion avoidance, collapse on timeout")
 TEST_CASE("Linux rto: 2 * avg + 8 * dev, slow average, fast deviation") {
     LinuxWindow w;
     w.reset(64);
-    CHECK(w.rto() == doctest::Approx(2 * 0.25 + 8 * 0.0625));
-    for (int i = 0; i < 2000; ++i) w.rtt_sample(0.0001); // 100 us replies
+    CHECK(w.rto() == doctest::Approx(2 * 0.25 + 8 * 2.0)); // the driver's first rto: 16.5 s
+    for (int i = 0; i < 60; ++i) w.rtt_sample(0.0001);
+    // The deviation follows the error of the average within tens of replies (from 2 s to
+    // ~0.2 s); the average falls only slowly, so the rto stays above a second for a while.
+    CHECK(w.dev < 0.3);
+    CHECK(w.dev > 0.15);
+    CHECK(w.avg > 0.15);
+    CHECK(w.rto() > 1.0);
+    for (int i = 0; i < 1940; ++i) w.rtt_sample(0.0001); // 2000 replies of 100 us in all
     CHECK(w.avg < 0.001);
     CHECK(w.dev < 0.0005); // follows the (slowly shrinking) error of the average
     CHECK(w.rto() < 0.002);
