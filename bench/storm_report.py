@@ -90,10 +90,13 @@ for key, label, link, t in CONFIGS:
         som = j["slowest_over_median"]
         ok_total = rate and j["total_s"] <= 1.25 * limit
         ok_fair = som <= 1.5
+        unfinished = j.get("unfinished", 0)
         ok_err = j["errors"] == 0 and j["failed"] == 0 and j["finished"] == n
         ok = ok_total and ok_fair and ok_err
         why = [] if ok else [x for x, bad in (("time", not ok_total), ("fairness", not ok_fair),
-                                              ("errors", not ok_err)) if bad]
+                                              ("errors", j["errors"] or j["failed"]),
+                                              (f"{unfinished} clients unfinished at the time limit",
+                                               unfinished)) if bad]
         w(f"| {label} | {link} | {n} | {total_bytes / 1e6:.0f} | {limit:.2f} | {1.25 * limit:.2f} | "
           f"{j['total_s']:.2f} | {c['median']:.2f} | {c['p90']:.2f} | {c['p99']:.2f} | {c['max']:.2f} | "
           f"{som:.2f} | {j['retransmits']} | {drops(j)} | {j['errors']} | {j['verified_bytes'] / 1e6:.0f} | "

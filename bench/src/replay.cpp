@@ -93,7 +93,8 @@ class Replay {
             }
         }
         if (c_.progress && tty_) std::fputs("\n", stderr);
-        std::uint64_t last = t0;
+        // Stopped early: the storm lasted at least until now (unfinished clients are reported).
+        std::uint64_t last = live ? rte_rdtsc() : t0;
         for (unsigned i = 0; i < n_; ++i) {
             Client& cl = clients_[i];
             r_.client_retransmits[i] = cl.retransmits;

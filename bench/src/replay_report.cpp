@@ -40,9 +40,10 @@ void print_replay_text(FILE* out, const ReplayInfo& info, const ReplayConfig& c,
                  static_cast<double>(r.bytes) / 1e6,
                  r.total_s > 0 ? static_cast<double>(r.bytes) / r.total_s / 1e6 : 0.0);
     std::fprintf(out,
-                 "clients  finished %u, failed %u; completion median %.3f s, p90 %.3f s, p99 %.3f "
+                 "clients  finished %u, failed %u, unfinished %zu; completion median %.3f s, p90 %.3f s, p99 %.3f "
                  "s, max %.3f s; slowest/median %.2f\n",
-                 r.finished, r.failed, s.median, s.p90, s.p99, s.max,
+                 r.finished, r.failed, c.clients.size() - r.finished - r.failed, s.median, s.p90,
+                 s.p99, s.max,
                  s.median > 0 ? s.max / s.median : 0.0);
     std::fprintf(out,
                  "counts   %llu frames, %llu retransmits, %llu errors (ata %llu, aoe %llu, runt "
@@ -91,6 +92,7 @@ static nlohmann::json replay_json(const ReplayInfo& info, const ReplayConfig& c,
     j["bytes"] = r.bytes;
     j["finished"] = r.finished;
     j["failed"] = r.failed;
+    j["unfinished"] = c.clients.size() - r.finished - r.failed; // stopped (SIGTERM) before the end
     const Spread s = spread(r.completion_s);
     j["completion_s"] = spread_json(s);
     j["slowest_over_median"] = s.median > 0 ? s.max / s.median : 0.0;
