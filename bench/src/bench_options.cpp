@@ -47,12 +47,14 @@ std::string bench_usage() {
            "  --stall MS           once, half a second in, stop polling the port for MS ms (a "
            "peer\n"
            "                       that stops reading: tests a target's back-pressure)\n"
-           "  --replay TRACE       replay a boot trace (aoe-target --trace; plain or .gz): each of\n"
+           "  --replay TRACE       replay a boot trace (aoe-target --trace; plain or .gz): each "
+           "of\n"
            "                       --clients N simulated Linux initiators (own MAC, own window of\n"
            "                       the target's buffer count up to 64, Linux's retransmit timer,\n"
            "                       sectors per frame from the MTU) reads what the trace read; the\n"
            "                       report gives total time and per-client completion times\n"
-           "  --ramp S             with --replay: start the clients spread over S seconds (default\n"
+           "  --ramp S             with --replay: start the clients spread over S seconds "
+           "(default\n"
            "                       0: all at once)\n"
            "  --replay-bytes N     with --replay: only the first N bytes of the trace's reads\n"
            "  --trace-client MAC   with --replay: the trace's client to replay (default: the one\n"
@@ -215,9 +217,10 @@ BenchParse parse_bench_options(int argc, const char* const* argv) {
         r.error = "--replay excludes --write, --reflect and --random";
         return r;
     }
-    if (o.replay.empty() && (o.ramp > 0 || o.replay_bytes || !o.trace_client.empty() ||
-                             o.window || !o.clients_json.empty())) {
-        r.error = "--ramp, --replay-bytes, --trace-client, --window and --clients-out need --replay";
+    if (o.replay.empty() && (o.ramp > 0 || o.replay_bytes || !o.trace_client.empty() || o.window ||
+                             !o.clients_json.empty())) {
+        r.error =
+            "--ramp, --replay-bytes, --trace-client, --window and --clients-out need --replay";
         return r;
     }
     if (o.write && o.reflect) {

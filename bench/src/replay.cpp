@@ -190,8 +190,8 @@ class Replay {
         const std::uint32_t tag = (slot << kGenBits) | s.gen;
         const ReplayFrame& f = plan_.frames[s.frame];
         std::size_t len = aoeclient::build_ata(rte_pktmbuf_mtod(m, std::uint8_t*), c_.clients[i],
-                                               c_.target.mac, c_.target.shelf, c_.target.slot,
-                                               tag, rd_, f.lba, f.sectors, c_.lba48);
+                                               c_.target.mac, c_.target.shelf, c_.target.slot, tag,
+                                               rd_, f.lba, f.sectors, c_.lba48);
         m->data_len = static_cast<std::uint16_t>(len);
         m->pkt_len = static_cast<std::uint32_t>(len);
         ++cl.nout;

@@ -27,8 +27,8 @@ struct ReplayConfig {
     bool lba48 = true;
     const ReplayPlan* plan = nullptr;
     std::vector<aoe::Mac> clients;
-    unsigned window = 64;  // the target's frames per client (Linux: min(bufcnt, aoe_maxout))
-    double ramp_s = 0;     // client i starts at i * ramp / N
+    unsigned window = 64; // the target's frames per client (Linux: min(bufcnt, aoe_maxout))
+    double ramp_s = 0;    // client i starts at i * ramp / N
     const std::uint8_t* image = nullptr;
     std::uint64_t image_len = 0;
     double dead_s = 180; // aoe_deadsecs: a frame unanswered this long fails its client
@@ -36,9 +36,9 @@ struct ReplayConfig {
 };
 
 struct ReplayResult {
-    double total_s = 0;                // first start to last completion
-    std::vector<double> completion_s;  // per client: own start to its last reply (finished ones)
-    std::vector<double> finish_at_s;   // per client: storm start to its last reply
+    double total_s = 0;               // first start to last completion
+    std::vector<double> completion_s; // per client: own start to its last reply (finished ones)
+    std::vector<double> finish_at_s;  // per client: storm start to its last reply
     std::vector<std::uint64_t> client_retransmits;
     unsigned finished = 0, failed = 0;
     std::uint64_t frames_done = 0, bytes = 0, verified_bytes = 0;

@@ -21,8 +21,9 @@ void print_replay_text(FILE* out, const ReplayInfo& info, const ReplayConfig& c,
                        const ReplayResult& r) {
     const ReplayPlan& p = *c.plan;
     const Spread s = spread(r.completion_s);
-    std::fprintf(out, "target   e%u.%u at %s: %llu sectors, buffer count %u, sector count %u, "
-                      "port %s mtu %u\n",
+    std::fprintf(out,
+                 "target   e%u.%u at %s: %llu sectors, buffer count %u, sector count %u, "
+                 "port %s mtu %u\n",
                  c.target.shelf, c.target.slot, info.target_mac.c_str(),
                  static_cast<unsigned long long>(c.capacity), c.target.buffer_count,
                  c.target.sectors_per_request, info.port_label.c_str(), info.mtu);
@@ -31,32 +32,30 @@ void print_replay_text(FILE* out, const ReplayInfo& info, const ReplayConfig& c,
                  "%u sectors, %.1f MB per client\n",
                  info.trace_path.c_str(), aoehal::format_mac(p.client).c_str(),
                  static_cast<unsigned long long>(p.trace_reads),
-                 static_cast<unsigned long long>(p.trace_reads_total),
-                 p.prefix ? " (prefix)" : "", static_cast<unsigned long long>(p.requests),
-                 p.frames.size(), info.sectors_per_frame, static_cast<double>(p.bytes) / 1e6);
+                 static_cast<unsigned long long>(p.trace_reads_total), p.prefix ? " (prefix)" : "",
+                 static_cast<unsigned long long>(p.requests), p.frames.size(),
+                 info.sectors_per_frame, static_cast<double>(p.bytes) / 1e6);
     std::fprintf(out, "storm    %zu clients, window %u each, ramp %.1f s\n", c.clients.size(),
                  c.window, c.ramp_s);
     std::fprintf(out, "time     total %.2f s, %.1f MB moved, %.1f MB/s\n", r.total_s,
                  static_cast<double>(r.bytes) / 1e6,
                  r.total_s > 0 ? static_cast<double>(r.bytes) / r.total_s / 1e6 : 0.0);
     std::fprintf(out,
-                 "clients  finished %u, failed %u, unfinished %zu; completion median %.3f s, p90 %.3f s, p99 %.3f "
+                 "clients  finished %u, failed %u, unfinished %zu; completion median %.3f s, p90 "
+                 "%.3f s, p99 %.3f "
                  "s, max %.3f s; slowest/median %.2f\n",
                  r.finished, r.failed, c.clients.size() - r.finished - r.failed, s.median, s.p90,
-                 s.p99, s.max,
-                 s.median > 0 ? s.max / s.median : 0.0);
-    std::fprintf(out,
-                 "counts   %llu frames, %llu retransmits, %llu errors (ata %llu, aoe %llu, runt "
-                 "%llu, mismatch %llu, given up %llu), %llu stray, %llu tx busy\n",
-                 static_cast<unsigned long long>(r.frames_done),
-                 static_cast<unsigned long long>(r.retransmits),
-                 static_cast<unsigned long long>(r.errors),
-                 static_cast<unsigned long long>(r.ata_errors),
-                 static_cast<unsigned long long>(r.aoe_errors),
-                 static_cast<unsigned long long>(r.runts),
-                 static_cast<unsigned long long>(r.mismatches),
-                 static_cast<unsigned long long>(r.lost), static_cast<unsigned long long>(r.stray),
-                 static_cast<unsigned long long>(r.tx_busy));
+                 s.p99, s.max, s.median > 0 ? s.max / s.median : 0.0);
+    std::fprintf(
+        out,
+        "counts   %llu frames, %llu retransmits, %llu errors (ata %llu, aoe %llu, runt "
+        "%llu, mismatch %llu, given up %llu), %llu stray, %llu tx busy\n",
+        static_cast<unsigned long long>(r.frames_done),
+        static_cast<unsigned long long>(r.retransmits), static_cast<unsigned long long>(r.errors),
+        static_cast<unsigned long long>(r.ata_errors),
+        static_cast<unsigned long long>(r.aoe_errors), static_cast<unsigned long long>(r.runts),
+        static_cast<unsigned long long>(r.mismatches), static_cast<unsigned long long>(r.lost),
+        static_cast<unsigned long long>(r.stray), static_cast<unsigned long long>(r.tx_busy));
     std::fprintf(out, "verified %.1f MB against %s\n", static_cast<double>(r.verified_bytes) / 1e6,
                  c.image ? info.verify_path.c_str() : "nothing (no --verify)");
 }
@@ -76,14 +75,10 @@ static nlohmann::json replay_json(const ReplayInfo& info, const ReplayConfig& c,
                    {"buffer_count", c.target.buffer_count},
                    {"sector_count", c.target.sectors_per_request},
                    {"sectors", c.capacity}};
-    j["trace"] = {{"path", info.trace_path},
-                  {"client", aoehal::format_mac(p.client)},
-                  {"reads", p.trace_reads},
-                  {"reads_total", p.trace_reads_total},
-                  {"prefix", p.prefix},
-                  {"requests", p.requests},
-                  {"frames", p.frames.size()},
-                  {"sectors_per_frame", info.sectors_per_frame},
+    j["trace"] = {{"path", info.trace_path},    {"client", aoehal::format_mac(p.client)},
+                  {"reads", p.trace_reads},     {"reads_total", p.trace_reads_total},
+                  {"prefix", p.prefix},         {"requests", p.requests},
+                  {"frames", p.frames.size()},  {"sectors_per_frame", info.sectors_per_frame},
                   {"bytes_per_client", p.bytes}};
     j["clients"] = c.clients.size();
     j["window"] = c.window;
@@ -123,8 +118,8 @@ bool write_clients_json(const std::string& path, const ReplayConfig& c, const Re
                         std::string& error) {
     nlohmann::json j;
     j["clients"] = c.clients.size();
-    j["completion_s"] = r.completion_s;  // own start to last reply, finished clients
-    j["finish_at_s"] = r.finish_at_s;    // storm start to last reply, by client index
+    j["completion_s"] = r.completion_s; // own start to last reply, finished clients
+    j["finish_at_s"] = r.finish_at_s;   // storm start to last reply, by client index
     j["retransmits"] = r.client_retransmits;
     std::ofstream f(path);
     f << j.dump() << "\n";

@@ -42,16 +42,16 @@ struct ReplayFrame {
     std::uint8_t sectors = 0;
 };
 struct ReplayPlan {
-    aoe::Mac client{};                  // whose commands were taken
+    aoe::Mac client{}; // whose commands were taken
     std::vector<ReplayFrame> frames;
-    std::uint64_t bytes = 0;            // data bytes of all frames
-    std::uint64_t trace_reads = 0;      // reads of that client replayed (a prefix may cut the last)
+    std::uint64_t bytes = 0;       // data bytes of all frames
+    std::uint64_t trace_reads = 0; // reads of that client replayed (a prefix may cut the last)
     std::uint64_t trace_reads_total = 0; // read commands of that client in the trace
-    std::uint64_t requests = 0;         // merged requests
-    std::uint64_t skipped = 0;          // that client's other commands (IDENTIFY, writes...)
-    std::uint64_t max_lba_end = 0;      // one past the highest sector read
-    std::uint32_t max_lba_line = 0;     // the trace line that reads it
-    bool prefix = false;                // cut at prefix_bytes
+    std::uint64_t requests = 0;          // merged requests
+    std::uint64_t skipped = 0;           // that client's other commands (IDENTIFY, writes...)
+    std::uint64_t max_lba_end = 0;       // one past the highest sector read
+    std::uint32_t max_lba_line = 0;      // the trace line that reads it
+    bool prefix = false;                 // cut at prefix_bytes
 };
 struct PlanOptions {
     std::optional<aoe::Mac> client; // default: the client with the most reads

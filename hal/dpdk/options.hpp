@@ -49,7 +49,6 @@ struct Options {
     bool force_copy = false;   // --copy: never chain external buffers
     bool kernel_filter = true; // af_packet ports: only AoE frames pass the kernel (af_packet.hpp)
     std::uint32_t idle_sleep_us = 500; // upper bound of the idle back-off sleep (<= 1000)
-    std::string trace_path; // --trace FILE: record served ATA commands (hal/dpdk/trace.hpp)
     bool stats = false;                // --stats[=PID]: print a running target's telemetry
     std::string stats_target;
     bool json = false; // --stats --json
@@ -60,6 +59,8 @@ struct Options {
     std::string metrics;          // --metrics ADDR:PORT, checked by parse_listen_address ("": off)
     std::vector<OptionUse> given; // the command line's options, in order
     std::vector<std::string> positional; // the vbladed form's SHELF SLOT IFACE FILE
+    // --trace FILE: record every served ATA command (hal/dpdk/trace.hpp)
+    std::string trace_path;
 };
 
 struct ParseResult {

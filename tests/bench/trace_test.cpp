@@ -121,11 +121,11 @@ TEST_CASE("plan: contiguous reads merge into requests and are cut for the MTU") 
         t.commands.push_back(c);
     };
     aoe::Mac other{{2, 0xae, 0xb0, 0, 0, 9}};
-    add(0xec, 0, 1, mac);                              // IDENTIFY: skipped
+    add(0xec, 0, 1, mac);                                            // IDENTIFY: skipped
     for (unsigned i = 0; i < 8; ++i) add(0x24, 100 + 2 * i, 2, mac); // 16 sectors at 100
-    add(0x24, 500, 2, other);                          // another client: ignored
-    add(0x24, 40, 2, mac);                             // a new request
-    add(0x24, 42, 1, mac);                             // odd tail, merged
+    add(0x24, 500, 2, other);                                        // another client: ignored
+    add(0x24, 40, 2, mac);                                           // a new request
+    add(0x24, 42, 1, mac);                                           // odd tail, merged
 
     PlanOptions o;
     o.sectors_per_frame = 17; // MTU 9000
@@ -185,9 +185,9 @@ TEST_CASE("plan: contiguous reads merge into requests and are cut for the MTU") 
 TEST_CASE("sectors per frame as the Linux driver computes them") {
     CHECK(linux_sectors_per_frame(1500, 2) == 2);
     CHECK(linux_sectors_per_frame(9000, 17) == 17);
-    CHECK(linux_sectors_per_frame(9000, 2) == 2);   // the target's advertised count caps it
-    CHECK(linux_sectors_per_frame(9000, 0) == 17);  // none advertised: the MTU decides
-    CHECK(linux_sectors_per_frame(500, 2) == 2);    // below one sector: DEFAULTBCNT (1 KiB)
+    CHECK(linux_sectors_per_frame(9000, 2) == 2);  // the target's advertised count caps it
+    CHECK(linux_sectors_per_frame(9000, 0) == 17); // none advertised: the MTU decides
+    CHECK(linux_sectors_per_frame(500, 2) == 2);   // below one sector: DEFAULTBCNT (1 KiB)
 }
 
 TEST_CASE("Linux window: slow start, congestion avoidance, collapse on timeout") {
