@@ -173,12 +173,8 @@ class Replay {
         if (!m) return false;
         Slot& s = base[k];
         if (cl.resend_wait && s.resend) {
-            s.resend = false;
+            s.resend = false; // counted as a retransmit once the port takes it (send_some)
             --cl.resend_wait;
-            if (s.tries) { // not when the port refused its first send
-                ++cl.retransmits;
-                ++r_.retransmits;
-            }
         } else {
             s.busy = true;
             s.frame = cl.next_frame++;
@@ -221,11 +217,16 @@ class Replay {
             Slot& s = slots_[slot];
             Client& cl = clients_[slot / w_];
             if (k < sent) {
-                if (s.tries++ == 0) s.first_tsc = now;
+                if (s.tries++ == 0) {
+                    s.first_tsc = now;
+                } else { // on the wire again: a retransmission
+                    ++cl.retransmits;
+                    ++r_.retransmits;
+                }
                 s.sent_tsc = now;
             } else {
-                // The port did not take it: not on the wire; send it again as a resend of the
-                // same frame (counted as a retransmit only when it really goes twice).
+                // The port did not take it: not on the wire; it goes again as a resend of the
+                // same frame, counted as a retransmit only if it had been on the wire before.
                 --cl.nout;
                 if (!s.resend) {
                     s.resend = true;
