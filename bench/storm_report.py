@@ -117,7 +117,8 @@ w("Columns: *limit* = MB moved ÷ the saturated rate of that link; *total* = fir
   "*retransmits* = frames the simulated Linux timers sent again (each one also drops that "
   "client's window to 1); *server drops* = requests aoe-target's kernel RX ring (af_packet) "
   "or its port (imissed) dropped, from its exit statistics (vblade has no such counter). `storm.png` shows each configuration's completion-time distribution "
-  "(fraction of clients finished against time).")
+  "(fraction of clients finished against time). What limits the storm and what would lift "
+  "it: `storm-findings.md` (hand-written for the recorded run).")
 w(END)
 section = "\n".join(L) + "\n"
 
