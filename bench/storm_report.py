@@ -12,6 +12,9 @@ import sys
 raw, out = sys.argv[1], sys.argv[2]
 BEGIN, END = "<!-- storm: begin (bench/storm_report.py) -->", "<!-- storm: end -->"
 CLIENTS = [10, 100, 1000]
+# (file key suffix, label): the prefix at every count, then whole boots at whatever count ran.
+WHOLE = sorted(int(f.split("-whole-c")[1].split(".")[0]) for f in os.listdir(raw)
+               if "-whole-c" in f and f.endswith(".json") and not f.endswith(".clients.json"))
 CONFIGS = [("veth-aoe-target", "aoe-target", "veth", "veth"),
            ("veth-vblade", "vblade -b 64", "veth", "veth"),
            ("memif-aoe-target", "aoe-target", "memif", "memif")]
@@ -47,7 +50,9 @@ w(f"Measured by `scripts/bench --storm` on {cond.get('date', '?')}, one run per 
   ("Each client replays the whole boot. " if whole else
    f"**Each client replays the same prefix of the boot: its first {sb} of reads** (a thousand "
    "whole boots, 84 GB, take too long for this machine; the prefix is the start of the real "
-   "boot's read sequence, the same at every client count). ") +
+   "boot's read sequence, the same at every client count)" +
+   (f"; the last rows are {', '.join(map(str, WHOLE))} clients replaying the whole boot "
+    "(83.7 MB each). " if WHOLE else ". ")) +
   "Think time is not replayed: each client reads as fast as its window allows, the worst case "
   "for the target. Image: random data of the recorded ISO's size (620,544 sectors) in the page "
   "cache; aoe-target `--buffer-count 64`, vblade `-b 64`; server on CPU 1, aoe-bench on CPU 0 "
@@ -70,9 +75,9 @@ for t in ("veth", "memif"):
     else:
         w(f"- saturated rate on {t}: not measured (the point failed)")
 w("")
-w("| server | link | clients | MB moved | limit s | goal s (1.25×) | total s | median s | p90 s | p99 s | max s "
+w("| server | link | per client | clients | MB moved | limit s | goal s (1.25×) | total s | median s | p90 s | p99 s | max s "
   "| slowest / median | retransmits | server drops | errors | verified MB | goal |")
-w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 def drops(j):
     r = j.get("run", {})
     v = [r.get(k) for k in ("server_ring_dropped", "server_imissed") if r.get(k) is not None]
@@ -81,36 +86,39 @@ def drops(j):
 
 cdf = {}
 summary = []
-for key, label, link, t in CONFIGS:
-    for n in CLIENTS:
-        j = load(f"{key}-c{n}")
-        if not j:
-            w(f"| {label} | {link} | {n} | – | – | – | failed | | | | | | | | | | **no** |")
-            summary.append((label, link, n, None))
-            continue
-        per = j["trace"]["bytes_per_client"]
-        total_bytes = per * n
-        rate = sat[t]["mb_per_s"] * 1e6 if sat[t] else 0
-        limit = total_bytes / rate if rate else float("nan")
-        c = j["completion_s"]
-        som = j["slowest_over_median"]
-        ok_total = rate and j["total_s"] <= 1.25 * limit
-        ok_fair = som <= 1.5
-        unfinished = j.get("unfinished", 0)
-        ok_err = j["errors"] == 0 and j["failed"] == 0 and j["finished"] == n
-        ok = ok_total and ok_fair and ok_err
-        why = [] if ok else [x for x, bad in (("time", not ok_total), ("fairness", not ok_fair),
-                                              ("errors", j["errors"] or j["failed"]),
-                                              (f"{unfinished} clients unfinished at the time limit",
-                                               unfinished)) if bad]
-        w(f"| {label} | {link} | {n} | {total_bytes / 1e6:.0f} | {limit:.2f} | {1.25 * limit:.2f} | "
-          f"{j['total_s']:.2f} | {c['median']:.2f} | {c['p90']:.2f} | {c['p99']:.2f} | {c['max']:.2f} | "
-          f"{som:.2f} | {j['retransmits']} | {drops(j)} | {j['errors']} | {j['verified_bytes'] / 1e6:.0f} | "
-          f"{'yes' if ok else '**no** (' + ', '.join(why) + ')'} |")
-        summary.append((label, link, n, j))
-        cl = load(f"{key}-c{n}.clients")
-        if cl:
-            cdf[(key, n)] = sorted(cl["completion_s"])
+rows = [(key, key, label, link, t, n) for key, label, link, t in CONFIGS for n in CLIENTS]
+rows += [(key + "-whole", key, label, link, t, n) for key, label, link, t in CONFIGS for n in WHOLE]
+for fkey, key, label, link, t, n in rows:
+    j = load(f"{fkey}-c{n}")
+    what = "whole boot" if fkey.endswith("-whole") else "prefix"
+    if not j:
+        w(f"| {label} | {link} | {what} | {n} | – | – | – | failed | | | | | | | | | | **no** |")
+        summary.append((label + (" whole" if fkey != key else ""), link, n, None))
+        continue
+    per = j["trace"]["bytes_per_client"]
+    total_bytes = per * n
+    rate = sat[t]["mb_per_s"] * 1e6 if sat[t] else 0
+    limit = total_bytes / rate if rate else float("nan")
+    c = j["completion_s"]
+    som = j["slowest_over_median"]
+    ok_total = rate and j["total_s"] <= 1.25 * limit
+    ok_fair = som <= 1.5
+    unfinished = j.get("unfinished", 0)
+    ok_err = j["errors"] == 0 and j["failed"] == 0 and j["finished"] == n
+    ok = ok_total and ok_fair and ok_err
+    why = [] if ok else [x for x, bad in (("time", not ok_total), ("fairness", not ok_fair),
+                                          ("errors", j["errors"] or j["failed"]),
+                                          (f"{unfinished} clients unfinished at the time limit",
+                                           unfinished)) if bad]
+    what = f"{'prefix ' if j['trace']['prefix'] else 'whole boot, '}{per / 1e6:.1f} MB"
+    w(f"| {label} | {link} | {what} | {n} | {total_bytes / 1e6:.0f} | {limit:.2f} | {1.25 * limit:.2f} | "
+      f"{j['total_s']:.2f} | {c['median']:.2f} | {c['p90']:.2f} | {c['p99']:.2f} | {c['max']:.2f} | "
+      f"{som:.2f} | {j['retransmits']} | {drops(j)} | {j['errors']} | {j['verified_bytes'] / 1e6:.0f} | "
+      f"{'yes' if ok else '**no** (' + ', '.join(why) + ')'} |")
+    summary.append((label + (" whole" if fkey != key else ""), link, n, j))
+    cl = load(f"{fkey}-c{n}.clients")
+    if cl:
+        cdf[(fkey, n)] = sorted(cl["completion_s"])
 w("")
 w("Columns: *limit* = MB moved ÷ the saturated rate of that link; *total* = first client's "
   "start to the last client's last reply; *median … max* = each client's own completion time; "
@@ -130,20 +138,22 @@ for (key, n), times in cdf.items():
         for i, t in enumerate(times):
             fh.write(f"{t:.6f} {(i + 1) / len(times):.6f}\n")
     dats.append(p)
-gp = ['set terminal pngcairo size 1200,420 font "DejaVu Sans,10" noenhanced',
+panels = [(n, "", f"{n} clients") for n in CLIENTS]
+panels += [(n, "-whole", f"{n} clients, whole boot") for n in WHOLE]
+gp = [f'set terminal pngcairo size {400 * len(panels)},420 font "DejaVu Sans,10" noenhanced',
       'set output "storm.png"',
-      'set multiplot layout 1,3 title "Boot storm: completion time of each client (replayed KIWI boot, '
-      + (f'first {sb} per client' if not whole else 'whole boot') + ')"',
+      f'set multiplot layout 1,{len(panels)} title "Boot storm: completion time of each client '
+      '(replayed KIWI boot; ' + (f'first {sb} per client' if not whole else 'whole boot') + ')"',
       'set grid', 'set key bottom right', 'set ylabel "fraction of clients finished"',
       'set xlabel "seconds from the client\'s start (log scale)"', 'set yrange [0:1.02]',
       'set logscale x 10', 'set xrange [0.001:*]']
-for n in CLIENTS:
+for n, suffix, title in panels:
     curves = []
     for i, (key, label, link, _) in enumerate(CONFIGS):
-        if (key, n) in cdf:
-            curves.append(f'"storm-{key}-c{n}.dat" using 1:2 with steps lw 2 lc {i + 1} '
+        if (key + suffix, n) in cdf:
+            curves.append(f'"storm-{key}{suffix}-c{n}.dat" using 1:2 with steps lw 2 lc {i + 1} '
                           f'title "{label} ({link})"')
-    gp.append(f'set title "{n} clients"')
+    gp.append(f'set title "{title}"')
     gp.append("plot " + ", ".join(curves) if curves else 'plot 2 notitle')
 gp.append("unset multiplot")
 gpf = os.path.join(out, "storm.gp.tmp")
