@@ -13,8 +13,8 @@ raw, out = sys.argv[1], sys.argv[2]
 BEGIN, END = "<!-- storm: begin (bench/storm_report.py) -->", "<!-- storm: end -->"
 CLIENTS = [10, 100, 1000]
 # (file key suffix, label): the prefix at every count, then whole boots at whatever count ran.
-WHOLE = sorted(int(f.split("-whole-c")[1].split(".")[0]) for f in os.listdir(raw)
-               if "-whole-c" in f and f.endswith(".json") and not f.endswith(".clients.json"))
+WHOLE = sorted(set(int(f.split("-whole-c")[1].split(".")[0]) for f in os.listdir(raw)
+               if "-whole-c" in f and f.endswith(".json") and not f.endswith(".clients.json")))
 CONFIGS = [("veth-aoe-target", "aoe-target", "veth", "veth"),
            ("veth-vblade", "vblade -b 64", "veth", "veth"),
            ("memif-aoe-target", "aoe-target", "memif", "memif")]
