@@ -21,6 +21,52 @@ bool ends_with(const std::string& s, const char* suffix) {
 }
 } // namespace
 
+namespace {
+void push(TraceTap* tap, const TraceRecord& r) {
+    if (!tap->ring->push(r))
+        tap->lost.store(tap->lost.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+std::uint64_t lba48(const std::uint8_t* a) { // the ATA arguments' 6 LBA bytes, little-endian
+    std::uint64_t lba = 0;
+    for (int i = 5; i >= 0; --i) lba = (lba << 8) | a[aoe::ata::kLba + static_cast<unsigned>(i)];
+    return lba;
+}
+} // namespace
+
+void trace_served_slow(TraceTap* tap, std::uint64_t now_ns, const std::uint8_t* f,
+                       const aoe::FrameState& st) {
+    if (st.command != static_cast<std::uint8_t>(aoe::Command::ata) || st.aoe == 0) return;
+    const std::uint8_t* a = f + st.aoe;
+    TraceRecord r;
+    r.t_ns = now_ns;
+    r.aflags = a[aoe::ata::kAFlags];
+    std::uint64_t lba = lba48(a);
+    if (!(r.aflags & aoe::ata::kAFlagExtended)) lba &= aoe::ata::kLba28Mask;
+    r.lba = lba | (std::uint64_t{a[aoe::ata::kCmdStatus]} << 48) |
+            (std::uint64_t{a[aoe::ata::kSectorCount]} << 56);
+    __builtin_memcpy(r.mac, f + 6, 6);
+    r.slot = a[aoe::hdr::kMinor];
+    push(tap, r);
+}
+
+void trace_read_slow(TraceTap* tap, std::uint64_t now_ns, const std::uint8_t* f,
+                     std::uint32_t header_len, std::uint32_t data_len) {
+    const std::uint8_t* a = f + header_len - aoe::ata::kArgEnd; // the AoE header
+    TraceRecord r;
+    r.t_ns = now_ns;
+    r.aflags = a[aoe::ata::kAFlags];
+    // The reply keeps the LBA and AFlags as sent; its command byte is the status now, so the
+    // command is the one Linux sends with that E flag, and the count is the data's length.
+    const bool ext = r.aflags & aoe::ata::kAFlagExtended;
+    std::uint64_t lba = lba48(a);
+    if (!ext) lba &= aoe::ata::kLba28Mask;
+    const std::uint64_t cmd = ext ? aoe::ata::kCmdReadSectorsExt : aoe::ata::kCmdReadSectors;
+    r.lba = lba | (cmd << 48) | (std::uint64_t{data_len / aoe::ata::kSectorSize} << 56);
+    __builtin_memcpy(r.mac, f, 6); // the reply goes to the requester
+    r.slot = a[aoe::hdr::kMinor];
+    push(tap, r);
+}
+
 bool TraceWriter::open(const std::string& path, const std::vector<std::string>& header,
                        std::string& error) {
     path_ = path;

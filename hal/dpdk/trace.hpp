@@ -1,11 +1,18 @@
 // aoe-target --trace FILE: a record of every ATA command served, per client MAC (time, command,
 // LBA, sector count), for replaying real boots with aoe-bench --replay (docs/trace-format.md).
 //
-// The lcore side is one inline call, trace_served(), made in datapath.cpp's Loop::handle right
-// after Engine::accept returned Verdict::reply (before the reply is built over the request):
-// with --trace off it is one load of a null pointer. With --trace on it pushes one 24-byte
-// record into its lcore's lock-free SPSC ring (target/spsc_ring.hpp); a full ring adds one to
-// that lcore's `lost` counter and nothing else. No allocation, no lock, no system call.
+// The lcore side is one inline call on each of datapath.cpp's two ways to serve a command:
+//   - trace_read(), in Loop::handle right after Engine::serve_read (the read fast path)
+//     answered, reading the reply it built over the request (LBA and AFlags stay as sent,
+//     the MACs are swapped, the count is the reply's data length);
+//   - trace_served(), in Loop::handle_general right after Engine::accept returned
+//     Verdict::reply, before any reply is built over the request.
+// Both take the lcore's tap, which Loop caches from g_trace_taps when it starts (a member,
+// `trace_`). With --trace off each is one test of that null pointer (callgrind: 303 instead of
+// 298 instructions per fast-path read); the recording itself is out of line and cold
+// (trace.cpp). With --trace on it pushes one 24-byte record into its lcore's lock-free SPSC
+// ring (target/spsc_ring.hpp; ~95 instructions per read in all); a full ring adds one to that
+// lcore's `lost` counter and nothing else. No allocation, no lock, no system call.
 //
 // The control side (TraceWriter, its own thread, never an lcore) creates the rings before the
 // lcores start, drains them every millisecond and writes the text file (gzip when FILE ends in
@@ -22,6 +29,7 @@
 
 #include "hal/dpdk/runtime.hpp"
 #include "target/frame_state.hpp"
+#include "target/reply.hpp"
 #include "target/spsc_ring.hpp"
 #include "target/wire.hpp"
 
@@ -47,26 +55,28 @@ struct alignas(64) TraceTap {
 // means --trace is off.
 inline std::array<TraceTap*, kMaxLcores> g_trace_taps{};
 
-// The lcore hook. `f` is the received frame, `st` what Engine::accept filled in; call only for
-// Verdict::reply and before any reply is written over `f`.
-inline void trace_served(std::uint16_t queue, std::uint64_t now_ns, const std::uint8_t* f,
-                         const aoe::FrameState& st) {
-    TraceTap* tap = g_trace_taps[queue];
-    if (__builtin_expect(tap == nullptr, 1)) return;
-    if (st.command != static_cast<std::uint8_t>(aoe::Command::ata) || st.aoe == 0) return;
-    const std::uint8_t* a = f + st.aoe;
-    TraceRecord r;
-    r.t_ns = now_ns;
-    std::uint64_t lba = 0;
-    for (int i = 5; i >= 0; --i) lba = (lba << 8) | a[aoe::ata::kLba + static_cast<unsigned>(i)];
-    r.aflags = a[aoe::ata::kAFlags];
-    if (!(r.aflags & aoe::ata::kAFlagExtended)) lba &= aoe::ata::kLba28Mask;
-    r.lba = lba | (std::uint64_t{a[aoe::ata::kCmdStatus]} << 48) |
-            (std::uint64_t{a[aoe::ata::kSectorCount]} << 56);
-    __builtin_memcpy(r.mac, f + 6, 6);
-    r.slot = a[aoe::hdr::kMinor];
-    if (!tap->ring->push(r))
-        tap->lost.store(tap->lost.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+// The slow halves (trace.cpp), out of line and cold so that the lcore loop pays only the
+// check below when --trace is off.
+[[gnu::noinline, gnu::cold]] void trace_served_slow(TraceTap* tap, std::uint64_t now_ns,
+                                                    const std::uint8_t* f,
+                                                    const aoe::FrameState& st);
+[[gnu::noinline, gnu::cold]] void trace_read_slow(TraceTap* tap, std::uint64_t now_ns,
+                                                  const std::uint8_t* f, std::uint32_t header_len,
+                                                  std::uint32_t data_len);
+
+// The general path's hook. `f` is the received frame, `st` what Engine::accept filled in; call
+// only for Verdict::reply and before any reply is written over `f`.
+[[gnu::always_inline]] inline void trace_served(TraceTap* tap, std::uint64_t now_ns,
+                                                const std::uint8_t* f, const aoe::FrameState& st) {
+    if (__builtin_expect(tap != nullptr, 0)) trace_served_slow(tap, now_ns, f, st);
+}
+
+// The read fast path's hook: `f` is the reply Engine::serve_read built over the request, `r`
+// its Reply (header_len ends at the ATA arguments; data_len is the sectors read).
+[[gnu::always_inline]] inline void trace_read(TraceTap* tap, std::uint64_t now_ns,
+                                              const std::uint8_t* f, const aoe::Reply& r) {
+    if (__builtin_expect(tap != nullptr, 0))
+        trace_read_slow(tap, now_ns, f, r.header_len, r.data_len); // by value: r stays in registers
 }
 
 // The control side: owns the taps and rings, runs the writer thread.
