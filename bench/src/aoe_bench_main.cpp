@@ -21,7 +21,10 @@
 #include "bench/src/bench_port.hpp"
 #include "bench/src/loadgen.hpp"
 #include "bench/src/reflect.hpp"
+#include "bench/src/replay.hpp"
+#include "bench/src/replay_report.hpp"
 #include "bench/src/report.hpp"
+#include "bench/src/trace.hpp"
 #include "hal/address.hpp"
 
 using namespace aoebench;
@@ -72,7 +75,83 @@ bool map_file(const std::string& path, Mapped& m, std::string& error) {
     return true;
 }
 
-int run(const BenchOptions& o, BenchPort& port) {
+// --replay: the storm of simulated Linux initiators (bench/src/replay.hpp).
+int run_replay_mode(const BenchOptions& o, BenchPort& port, const Trace& trace,
+                    const aoeclient::TargetInfo& tgt, const aoeclient::IdentifyInfo& id) {
+    std::string err;
+    PlanOptions po;
+    if (!o.trace_client.empty()) po.client = aoehal::parse_mac(o.trace_client);
+    po.sectors_per_frame = linux_sectors_per_frame(port.mtu, tgt.sectors_per_request);
+    po.prefix_bytes = o.replay_bytes;
+    ReplayPlan plan;
+    if (!build_plan(trace, po, plan, err)) return fail(err);
+    if (plan.max_lba_end > id.sectors)
+        return fail(trace.path + ":" + std::to_string(plan.max_lba_line) + ": reads up to sector " +
+                    std::to_string(plan.max_lba_end) + ", beyond the export's " +
+                    std::to_string(id.sectors) + " sectors (another image?)");
+    ReplayConfig c;
+    c.target = tgt;
+    c.capacity = id.sectors;
+    c.lba48 = id.lba48;
+    c.plan = &plan;
+    c.clients = client_macs(port.mac, o.clients);
+    // Linux: as many frames per target as its Buffer Count, at most aoe_maxout (64).
+    unsigned bufcnt = tgt.buffer_count ? tgt.buffer_count : 1;
+    c.window = std::min(bufcnt, 64u);
+    if (o.window) {
+        if (o.window > bufcnt)
+            std::fprintf(stderr, "aoe-bench: --window %u capped at the target's buffer count %u\n",
+                         o.window, bufcnt);
+        c.window = std::min(o.window, bufcnt);
+    }
+    c.ramp_s = o.ramp;
+    c.progress = o.progress;
+    Mapped img;
+    if (!o.verify.empty()) {
+        if (!map_file(o.verify, img, err)) return fail(err);
+        if (img.len / 512 < plan.max_lba_end)
+            return fail(o.verify + " is smaller than what the trace reads (" +
+                        std::to_string(plan.max_lba_end) + " sectors)");
+        c.image = img.data;
+        c.image_len = img.len;
+    }
+    ReplayInfo info;
+    info.port_label = port.label;
+    info.driver = port.driver;
+    info.mtu = port.mtu;
+    info.target_mac = aoehal::format_mac(tgt.mac);
+    info.trace_path = trace.path;
+    info.verify_path = o.verify;
+    info.sectors_per_frame = po.sectors_per_frame;
+    if (o.progress)
+        std::fprintf(stderr,
+                     "aoe-bench: replaying %s (client %s, %zu frames of %u sectors, %.1f MB%s) "
+                     "with %u client%s, window %u, ramp %.1f s\n",
+                     trace.path.c_str(), aoehal::format_mac(plan.client).c_str(),
+                     plan.frames.size(), po.sectors_per_frame,
+                     static_cast<double>(plan.bytes) / 1e6, plan.prefix ? ", prefix" : "",
+                     o.clients, o.clients > 1 ? "s" : "", c.window, c.ramp_s);
+    ReplayResult res;
+    if (!run_replay(port, c, g_stop, res, err)) return fail(err);
+    if (o.json)
+        print_replay_json(stdout, info, c, res);
+    else
+        print_replay_text(stdout, info, c, res);
+    if (!o.clients_json.empty() && !write_clients_json(o.clients_json, c, res, err))
+        return fail(err);
+    if (img.data) munmap(const_cast<std::uint8_t*>(img.data), img.len);
+    if (res.errors) {
+        std::fprintf(stderr, "aoe-bench: %llu error(s); first: %s\n",
+                     static_cast<unsigned long long>(res.errors), res.first_error.c_str());
+        return 1;
+    }
+    if (res.finished != c.clients.size())
+        return fail(std::to_string(c.clients.size() - res.finished) + " client(s) did not finish" +
+                    (g_stop.load() ? " (interrupted)" : ""));
+    return 0;
+}
+
+int run(const BenchOptions& o, BenchPort& port, const Trace* trace) {
     std::string err;
     if (o.reflect) {
         std::fprintf(stderr, "aoe-bench: reflecting on %s (mac %s, mtu %u): ready\n",
@@ -107,6 +186,8 @@ int run(const BenchOptions& o, BenchPort& port) {
     if (r.error || (r.ata_status & 0xA9)) return fail("IDENTIFY failed");
     aoeclient::IdentifyInfo id = aoeclient::parse_identify(r.data);
     if (id.sectors == 0) return fail("the export has no sectors");
+
+    if (trace) return run_replay_mode(o, port, *trace, tgt, id);
 
     LoadConfig c;
     c.target = tgt;
@@ -206,6 +287,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     std::string err;
+    Trace trace; // read before EAL: a bad trace fails at once, naming the file and line
+    if (!o.replay.empty() && !read_trace(o.replay, trace, err)) return fail(err);
     if (!start_eal(o, err)) return fail(err);
     struct sigaction sa {};
     sa.sa_handler = on_stop;
@@ -217,7 +300,7 @@ int main(int argc, char** argv) {
         rte_eal_cleanup();
         return fail(err);
     }
-    int rc = run(o, port);
+    int rc = run(o, port, o.replay.empty() ? nullptr : &trace);
     close_port(o, port);
     return rc;
 }

@@ -47,6 +47,21 @@ std::string bench_usage() {
            "  --stall MS           once, half a second in, stop polling the port for MS ms (a "
            "peer\n"
            "                       that stops reading: tests a target's back-pressure)\n"
+           "  --replay TRACE       replay a boot trace (aoe-target --trace; plain or .gz): each "
+           "of\n"
+           "                       --clients N simulated Linux initiators (own MAC, own window of\n"
+           "                       the target's buffer count up to 64, Linux's retransmit timer,\n"
+           "                       sectors per frame from the MTU) reads what the trace read; the\n"
+           "                       report gives total time and per-client completion times\n"
+           "  --ramp S             with --replay: start the clients spread over S seconds "
+           "(default\n"
+           "                       0: all at once)\n"
+           "  --replay-bytes N     with --replay: only the first N bytes of the trace's reads\n"
+           "  --trace-client MAC   with --replay: the trace's client to replay (default: the one\n"
+           "                       with the most reads)\n"
+           "  --window N           with --replay: frames in flight per client (default: the\n"
+           "                       target's buffer count, at most 64, as Linux)\n"
+           "  --clients-out FILE   with --replay: write each client's completion time (JSON)\n"
            "  --reflect            no load: answer each AoE request with a reply of the size the\n"
            "                       target would send, without AoE logic (measures a link's limit)\n"
            "  --help, --version\n"
@@ -145,6 +160,27 @@ BenchParse parse_bench_options(int argc, const char* const* argv) {
     aoeclient::add_whole(app, "--seed", o.seed, 0, std::numeric_limits<unsigned long>::max(),
                          "--seed must be a number");
     aoeclient::add_whole(app, "--stall", o.stall_ms, 0, 60000, "--stall must be 0..60000 ms");
+    app.add_option("--replay", o.replay)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    aoeclient::add_checked(app, "--ramp", "S", [&o](const std::string& s) {
+        double d = -1;
+        if (!CLI::detail::lexical_cast(s, d) || !(d >= 0) || d > 3600)
+            return std::string("--ramp must be 0..3600 seconds");
+        o.ramp = d;
+        return std::string();
+    });
+    aoeclient::add_checked(app, "--replay-bytes", "N", [&o](const std::string& s) {
+        return parse_size(s, o.replay_bytes)
+                   ? std::string()
+                   : "--replay-bytes must be a positive size (K, M, G suffixes)";
+    });
+    aoeclient::add_checked(app, "--trace-client", "MAC", [&o](const std::string& s) {
+        if (!aoehal::parse_mac(s)) return "--trace-client: '" + s + "' is not a MAC address";
+        o.trace_client = s;
+        return std::string();
+    });
+    aoeclient::add_whole(app, "--window", o.window, 1, 64, "--window must be 1..64");
+    app.add_option("--clients-out", o.clients_json)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.add_option("IFACE", positional);
 
     // CLI11 takes the arguments in reverse order (it pops them from the back).
@@ -176,6 +212,16 @@ BenchParse parse_bench_options(int argc, const char* const* argv) {
             return r;
         }
         o.iface = positional[0];
+    }
+    if (!o.replay.empty() && (o.write || o.reflect || o.random)) {
+        r.error = "--replay excludes --write, --reflect and --random";
+        return r;
+    }
+    if (o.replay.empty() && (o.ramp > 0 || o.replay_bytes || !o.trace_client.empty() || o.window ||
+                             !o.clients_json.empty())) {
+        r.error =
+            "--ramp, --replay-bytes, --trace-client, --window and --clients-out need --replay";
+        return r;
     }
     if (o.write && o.reflect) {
         r.error = "--write and --reflect exclude each other";

@@ -34,6 +34,13 @@ struct BenchOptions {
     std::uint32_t mtu = 0; // cap on our own MTU (0: the port's)
     std::uint64_t seed = 1;
     unsigned stall_ms = 0; // --stall: once, half a second in, stop polling for this long
+    // --replay TRACE: simulated Linux initiators replaying a boot trace (bench/src/replay.hpp)
+    std::string replay;
+    double ramp = 0;                // --ramp S: client starts spread over S seconds
+    std::uint64_t replay_bytes = 0; // --replay-bytes N: only this prefix of the trace
+    std::string trace_client;       // --trace-client MAC: whose reads (default: the most)
+    unsigned window = 0;            // --window N: frames per client (0: min(bufcnt, 64))
+    std::string clients_json;       // --clients-out FILE: per-client completion times (JSON)
     bool help = false, version = false;
 };
 

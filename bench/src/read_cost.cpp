@@ -5,7 +5,8 @@
 // Engine::next_reply and the HAL reply build) until all N replies sit in the TX ring, then
 // checks every reply against the image. The ring PMD costs a few instructions per frame and
 // is reported apart from our code.
-//   aoe-read-cost N IMAGE      (exit 0 when all N replies are right)
+//   aoe-read-cost N IMAGE [TRACE]   (exit 0 when all N replies are right; with TRACE, the loop
+//                                    runs with aoe-target --trace TRACE on: the hook's cost)
 #include <dirent.h>
 #include <unistd.h>
 
@@ -28,12 +29,13 @@
 #include "hal/dpdk/datapath.hpp"
 #include "hal/dpdk/eal.hpp"
 #include "hal/dpdk/setup.hpp"
+#include "hal/dpdk/trace.hpp"
 
 using namespace aoehal;
 
 int main(int argc, char** argv) {
-    if (argc != 3) {
-        std::fprintf(stderr, "Usage: aoe-read-cost N IMAGE\n");
+    if (argc != 3 && argc != 4) {
+        std::fprintf(stderr, "Usage: aoe-read-cost N IMAGE [TRACE]\n");
         return 2;
     }
     const unsigned n = static_cast<unsigned>(std::strtoul(argv[1], nullptr, 0));
@@ -123,8 +125,24 @@ int main(int argc, char** argv) {
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         rt.force_quit.store(true);
     });
+    TraceWriter trace; // with TRACE: the --trace hook and its writer thread, as in aoe-target
+    if (argc == 4) {
+        std::string terr;
+        if (!trace.open(argv[3], {"aoe-read-cost"}, terr)) {
+            std::fprintf(stderr, "aoe-read-cost: %s\n", terr.c_str());
+            return 1;
+        }
+        trace.attach(rt.nq);
+        trace.start();
+    }
     lcore_main(rt.lcores[0]); // the measured part (callgrind --toggle-collect=aoehal::lcore_main*)
     watcher.join();
+    if (argc == 4) {
+        trace.finish();
+        std::printf("aoe-read-cost: trace: %llu commands written, %llu lost\n",
+                    static_cast<unsigned long long>(trace.written()),
+                    static_cast<unsigned long long>(trace.lost()));
+    }
 
     // Every frame in the TX ring: a read reply (ATA command) must be right (size, R set, status
     // DRDY, the image's bytes); anything else is counted apart and reported, never as a read.

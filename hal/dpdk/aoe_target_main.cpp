@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <string>
 #include <thread>
@@ -30,6 +31,7 @@
 #include "hal/dpdk/setup.hpp"
 #include "hal/dpdk/stats.hpp"
 #include "hal/dpdk/stats_client.hpp"
+#include "hal/dpdk/trace.hpp"
 
 using namespace aoehal;
 
@@ -128,6 +130,19 @@ void control_loop(Runtime& rt) {
     }
 }
 
+// The --trace file's header: what was served, by what, when (docs/trace-format.md).
+std::vector<std::string> trace_header(const Runtime& rt) {
+    std::vector<std::string> h;
+    char when[64] = "";
+    std::time_t now = std::time(nullptr);
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    h.push_back(std::string("recorded-by aoe-target ") + AOEBOOT_VERSION + " --trace at " + when);
+    for (const auto& ex : rt.exports)
+        h.push_back("export " + export_label(ex.spec) + " " + ex.image->path() + " sectors " +
+                    std::to_string(ex.image->sectors()) + " serial " + ex.image->identity());
+    return h;
+}
+
 int launch_worker(void* arg) {
     return lcore_main(arg);
 }
@@ -203,6 +218,11 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
+    TraceWriter trace; // --trace: opened before EAL so that a bad path fails early
+    if (!rt.opt.trace_path.empty() && !trace.open(rt.opt.trace_path, trace_header(rt), err)) {
+        std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
+        return 1;
+    }
 
     // -m for --no-huge must be known before EAL starts: size it for the ports we create.
     PoolPlan plan = plan_pools(
@@ -252,6 +272,10 @@ int main(int argc, char** argv) {
         ex.image->start_prefetch(label, 256ull << 20);
     }
 
+    if (!rt.opt.trace_path.empty()) {
+        trace.attach(rt.nq); // before the lcores launch
+        trace.start();
+    }
     std::thread control([&] { control_loop(rt); });
     for (std::uint16_t q = 1; q < rt.nq; ++q)
         rte_eal_remote_launch(launch_worker, rt.lcores[q], rt.lcores[q]->lcore_id);
@@ -264,6 +288,12 @@ int main(int argc, char** argv) {
     sd_notify(0, "STOPPING=1");
     rte_eal_mp_wait_lcore();
     rt.force_quit.store(true);
+    if (!rt.opt.trace_path.empty()) {
+        trace.finish();
+        std::fprintf(stderr, "aoe-target: trace: %llu commands written to %s, %llu lost\n",
+                     static_cast<unsigned long long>(trace.written()), trace.path().c_str(),
+                     static_cast<unsigned long long>(trace.lost()));
+    }
     control.join();
     for (auto& ex : rt.exports) ex.image->stop_prefetch();
 

@@ -1,4 +1,5 @@
 #include "hal/dpdk/datapath.hpp"
+#include "hal/dpdk/trace.hpp"
 
 #include <sys/prctl.h>
 #include <time.h>
@@ -29,6 +30,7 @@ class Loop {
         idle_after_tsc_ = rt_.tsc_hz / 5000; // back off after 200 us without a frame
         max_sleep_ns_ = std::uint64_t{rt_.opt.idle_sleep_us} * 1000;
         dispatch_ = rt_.software_dispatch && rt_.nq > 1;
+        trace_ = g_trace_taps[l.queue]; // --trace: this lcore's ring, or null (trace.hpp)
     }
 
     void run() {
@@ -299,6 +301,8 @@ class Loop {
             auto* f = rte_pktmbuf_mtod(m, std::uint8_t*);
             aoe::Reply r;
             if (e.serve_read(f, rte_pktmbuf_data_len(m), r)) {
+                // --trace (trace.hpp): the served read, from the reply built in place
+                trace_read(trace_, now_ns_, f, r);
                 const std::uint64_t client = aoe::load_mac_key_wide(f); // the reply's destination
                 m->ol_flags = 0; // a direct mbuf's RX flags mean nothing on TX
                 count_read(client, finish(p, m, r));
@@ -327,6 +331,7 @@ class Loop {
         aoe::FrameState st;
         const auto* f = rte_pktmbuf_mtod(m, const std::uint8_t*);
         aoe::Verdict v = e.accept(f, rte_pktmbuf_data_len(m), now_ns_, st);
+        if (v == aoe::Verdict::reply) trace_served(trace_, now_ns_, f, st); // --trace (trace.hpp)
         // Per-client statistics for AoE frames only (st.aoe is set once the EtherType is
         // 0x88A2): other traffic on the segment never takes a slot of the client table.
         ClientSlot& client = st.aoe ? client_slot(aoe::load_mac_key(f + 6)) : l_.client_overflow;
@@ -531,6 +536,7 @@ class Loop {
     Runtime& rt_;
     std::uint16_t nports_ = 0;
     bool dispatch_ = false;
+    TraceTap* trace_ = nullptr;
     std::uint64_t ns_mult_ = 0, drain_tsc_ = 0, idle_after_tsc_ = 0, max_sleep_ns_ = 0;
     std::uint64_t now_ns_ = 0, next_tick_ns_ = 0;
     rte_mbuf* spare_ = nullptr;

@@ -52,6 +52,9 @@ std::string usage_text(const char* prog) {
            "  --no-kernel-filter       let every frame of an --iface reach aoe-target (default:\n"
            "                           a BPF filter keeps all but AoE in the kernel)\n"
            "  --idle-sleep-us N        longest idle back-off sleep, 0..1000 (default 500)\n"
+           "  --trace FILE             record every ATA command served (time, client MAC,\n"
+           "                           command, LBA, sectors) in FILE, gzip if it ends in .gz\n"
+           "                           (docs/trace-format.md; replay: aoe-bench --replay)\n"
            "  --config FILE            read options from FILE ('key = value' lines, the long\n"
            "                           option names; the command line overrides the file)\n"
            "  --export-dir DIR         export every SHELF.SLOT=FILE[,rw] line of DIR/*.conf\n"
@@ -94,6 +97,7 @@ constexpr OptionDef kOptions[] = {
     {"copy", Arg::none, true},
     {"no-kernel-filter", Arg::none, true},
     {"idle-sleep-us", Arg::required, true},
+    {"trace", Arg::required, true},
     {"export-dir", Arg::required, true},
     {"metrics", Arg::required, true},
     {"eal", Arg::required, true}, // in the file: EAL arguments separated by spaces
@@ -257,6 +261,10 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
     } else if (name == "idle-sleep-us") {
         if (!parse_ulong(arg, 1000, v)) return "--idle-sleep-us must be 0..1000";
         o.idle_sleep_us = static_cast<std::uint32_t>(v);
+    } else if (name == "trace") {
+        if (arg.empty()) return "--trace needs a file";
+        if (from_file && arg[0] != '/') return "trace must be an absolute path";
+        o.trace_path = arg;
     } else if (name == "export-dir") {
         if (arg.empty()) return "--export-dir needs a directory";
         if (from_file && arg[0] != '/') return "export-dir must be an absolute path";

@@ -59,6 +59,8 @@ struct Options {
     std::string metrics;          // --metrics ADDR:PORT, checked by parse_listen_address ("": off)
     std::vector<OptionUse> given; // the command line's options, in order
     std::vector<std::string> positional; // the vbladed form's SHELF SLOT IFACE FILE
+    // --trace FILE: record every served ATA command (hal/dpdk/trace.hpp)
+    std::string trace_path;
 };
 
 struct ParseResult {

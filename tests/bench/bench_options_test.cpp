@@ -271,3 +271,25 @@ TEST_CASE("--help prints the usage text the man page follows") {
         CHECK(mentions(u, std::string("  ") + option));
     }
 }
+
+TEST_CASE("--replay and its options") {
+    auto r = parse({"--replay", "boot.trace.gz", "--clients", "100", "--ramp", "2.5",
+                    "--replay-bytes", "16M", "--trace-client", "52:54:00:ae:28:01", "--window",
+                    "16", "--clients-out", "c.json", "veth0"});
+    REQUIRE(r.options);
+    CHECK(r.options->replay == "boot.trace.gz");
+    CHECK(r.options->clients == 100);
+    CHECK(r.options->ramp == doctest::Approx(2.5));
+    CHECK(r.options->replay_bytes == 16ull << 20);
+    CHECK(r.options->trace_client == "52:54:00:ae:28:01");
+    CHECK(r.options->window == 16);
+    CHECK(r.options->clients_json == "c.json");
+    CHECK(mentions(error({"--replay", "t", "--ramp", "-1", "veth0"}), "--ramp must be 0..3600"));
+    CHECK(mentions(error({"--replay", "t", "--window", "65", "veth0"}), "--window must be 1..64"));
+    CHECK(mentions(error({"--replay", "t", "--trace-client", "nope", "veth0"}),
+                   "'nope' is not a MAC address"));
+    CHECK(mentions(error({"--replay", "t", "--write", "veth0"}), "--replay excludes"));
+    CHECK(mentions(error({"--replay", "t", "--random", "veth0"}), "--replay excludes"));
+    CHECK(mentions(error({"--ramp", "3", "veth0"}), "need --replay"));
+    CHECK(mentions(error({"--window", "3", "veth0"}), "need --replay"));
+}

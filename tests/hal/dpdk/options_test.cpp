@@ -152,3 +152,17 @@ TEST_CASE("--metrics IPV4:PORT: checked at parsing, the option and value in ever
     CHECK(parse_listen_address("127.0.0.1:99999").find("1..65535") != std::string::npos);
     CHECK(parse_listen_address("host:1").find("not an IPv4 address") != std::string::npos);
 }
+
+TEST_CASE("--trace FILE: on the command line and, absolute, in the configuration file") {
+    auto r = parse({"0", "1", "eth1", "image.iso", "--trace", "boot.trace.gz"});
+    REQUIRE(r.options);
+    CHECK(r.options->trace_path == "boot.trace.gz");
+    CHECK(parse({"0", "1", "eth1", "image.iso"}).options->trace_path.empty());
+    CHECK(parse({"0", "1", "eth1", "image.iso", "--trace"}).error ==
+          "option --trace needs an argument");
+    CHECK(file_option("trace"));
+    Options o;
+    CHECK(apply_option(o, "trace", "/var/tmp/boot.trace", true).empty());
+    CHECK(o.trace_path == "/var/tmp/boot.trace");
+    CHECK(apply_option(o, "trace", "relative.trace", true) == "trace must be an absolute path");
+}
