@@ -101,11 +101,15 @@ std::vector<std::string> eal_arguments(const Options& o, const std::vector<Kerne
         std::uint32_t want = o.mtu ? std::min(o.mtu, ifaces[i].mtu) : ifaces[i].mtu;
         std::string v = "net_af_packet" + std::to_string(i) + ",iface=" + ifaces[i].name +
                         ",qdisc_bypass=1,qpairs=" + std::to_string(o.queues);
-        if (want > 1500) {
+        const bool jumbo = want > 1500;
+        const std::uint32_t frame = jumbo ? kAfPacketJumboFrame : kAfPacketFrame;
+        const std::uint64_t frames = o.ring_frames ? o.ring_frames : kAfPacketRingBytes / frame;
+        if (jumbo) {
             // Jumbo frames through af_packet need bigger ring frames (docs/testing.md).
-            v += ",blocksz=65536,framesz=" + std::to_string(kAfPacketJumboFrame) + ",framecnt=512";
+            v += ",blocksz=65536,framesz=" + std::to_string(kAfPacketJumboFrame);
             jumbo_ports = true;
         }
+        v += ",framecnt=" + std::to_string(frames);
         a.push_back("--vdev=" + v);
     }
     return a;

@@ -51,6 +51,9 @@ std::string usage_text(const char* prog) {
            "  --copy                   always copy sector data (no zero-copy transmit)\n"
            "  --no-kernel-filter       let every frame of an --iface reach aoe-target (default:\n"
            "                           a BPF filter keeps all but AoE in the kernel)\n"
+           "  --ring-frames N          af_packet ring frames per direction and queue, a power of\n"
+           "                           two 64..65536 (default: 64 MiB worth, 32768 frames; 4096\n"
+           "                           with jumbo frames): requests a boot storm has in flight\n"
            "  --idle-sleep-us N        longest idle back-off sleep, 0..1000 (default 500)\n"
            "  --trace FILE             record every ATA command served (time, client MAC,\n"
            "                           command, LBA, sectors) in FILE, gzip if it ends in .gz\n"
@@ -96,6 +99,7 @@ constexpr OptionDef kOptions[] = {
     {"max-exports", Arg::required, true},
     {"copy", Arg::none, true},
     {"no-kernel-filter", Arg::none, true},
+    {"ring-frames", Arg::required, true},
     {"idle-sleep-us", Arg::required, true},
     {"trace", Arg::required, true},
     {"export-dir", Arg::required, true},
@@ -258,6 +262,10 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
         std::string err = flag(off);
         o.kernel_filter = !off;
         return err;
+    } else if (name == "ring-frames") {
+        if (!parse_ulong(arg, 65536, v) || v < 64 || (v & (v - 1)))
+            return "--ring-frames must be a power of two, 64..65536";
+        o.ring_frames = static_cast<std::uint32_t>(v);
     } else if (name == "idle-sleep-us") {
         if (!parse_ulong(arg, 1000, v)) return "--idle-sleep-us must be 0..1000";
         o.idle_sleep_us = static_cast<std::uint32_t>(v);

@@ -48,6 +48,8 @@ struct Options {
     std::uint16_t max_exports = 16;
     bool force_copy = false;   // --copy: never chain external buffers
     bool kernel_filter = true; // af_packet ports: only AoE frames pass the kernel (af_packet.hpp)
+    std::uint32_t ring_frames = 0; // af_packet ring frames per direction and queue; 0: the default
+                                   // (kAfPacketRingBytes worth, eal.hpp)
     std::uint32_t idle_sleep_us = 500; // upper bound of the idle back-off sleep (<= 1000)
     bool stats = false;                // --stats[=PID]: print a running target's telemetry
     std::string stats_target;

@@ -35,7 +35,7 @@ TEST_CASE("defaults: no PCI scan, our own file prefix, --no-huge exactly when no
     CHECK(std::any_of(a.begin(), a.end(), [](auto& s) {
         return s.rfind("--lcores=0@", 0) == 0 && s.find(",1@") != std::string::npos;
     }));
-    CHECK(has(a, "--vdev=net_af_packet0,iface=veth0,qdisc_bypass=1,qpairs=2"));
+    CHECK(has(a, "--vdev=net_af_packet0,iface=veth0,qdisc_bypass=1,qpairs=2,framecnt=32768"));
 }
 
 TEST_CASE("jumbo interfaces get big af_packet ring frames; --mtu caps them") {
@@ -45,11 +45,22 @@ TEST_CASE("jumbo interfaces get big af_packet ring frames; --mtu caps them") {
     auto a = eal_arguments(o, ifs, 512, jumbo);
     CHECK(jumbo);
     CHECK(has(a, "--vdev=net_af_packet0,iface=a,qdisc_bypass=1,qpairs=1,blocksz=65536,framesz="
-                 "16384,framecnt=512"));
-    CHECK(has(a, "--vdev=net_af_packet1,iface=b,qdisc_bypass=1,qpairs=1"));
+                 "16384,framecnt=4096"));
+    CHECK(has(a, "--vdev=net_af_packet1,iface=b,qdisc_bypass=1,qpairs=1,framecnt=32768"));
     o.mtu = 1500;
     a = eal_arguments(o, ifs, 512, jumbo);
     CHECK_FALSE(jumbo);
+}
+
+TEST_CASE("--ring-frames sizes every af_packet ring (a boot storm's requests in flight)") {
+    Options o;
+    o.ring_frames = 1024;
+    std::vector<KernelIface> ifs{{"a", 1, 9000}, {"b", 2, 1500}};
+    bool jumbo = false;
+    auto a = eal_arguments(o, ifs, 512, jumbo);
+    CHECK(has(a, "--vdev=net_af_packet0,iface=a,qdisc_bypass=1,qpairs=1,blocksz=65536,framesz="
+                 "16384,framecnt=1024"));
+    CHECK(has(a, "--vdev=net_af_packet1,iface=b,qdisc_bypass=1,qpairs=1,framecnt=1024"));
 }
 
 TEST_CASE("--xdp interfaces become net_af_xdp ports, one queue per lcore, never jumbo rings") {
@@ -61,7 +72,7 @@ TEST_CASE("--xdp interfaces become net_af_xdp ports, one queue per lcore, never 
     bool jumbo = false;
     auto a = eal_arguments(o, ifs, 512, jumbo);
     CHECK_FALSE(jumbo);
-    CHECK(has(a, "--vdev=net_af_packet0,iface=eth0,qdisc_bypass=1,qpairs=2"));
+    CHECK(has(a, "--vdev=net_af_packet0,iface=eth0,qdisc_bypass=1,qpairs=2,framecnt=32768"));
     CHECK(has(a, "--vdev=net_af_xdp1,iface=eth1,start_queue=0,queue_count=2"));
 }
 

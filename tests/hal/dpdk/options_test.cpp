@@ -166,3 +166,17 @@ TEST_CASE("--trace FILE: on the command line and, absolute, in the configuration
     CHECK(o.trace_path == "/var/tmp/boot.trace");
     CHECK(apply_option(o, "trace", "relative.trace", true) == "trace must be an absolute path");
 }
+
+TEST_CASE("--ring-frames: a power of two, 64..65536; in the configuration file too") {
+    auto r = parse({"--iface", "a", "--export", "0.1=f", "--ring-frames", "4096"});
+    REQUIRE(r.options);
+    CHECK(r.options->ring_frames == 4096);
+    CHECK(parse({"--iface", "a", "--export", "0.1=f"}).options->ring_frames == 0); // the default
+    for (const char* bad : {"0", "32", "1000", "131072", "-4096", "x"})
+        CHECK_FALSE(parse({"--iface", "a", "--export", "0.1=f", "--ring-frames", bad}).options);
+    Options o;
+    CHECK(apply_option(o, "ring-frames", "100", true) ==
+          "--ring-frames must be a power of two, 64..65536");
+    CHECK(apply_option(o, "ring-frames", "65536", true).empty());
+    CHECK(o.ring_frames == 65536);
+}
