@@ -209,6 +209,10 @@ class Suite:
         # Counted exactly once: one frame in, and it is either replied (reply frames built =
         # replies received), or dropped, or silent, never two of them.
         ok &= check(d["frames_in"] == 1, case, f"frames_in grew by {d['frames_in']}, expected 1")
+        if d["frames_in"] != 1:  # name what else came in (a stray frame on the segment, a retransmit)
+            moved = {k: after[k] - before[k] for k in after
+                     if isinstance(after[k], int) and isinstance(before.get(k), int) and after[k] != before[k]}
+            print(f"       counters that moved during '{case}': {moved}")
         want = {"replies": len(got), "dropped": 0, "silent": 0}
         if counter.startswith("drop_"):
             want["dropped"] = 1
