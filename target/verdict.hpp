@@ -37,4 +37,16 @@ enum class SilentReason : std::uint8_t {
     count_
 };
 
+// The reasons' names, as telemetry, metrics and the firmware's console print them (drop_<name>,
+// silent_<name>), indexed by the enums above.
+inline constexpr const char* kDropReasonNames[] = {
+    "runt",   "not_aoe",   "wrong_vlan",    "foreign_dst", "group_src",    "not_allowed",
+    "masked", "truncated", "broadcast_ata", "vendor",      "rate_limited", "no_buffer"};
+static_assert(sizeof kDropReasonNames / sizeof kDropReasonNames[0] ==
+              static_cast<int>(DropReason::count_));
+inline constexpr const char* kSilentReasonNames[] = {"response", "not_ours", "config_mismatch",
+                                                     "looped"};
+static_assert(sizeof kSilentReasonNames / sizeof kSilentReasonNames[0] ==
+              static_cast<int>(SilentReason::count_));
+
 } // namespace aoe

@@ -10,15 +10,6 @@
 namespace aoehal {
 namespace {
 
-const char* const kDropNames[] = {"runt",          "not_aoe",     "wrong_vlan",   "foreign_dst",
-                                  "group_src",     "not_allowed", "masked",       "truncated",
-                                  "broadcast_ata", "vendor",      "rate_limited", "no_buffer"};
-static_assert(sizeof kDropNames / sizeof kDropNames[0] ==
-              static_cast<int>(aoe::DropReason::count_));
-const char* const kSilentNames[] = {"response", "not_ours", "config_mismatch", "looped"};
-static_assert(sizeof kSilentNames / sizeof kSilentNames[0] ==
-              static_cast<int>(aoe::SilentReason::count_));
-
 const Runtime* g_rt = nullptr;
 
 void add(NamedValues& v, const std::string& k, std::uint64_t x) {
@@ -46,9 +37,9 @@ void engine_values(NamedValues& v, const aoe::Engine& e) {
     add(v, "dropped", dropped);
     add(v, "silent", silent);
     for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
-        add(v, std::string("drop_") + kDropNames[i], c.dropped[i].get());
+        add(v, std::string("drop_") + aoe::kDropReasonNames[i], c.dropped[i].get());
     for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
-        add(v, std::string("silent_") + kSilentNames[i], c.silent[i].get());
+        add(v, std::string("silent_") + aoe::kSilentReasonNames[i], c.silent[i].get());
     for (int i = 1; i < 7; ++i) add(v, "aoe_error_" + std::to_string(i), c.aoe_errors[i].get());
     add(v, "config_cmds", c.config_cmds.get());
     add(v, "mask_cmds", c.mask_cmds.get());

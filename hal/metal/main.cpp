@@ -218,15 +218,6 @@ void put_module_name(std::uint32_t i, const char* cmdline) {
     }
 }
 
-const char* const kDropNames[] = {"runt",          "not_aoe",     "wrong_vlan",   "foreign_dst",
-                                  "group_src",     "not_allowed", "masked",       "truncated",
-                                  "broadcast_ata", "vendor",      "rate_limited", "no_buffer"};
-static_assert(sizeof kDropNames / sizeof kDropNames[0] ==
-              static_cast<int>(aoe::DropReason::count_));
-const char* const kSilentNames[] = {"response", "not_ours", "config_mismatch", "looped"};
-static_assert(sizeof kSilentNames / sizeof kSilentNames[0] ==
-              static_cast<int>(aoe::SilentReason::count_));
-
 struct Runtime {
     aoe::Engine* engine = nullptr;
     VirtioNet nic;
@@ -256,7 +247,7 @@ void print_stats(const char* why) {
     for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
         if (const std::uint64_t v = c.dropped[i].get()) {
             put(' ');
-            put(kDropNames[i]);
+            put(aoe::kDropReasonNames[i]);
             put('=');
             put_dec(v);
             any += v;
@@ -267,7 +258,7 @@ void print_stats(const char* why) {
     for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
         if (const std::uint64_t v = c.silent[i].get()) {
             put(' ');
-            put(kSilentNames[i]);
+            put(aoe::kSilentReasonNames[i]);
             put('=');
             put_dec(v);
             any += v;
@@ -327,9 +318,9 @@ void print_json() {
     kv("", "imissed", 0);
     kv("", "drop_tx_full", 0);
     for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
-        kv("drop_", kDropNames[i], c.dropped[i].get());
+        kv("drop_", aoe::kDropReasonNames[i], c.dropped[i].get());
     for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
-        kv("silent_", kSilentNames[i], c.silent[i].get());
+        kv("silent_", aoe::kSilentReasonNames[i], c.silent[i].get());
     for (int i = 1; i < 7; ++i) {
         const char name[2] = {static_cast<char>('0' + i), '\0'};
         kv("aoe_error_", name, c.aoe_errors[i].get());
