@@ -11,21 +11,14 @@
 #include <cstdio>
 #include <cstring>
 
+#include "target/image_identity.hpp"
+
 namespace aoehal {
 
 Image::~Image() {
     stop_prefetch();
     if (base_) munmap(base_, map_bytes_);
     if (fd_ >= 0) close(fd_);
-}
-
-static std::uint64_t fnv1a(std::uint64_t h, const void* p, std::size_t n) {
-    auto* b = static_cast<const std::uint8_t*>(p);
-    for (std::size_t i = 0; i < n; ++i) {
-        h ^= b[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
 }
 
 bool Image::open(const std::string& path, bool writable, std::string& error, std::string& note) {
@@ -96,23 +89,9 @@ bool Image::open(const std::string& path, bool writable, std::string& error, std
     base_ = static_cast<std::uint8_t*>(m);
     madvise(base_, map_bytes_, MADV_SEQUENTIAL);
 
-    // Identity (the IDENTIFY serial; docs/decisions.md): FNV-1a over the size and a sample of the
-    // content: the first 64 KiB (system area and volume descriptors, where an ISO keeps its
-    // volume id and creation time), 64 blocks of 4 KiB spread evenly and the last 4 KiB.
-    // Content only, no inode or mtime, so two hosts with copies of one ISO agree, and any
-    // rebuild shows; cheap: at most ~324 KiB read, never a multi-second full hash.
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    h = fnv1a(h, &file_bytes_, sizeof file_bytes_);
-    h = fnv1a(h, base_, std::min<std::uint64_t>(file_bytes_, 64 << 10));
-    constexpr std::uint64_t kSample = 4096, kSamples = 64;
-    if (file_bytes_ > (64 << 10) + kSample) {
-        for (std::uint64_t i = 0; i < kSamples; ++i) {
-            std::uint64_t off = file_bytes_ / kSamples * i;
-            if (off + kSample > file_bytes_) off = file_bytes_ - kSample;
-            h = fnv1a(h, base_ + off, kSample);
-        }
-        h = fnv1a(h, base_ + file_bytes_ - kSample, kSample);
-    }
+    // Identity (the IDENTIFY serial; docs/decisions.md): the core's sample hash, the same as
+    // aoe-firmware's (target/image_identity.hpp).
+    const std::uint64_t h = aoe::image_identity(base_, file_bytes_);
     std::int64_t mt =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
     dev_ = st.st_dev;

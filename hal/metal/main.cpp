@@ -16,6 +16,7 @@
 #include "target/address.hpp"
 #include "target/arena.hpp"
 #include "target/engine.hpp"
+#include "target/image_identity.hpp"
 #include "target/serve_read.hpp"
 
 #ifndef AOE_FIRMWARE_VERSION
@@ -171,30 +172,10 @@ void find_arena(std::uint64_t& base, std::uint64_t& size) {
     }
 }
 
-std::uint64_t fnv1a(std::uint64_t h, const void* p, std::uint64_t n) {
-    const auto* b = static_cast<const std::uint8_t*>(p);
-    for (std::uint64_t i = 0; i < n; ++i) {
-        h ^= b[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-// The IDENTIFY serial: the same content sample and FNV-1a as aoe-target's (hal/dpdk/image.cpp),
-// so both serve one ISO under one identity (multipath peers agree).
+// The IDENTIFY serial: the core's sample hash (target/image_identity.hpp), as aoe-target's, so
+// both serve one ISO under one identity (multipath peers agree).
 void identity(const std::uint8_t* base, std::uint64_t bytes, char out[20]) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    h = fnv1a(h, &bytes, sizeof bytes);
-    h = fnv1a(h, base, bytes < (64u << 10) ? bytes : (64u << 10));
-    constexpr std::uint64_t kSample = 4096, kSamples = 64;
-    if (bytes > (64 << 10) + kSample) {
-        for (std::uint64_t i = 0; i < kSamples; ++i) {
-            std::uint64_t off = bytes / kSamples * i;
-            if (off + kSample > bytes) off = bytes - kSample;
-            h = fnv1a(h, base + off, kSample);
-        }
-        h = fnv1a(h, base + bytes - kSample, kSample);
-    }
+    const std::uint64_t h = aoe::image_identity(base, bytes);
     static constexpr char kHex[] = "0123456789abcdef";
     for (int i = 0; i < 16; ++i) out[i] = kHex[(h >> (60 - 4 * i)) & 0xF];
     for (int i = 16; i < 20; ++i) out[i] = '\0';
