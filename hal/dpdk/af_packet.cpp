@@ -79,13 +79,32 @@ const std::vector<sock_filter>& aoe_filter() {
     return prog;
 }
 
-std::vector<std::string> filter_af_packet_ports(const std::vector<PortState>& ports, bool& ok) {
+namespace {
+
+// Empties the RX queues of a port whose filter is attached; returns how many frames were in
+// them. A frame still arriving meanwhile has passed the filter, but it is discarded too: the
+// target has not said it is ready, and an AoE client sends again.
+std::uint64_t discard_queued(std::uint16_t port_id, std::uint16_t nq) {
+    std::uint64_t n = 0;
+    rte_mbuf* burst[32];
+    for (std::uint16_t q = 0; q < nq; ++q)
+        for (std::uint16_t got; (got = rte_eth_rx_burst(port_id, q, burst, 32)) > 0;) {
+            rte_pktmbuf_free_bulk(burst, got);
+            n += got;
+        }
+    return n;
+}
+
+} // namespace
+
+std::vector<std::string> filter_af_packet_ports(std::vector<PortState>& ports, std::uint16_t nq,
+                                                bool& ok) {
     std::vector<std::string> lines;
     ok = true;
     const auto& prog = aoe_filter();
     sock_fprog fprog{static_cast<unsigned short>(prog.size()),
                      const_cast<sock_filter*>(prog.data())};
-    for (const auto& ps : ports) {
+    for (auto& ps : ports) {
         if (ps.driver != "net_af_packet") continue;
         const int ifindex = port_ifindex(ps.port_id);
         auto socks = ifindex ? packet_sockets(ifindex) : std::vector<PacketSocket>{};
@@ -103,9 +122,11 @@ std::vector<std::string> filter_af_packet_ports(const std::vector<PortState>& po
             ok = false;
             continue;
         }
+        ps.rx_before_filter = discard_queued(ps.port_id, nq);
         lines.push_back(ps.label + ": kernel filter: AoE frames only (" +
                         std::to_string(socks.size()) + " socket" + (socks.size() == 1 ? "" : "s") +
-                        ")");
+                        "); " + std::to_string(ps.rx_before_filter) +
+                        " frame(s) that came before it discarded");
     }
     return lines;
 }

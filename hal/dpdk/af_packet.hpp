@@ -40,10 +40,16 @@ int port_ifindex(std::uint16_t port_id);
 // moves the outer tag into metadata before the filter runs; both layouts pass).
 const std::vector<sock_filter>& aoe_filter();
 
-// Attaches aoe_filter() to every socket of every net_af_packet port in `ports`. Returns one
-// line per port for the log ("... kernel filter: AoE frames only (2 sockets)"); an error (a
-// port whose sockets cannot be found or filtered) is a line too, and `ok` turns false: the
-// caller decides whether to go on unfiltered.
-std::vector<std::string> filter_af_packet_ports(const std::vector<PortState>& ports, bool& ok);
+// Attaches aoe_filter() to every socket of every net_af_packet port in `ports`, then empties
+// the port's `nq` RX queues: the PMD binds its sockets when the port is probed, so whatever
+// the segment sent between then and the filter (IPv6 router solicitations, ARP, DHCP) sits in
+// the ring unfiltered. Those frames are discarded unread and counted in the port's
+// `rx_before_filter`, never shown to an engine, so every frame an engine counts has passed
+// the filter. Runs on the main thread before any lcore polls (it calls rte_eth_rx_burst).
+// Returns one line per port for the log ("... kernel filter: AoE frames only (2 sockets)");
+// an error (a port whose sockets cannot be found or filtered) is a line too, and `ok` turns
+// false: the caller decides whether to go on unfiltered.
+std::vector<std::string> filter_af_packet_ports(std::vector<PortState>& ports, std::uint16_t nq,
+                                                bool& ok);
 
 } // namespace aoehal

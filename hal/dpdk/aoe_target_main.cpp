@@ -254,7 +254,7 @@ int main(int argc, char** argv) {
         // Only AoE past the kernel on af_packet ports; without it aoe-target still works, it
         // just sees (and drops, counted) everything else on the segment.
         bool ok = true;
-        for (const auto& line : filter_af_packet_ports(rt.ports, ok))
+        for (const auto& line : filter_af_packet_ports(rt.ports, rt.nq, ok))
             std::fprintf(stderr, "aoe-target: %s%s\n", ok ? "" : "warning: ", line.c_str());
     }
     register_telemetry(rt);

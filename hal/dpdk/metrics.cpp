@@ -301,6 +301,11 @@ void MetricsServer::Impl::queues_and_ports(Families& f, const StatsSnapshot& s) 
                           "net_af_packet: frames the kernel dropped because the port's "
                           "PACKET_MMAP RX ring was full",
                           at, x);
+            else if (k == "rx_before_filter")
+                f.counter("aoe_target_port_rx_before_filter_total",
+                          "net_af_packet: frames that reached the port's kernel ring before "
+                          "its AoE filter was attached, discarded unread at start-up",
+                          at, x);
         }
     }
 }

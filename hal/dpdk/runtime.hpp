@@ -100,6 +100,9 @@ struct PortState {
     bool multi_seg = false;     // PMD offers RTE_ETH_TX_OFFLOAD_MULTI_SEGS
     bool zero_copy = false;     // multi_seg && !--copy && driver not af_xdp
     bool flow_steering = false; // rte_flow spreads AoE over the queues (untested here)
+    // af_packet: frames that entered the PMD's kernel ring before the kernel filter was
+    // attached, discarded unread at start-up (af_packet.hpp). Written once, before the lcores.
+    std::uint64_t rx_before_filter = 0;
 };
 
 struct LcoreCtx;

@@ -212,7 +212,8 @@ StatsSnapshot collect_stats(const Runtime& rt) {
     // Frames lost in af_packet kernel rings (the 22.11 PMD leaves imissed at 0 for them);
     // absent, not 0, when no port is af_packet.
     s.ring_drops = ring_drops();
-    std::uint64_t imissed = 0, ierrors = 0;
+    std::uint64_t imissed = 0, ierrors = 0, before_filter = 0;
+    bool af_packet = false;
     for (auto& ps : rt.ports) {
         NamedValues pv;
         rte_eth_stats es{};
@@ -224,8 +225,14 @@ StatsSnapshot collect_stats(const Runtime& rt) {
         add(pv, "ierrors", es.ierrors);
         for (const auto& r : s.ring_drops)
             if (r.port_id == ps.port_id) add(pv, "rx_ring_dropped", r.dropped);
+        if (ps.driver == "net_af_packet") {
+            add(pv, "rx_before_filter", ps.rx_before_filter);
+            before_filter += ps.rx_before_filter;
+            af_packet = true;
+        }
         s.per_port.push_back(std::move(pv));
     }
+    if (af_packet) add(s.total, "rx_before_filter", before_filter);
     add(s.total, "imissed", imissed);
     add(s.total, "ierrors", ierrors);
     if (!s.ring_drops.empty()) {
