@@ -81,10 +81,13 @@ const std::vector<sock_filter>& aoe_filter() {
 
 namespace {
 
-// Empties the RX queues of a port whose filter is attached; returns how many frames were in
-// them. A frame still arriving meanwhile has passed the filter, but it is discarded too: the
-// target has not said it is ready, and an AoE client sends again.
-std::uint64_t discard_queued(std::uint16_t port_id, std::uint16_t nq) {
+// Empties the RX queues of a port whose filter is attached, and reads (which resets) the
+// sockets' drop counts; returns the frames that were in the rings plus those the kernel
+// dropped because a ring was full before the filter. A frame still arriving meanwhile has
+// passed the filter, but it is discarded too: the target has not said it is ready, and an AoE
+// client sends again. rx_ring_dropped (kernel_drops.cpp) starts counting after this.
+std::uint64_t discard_queued(std::uint16_t port_id, std::uint16_t nq,
+                             const std::vector<PacketSocket>& socks) {
     std::uint64_t n = 0;
     rte_mbuf* burst[32];
     for (std::uint16_t q = 0; q < nq; ++q)
@@ -92,6 +95,11 @@ std::uint64_t discard_queued(std::uint16_t port_id, std::uint16_t nq) {
             rte_pktmbuf_free_bulk(burst, got);
             n += got;
         }
+    for (const auto& s : socks) {
+        tpacket_stats st{};
+        socklen_t len = sizeof st;
+        if (getsockopt(s.fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) n += st.tp_drops;
+    }
     return n;
 }
 
@@ -122,7 +130,7 @@ std::vector<std::string> filter_af_packet_ports(std::vector<PortState>& ports, s
             ok = false;
             continue;
         }
-        ps.rx_before_filter = discard_queued(ps.port_id, nq);
+        ps.rx_before_filter = discard_queued(ps.port_id, nq, socks);
         lines.push_back(ps.label + ": kernel filter: AoE frames only (" +
                         std::to_string(socks.size()) + " socket" + (socks.size() == 1 ? "" : "s") +
                         "); " + std::to_string(ps.rx_before_filter) +
