@@ -45,10 +45,11 @@ const std::vector<sock_filter>& aoe_filter();
 // the segment sent between then and the filter (IPv6 router solicitations, ARP, DHCP) sits in
 // the ring unfiltered, or was dropped by the kernel when that ring was full. Those frames are
 // discarded unread and counted in the port's `rx_before_filter`, never shown to an engine nor
-// counted as rx_ring_dropped, so every frame an engine counts has passed the filter. Runs on the main thread before any lcore polls (it calls rte_eth_rx_burst).
-// Returns one line per port for the log ("... kernel filter: AoE frames only (2 sockets)");
-// an error (a port whose sockets cannot be found or filtered) is a line too, and `ok` turns
-// false: the caller decides whether to go on unfiltered.
+// counted as rx_ring_dropped, so every frame an engine counts has passed the filter. Runs on the
+// main thread before any lcore polls (it calls rte_eth_rx_burst). Returns one line per port for the
+// log ("... kernel filter: AoE frames only (2 sockets)"); an error (a port whose sockets cannot be
+// found or filtered) is a line too, and `ok` turns false: the caller decides whether to go on
+// unfiltered.
 std::vector<std::string> filter_af_packet_ports(std::vector<PortState>& ports, std::uint16_t nq,
                                                 bool& ok);
 
