@@ -1,4 +1,4 @@
-// Other targets that answer for our shelf.slots (issue 7, "more than one host").
+// Other targets that answer for our shelf.slots (multipath: more than one host serving one shelf.slot).
 //
 // Two hosts may export one shelf.slot on a segment: the Linux aoe driver then spreads reads
 // over both MACs (multipath). That is safe only if both serve the same bytes; otherwise a

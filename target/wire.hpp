@@ -1,7 +1,7 @@
 // AoE r11 wire format: offsets, constants and byte-order helpers.
-// Offsets are frame offsets counted from the Ethernet destination of an untagged frame
-// (as in the spec diagram and struct aoe_hdr of Linux and vblade); a tagged frame shifts
-// everything from the EtherType on by 4 bytes. Shared by the target engine and by clients
+// Header and argument offsets (hdr::, ata::, cfg::, ...) count from the start of the AoE
+// header, the byte after the EtherType: add kEthHeaderLen (14) for an untagged frame and
+// kVlanTagLen (4) more for an 802.1Q-tagged one. Shared by the target engine and by clients
 // (aoe-bench, tests), so it holds no target policy.
 #pragma once
 

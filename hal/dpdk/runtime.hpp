@@ -64,7 +64,7 @@ struct MbufRoute {
 };
 
 // Replies of one (lcore, port) waiting for the PMD. What a full TX ring does not take stays
-// here, in order, for the next flush (it used to be dropped); while more than kRxRoom wait, the
+// here, in order, for the next flush (never dropped); while more than kRxRoom wait, the
 // lcore pulls no RX on that port, so the peer that stopped reading slows its own requests
 // and nobody else's (docs/decisions.md, "Back-pressure").
 struct TxQueue {

@@ -600,8 +600,8 @@ class Suite:
         pause after the flood lets the PMD empty the ring, so these are equalities:
           sent = sender tx_packets + sender tx_dropped
           target veth rx_packets = frames_in + rx_ring_dropped
-        Before rx_ring_dropped existed the second line could not be checked: 2-22 % of the
-        frames were missing from it (issue 7 finding 4)."""
+        Without rx_ring_dropped the second line would not hold: a flood loses 2-22 % of the
+        frames in the kernel's ring, where the PMD never counts them."""
         if check("rx_ring_dropped" in after, label, "telemetry has no rx_ring_dropped (net_af_packet port)"):
             ring = after["rx_ring_dropped"] - before["rx_ring_dropped"]
             fin = after["frames_in"] - before["frames_in"]
