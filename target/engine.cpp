@@ -359,7 +359,7 @@ bool Engine::next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap
     reply.header_len = static_cast<std::uint16_t>(hlen);
     if (out[l2 + hdr::kVerFlags] & kFlagError) {
         const std::uint8_t code = out[l2 + hdr::kError];
-        if (code < 7) counters_.aoe_errors[code].add();
+        if (code < kAoeErrorCodes) counters_.aoe_errors[code].add();
     }
     counters_.replies.add();
     counters_.reply_bytes.add(reply.header_len + reply.data_len);

@@ -151,6 +151,10 @@ enum class AoeError : std::uint8_t {
     unsupported_version = 5,
     target_reserved = 6,
 };
+// How many codes an error counter array holds: 0..6, indexed by the code itself (0 is never
+// sent; a reply with the E flag always carries one of the six above).
+inline constexpr std::uint8_t kAoeErrorCodes =
+    static_cast<std::uint8_t>(AoeError::target_reserved) + 1;
 
 // ---- Command 0: ATA (Arg = 12 bytes, then data) --------------------------------------------
 namespace ata {

@@ -214,6 +214,21 @@ std::uint64_t total_reads() {
     return r;
 }
 
+// " name=value" for each counter of a family that is not zero, or " none".
+void put_nonzero(const char* title, const aoe::Counter* c, const char* const* names, int n) {
+    put(title);
+    bool any = false;
+    for (int i = 0; i < n; ++i)
+        if (const std::uint64_t v = c[i].get()) {
+            put(' ');
+            put(names[i]);
+            put('=');
+            put_dec(v);
+            any = true;
+        }
+    if (!any) put(" none");
+}
+
 void print_stats(const char* why) {
     const aoe::EngineCounters& c = g_rt.engine->counters();
     const NicCounters& n = g_rt.nic.counters();
@@ -223,39 +238,12 @@ void print_stats(const char* why) {
     log() << "stats: tx_zero_copy " << g_ls.tx_zero_copy << ", tx_copy " << g_ls.tx_copy
           << ", nic rx " << n.rx_frames << " tx " << n.tx_frames << " kicks " << n.tx_kicks
           << " tx_ring_full " << n.tx_ring_full << " rx_bad " << n.rx_bad << "\n";
-    log() << "stats: dropped";
-    std::uint64_t any = 0;
-    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
-        if (const std::uint64_t v = c.dropped[i].get()) {
-            put(' ');
-            put(aoe::kDropReasonNames[i]);
-            put('=');
-            put_dec(v);
-            any += v;
-        }
-    if (!any) put(" none");
-    put(", silent");
-    any = 0;
-    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
-        if (const std::uint64_t v = c.silent[i].get()) {
-            put(' ');
-            put(aoe::kSilentReasonNames[i]);
-            put('=');
-            put_dec(v);
-            any += v;
-        }
-    if (!any) put(" none");
-    put(", aoe_errors");
-    any = 0;
-    for (int i = 0; i < 7; ++i)
-        if (const std::uint64_t v = c.aoe_errors[i].get()) {
-            put(' ');
-            put_dec(static_cast<std::uint64_t>(i));
-            put('=');
-            put_dec(v);
-            any += v;
-        }
-    if (!any) put(" none");
+    log();
+    put_nonzero("stats: dropped", c.dropped, aoe::kDropReasonNames,
+                static_cast<int>(aoe::DropReason::count_));
+    put_nonzero(", silent", c.silent, aoe::kSilentReasonNames,
+                static_cast<int>(aoe::SilentReason::count_));
+    put_nonzero(", aoe_errors", c.aoe_errors, aoe::kAoeErrorCodeNames, aoe::kAoeErrorCodes);
     put("\n");
     for (std::uint16_t i = 0; i < g_rt.nexports; ++i) {
         const aoe::Export* e = g_rt.table->at(i);
@@ -274,43 +262,19 @@ void print_stats(const char* why) {
 // The counters as one JSON line, with the key names of aoe-target's telemetry /aoe/stats
 // (hal/dpdk/stats.cpp), for tests on the host (tests/metal): "AOE-STATS {...}".
 void print_json() {
-    const aoe::EngineCounters& c = g_rt.engine->counters();
-    std::uint64_t dropped = 0, silent = 0;
-    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
-        dropped += c.dropped[i].get();
-    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
-        silent += c.silent[i].get();
-    auto kv = [](const char* prefix, const char* k, std::uint64_t v) {
-        put(",\"");
+    bool first = true;
+    auto kv = [&first](const char* prefix, const char* k, std::uint64_t v) {
+        put(first ? "{\"" : ",\"");
+        first = false;
         put(prefix);
         put(k);
         put("\":");
         put_dec(v);
     };
-    put("AOE-STATS {\"frames_in\":");
-    put_dec(c.frames_in.get());
-    kv("", "replied", c.replied.get());
-    kv("", "replies", c.replies.get());
-    kv("", "reply_bytes", c.reply_bytes.get());
-    kv("", "dropped", dropped);
-    kv("", "silent", silent);
-    kv("", "forwarded", c.forwarded.get());
-    kv("", "adverts", c.adverts.get());
+    put("AOE-STATS ");
+    aoe::for_each_counter(g_rt.engine->counters(), kv);
     kv("", "imissed", 0);
     kv("", "drop_tx_full", 0);
-    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
-        kv("drop_", aoe::kDropReasonNames[i], c.dropped[i].get());
-    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
-        kv("silent_", aoe::kSilentReasonNames[i], c.silent[i].get());
-    for (int i = 1; i < 7; ++i) {
-        const char name[2] = {static_cast<char>('0' + i), '\0'};
-        kv("aoe_error_", name, c.aoe_errors[i].get());
-    }
-    kv("", "config_cmds", c.config_cmds.get());
-    kv("", "mask_cmds", c.mask_cmds.get());
-    kv("", "reserve_cmds", c.reserve_cmds.get());
-    kv("", "peer_probes", c.peer_probes.get());
-    kv("", "peer_conflicts", c.peer_conflicts.get());
     std::uint64_t reads = 0, read_bytes = 0;
     for (std::uint16_t i = 0; i < g_rt.nexports; ++i) {
         reads += g_rt.engine->export_counters(i).reads.get();
