@@ -1,4 +1,5 @@
-// Other targets that answer for our shelf.slots (multipath: more than one host serving one shelf.slot).
+// Other targets that answer for our shelf.slots (multipath: more than one host serving one
+// shelf.slot).
 //
 // Two hosts may export one shelf.slot on a segment: the Linux aoe driver then spreads reads
 // over both MACs (multipath). That is safe only if both serve the same bytes; otherwise a
@@ -187,7 +188,6 @@ bool Engine::peer_tick(std::uint64_t now_ns, std::uint8_t* out, std::uint32_t ou
         reply = Reply{};
         reply.export_index = index;
         reply.header_len = static_cast<std::uint16_t>(detail::pad_reply(out, l2 + cfg::kArgEnd));
-        reply.last = true;
         counters_.peer_probes.add();
         return true;
     }
@@ -240,7 +240,6 @@ bool Engine::peer_tick(std::uint64_t now_ns, std::uint8_t* out, std::uint32_t ou
         reply = Reply{};
         reply.export_index = index;
         reply.header_len = static_cast<std::uint16_t>(detail::pad_reply(out, l2 + ata::kArgEnd));
-        reply.last = true;
         counters_.peer_probes.add();
         return true;
     }

@@ -17,6 +17,7 @@
 #include "target/arena.hpp"
 #include "target/engine.hpp"
 #include "target/image_identity.hpp"
+#include "target/reply_loop.hpp"
 #include "target/serve_read.hpp"
 
 #ifndef AOE_FIRMWARE_VERSION
@@ -330,37 +331,32 @@ bool serve_read(std::uint8_t* f, std::uint32_t len) {
     return true;
 }
 
+// Where the engine's replies go (target/reply_loop.hpp): a TX slot each, sent by send().
+struct TxSink {
+    std::uint16_t slot = 0;
+    std::uint8_t* out = nullptr;
+    std::uint8_t* buffer(std::uint32_t& cap) {
+        out = g_rt.nic.tx_slot(slot);
+        cap = g_rt.nic.tx_cap();
+        return out;
+    }
+    void send(const aoe::Reply& r) { metal::send(slot, out, r); }
+    void unused() { g_rt.nic.tx_return(slot); }
+    bool room() const { return true; } // tx_slot() waits for the device when all are in flight
+};
+
 // One received frame through the engine; true when it was AoE (EtherType 0x88A2).
 bool handle(const std::uint8_t* f, std::uint32_t len, std::uint64_t now) {
-    aoe::Engine& e = *g_rt.engine;
     aoe::FrameState st;
-    if (e.accept(f, len, now, st) != aoe::Verdict::reply) return st.aoe != 0;
-    for (int guard = 0; guard < 1024; ++guard) {
-        std::uint16_t slot;
-        std::uint8_t* out = g_rt.nic.tx_slot(slot);
-        aoe::Reply r;
-        if (!e.next_reply(st, out, g_rt.nic.tx_cap(), r)) {
-            g_rt.nic.tx_return(slot);
-            break;
-        }
-        send(slot, out, r);
-        if (r.last) break;
-    }
+    if (g_rt.engine->accept(f, len, now, st) != aoe::Verdict::reply) return st.aoe != 0;
+    TxSink tx;
+    aoe::send_frame_replies(*g_rt.engine, st, tx);
     return true;
 }
 
 void adverts(std::uint64_t now, std::uint16_t& cursor) {
-    aoe::Engine& e = *g_rt.engine;
-    for (int guard = 0; guard < 1024; ++guard) {
-        std::uint16_t slot;
-        std::uint8_t* out = g_rt.nic.tx_slot(slot);
-        aoe::Reply r;
-        if (!e.tick(now, cursor, out, g_rt.nic.tx_cap(), r)) {
-            g_rt.nic.tx_return(slot);
-            break;
-        }
-        send(slot, out, r);
-    }
+    TxSink tx;
+    aoe::send_tick_frames(*g_rt.engine, now, cursor, tx);
 }
 
 [[noreturn]] void poll_loop() {
