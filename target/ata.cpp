@@ -16,8 +16,7 @@ bool is_ext(std::uint8_t op) {
 
 } // namespace
 
-void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBody& out,
-         Reply& reply) {
+void ata(const Request& rq, Export& e, const AtaState& as, ReplyBody& out, Reply& reply) {
     ExportCounters& ec = as.ec;
     const std::uint8_t* a = rq.a;
     std::uint8_t* o = out.a;
@@ -46,7 +45,7 @@ void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBo
         ec.ata_errors.add();
     };
     // Largest count whose reply (or request) fits the port MTU: (MTU - 22) / 512.
-    const std::uint8_t max_scnt = sectors_for_mtu(c.port.mtu);
+    const std::uint8_t max_scnt = as.max_sectors;
 
     switch (op) {
     case ata::kCmdIdentify:
@@ -70,7 +69,7 @@ void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBo
         // The opcode decides the addressing (ATA: 0x20/0x30 are 28-bit commands); Linux
         // sets AFlags E exactly for 0x24/0x34 and puts 0xE0 in lba3 for LBA28.
         const std::uint64_t lba =
-            load_lba48_8(a + ata::kLba) & (is_ext(op) ? 0xFFFFFFFFFFFFull : ata::kLba28Mask);
+            load_le48_wide(a + ata::kLba) & (is_ext(op) ? 0xFFFFFFFFFFFFull : ata::kLba28Mask);
         if (write)
             ec.writes.add();
         else

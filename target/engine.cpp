@@ -336,8 +336,9 @@ bool Engine::next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap
     } else {
         switch (static_cast<Command>(st.command)) {
         case Command::ata:
-            detail::ata(c, rq, *e,
-                        {index, storage_->exports[index], storage_->memo, storage_->memo_mask},
+            detail::ata(rq, *e,
+                        {index, storage_->exports[index], storage_->memo, storage_->memo_mask,
+                         max_sectors_},
                         body, reply);
             break;
         case Command::query_config:

@@ -305,8 +305,9 @@ class Loop {
             if (e.serve_read(f, rte_pktmbuf_data_len(m), r)) {
                 // --trace (trace.hpp): the served read, from the reply built in place
                 trace_read(trace_, now_ns_, f, r);
-                const std::uint64_t client = aoe::load_mac_key_wide(f); // the reply's destination
-                m->ol_flags = 0; // a direct mbuf's RX flags mean nothing on TX
+                const std::uint64_t client =
+                    aoe::load_le48_wide(f); // the reply's destination MAC key
+                m->ol_flags = 0;            // a direct mbuf's RX flags mean nothing on TX
                 count_read(client, finish(p, m, r));
                 return;
             }

@@ -138,7 +138,7 @@ ClientsSnapshot collect_clients(const Runtime& rt) {
         for (auto& c : l->clients) {
             std::uint64_t k = c.key.load(std::memory_order_relaxed);
             if (!k) continue;
-            auto& v = by_mac[k & 0xFFFFFFFFFFFFull];
+            auto& v = by_mac[k & ~(std::uint64_t{1} << 63)]; // the key, less the "used" marker
             v[0] += c.frames_in.get();
             v[1] += c.replies.get();
             v[2] += c.reply_bytes.get();
@@ -147,11 +147,7 @@ ClientsSnapshot collect_clients(const Runtime& rt) {
         cs.overflow.replies += l->client_overflow.replies.get();
         cs.overflow.reply_bytes += l->client_overflow.reply_bytes.get();
     }
-    for (auto& [k, v] : by_mac) {
-        aoe::Mac m{};
-        for (int i = 0; i < 6; ++i) m.b[i] = static_cast<std::uint8_t>(k >> (8 * i));
-        cs.rows.push_back({format_mac(m), v[0], v[1], v[2]});
-    }
+    for (auto& [k, v] : by_mac) cs.rows.push_back({format_mac(aoe::key_mac(k)), v[0], v[1], v[2]});
     return cs;
 }
 
