@@ -99,7 +99,7 @@ class Loop {
             }
         }
         for (std::uint16_t p = 0; p < nports_; ++p)
-            if (!flush(p)) abandon(p); // at exit, what the ring still refuses
+            if (!flush(p)) l_.txq[p].abandon(l_.stats[p]); // at exit, what the ring still refuses
         publish_tallies();
         if (spare_) rte_pktmbuf_free(spare_);
         spare_ = nullptr;
@@ -135,7 +135,7 @@ class Loop {
     }
 
     // Whether port `p` (every port) may take new work: see TxQueue::kRxRoom.
-    bool room(std::uint16_t p) const { return l_.txq[p].n <= TxQueue::kRxRoom; }
+    bool room(std::uint16_t p) const { return l_.txq[p].room(); }
     bool room_all() const {
         for (std::uint16_t p = 0; p < nports_; ++p)
             if (!room(p)) return false;
@@ -486,8 +486,8 @@ class Loop {
 
     [[gnu::always_inline]] void transmit(std::uint16_t p, rte_mbuf* h) {
         TxQueue& q = l_.txq[p];
-        if (q.n == TxQueue::kCap) (void)flush(p);
-        if (q.n == TxQueue::kCap) {
+        if (q.full()) (void)flush(p);
+        if (q.full()) {
             // Only more replies than one RX burst's worth can get here (a broadcast query
             // answered by many exports while the ring is stuck): the one loss left.
             l_.stats[p].tx_dropped.add();
@@ -496,43 +496,13 @@ class Loop {
         }
         ++tally_[p].tx_frames;
         tally_[p].tx_bytes += h->pkt_len;
-        q.pkts[q.n++] = h;
+        q.push(h);
         if (q.n >= kBurst) (void)flush(p);
     }
 
-    // Frees what port `p`'s queue holds: nobody reads that ring.
-    void abandon(std::uint16_t p) {
-        TxQueue& q = l_.txq[p];
-        l_.stats[p].tx_abandoned.add(q.n);
-        rte_pktmbuf_free_bulk(q.pkts.data(), q.n);
-        q.n = 0;
-        q.stuck_since_ns = 0;
-    }
-
-    // Hands the queued replies of port `p` to the PMD; what its ring does not take stays
-    // queued, in order. True when nothing is left.
+    // Port `p`'s TX queue to the PMD (TxQueue::flush); true when nothing is left.
     bool flush(std::uint16_t p) {
-        TxQueue& q = l_.txq[p];
-        if (q.n == 0) return true;
-        const std::uint16_t sent =
-            rte_eth_tx_burst(rt_.ports[p].port_id, l_.queue, q.pkts.data(), q.n);
-        if (sent == q.n) {
-            q.n = 0;
-            q.stuck_since_ns = 0;
-            return true;
-        }
-        l_.stats[p].tx_stalled.add();
-        if (sent > 0) {
-            q.stuck_since_ns = 0;
-        } else if (q.stuck_since_ns == 0) {
-            q.stuck_since_ns = now_ns_;
-        } else if (now_ns_ - q.stuck_since_ns > TxQueue::kAbandonNs) {
-            abandon(p);
-            return true;
-        }
-        std::memmove(q.pkts.data(), q.pkts.data() + sent, (q.n - sent) * sizeof(rte_mbuf*));
-        q.n = static_cast<std::uint16_t>(q.n - sent);
-        return false;
+        return l_.txq[p].flush(rt_.ports[p].port_id, l_.queue, now_ns_, l_.stats[p]);
     }
 
     LcoreCtx& l_;
