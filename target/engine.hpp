@@ -110,7 +110,12 @@ class Engine {
     bool rate_ok(const Mac& src, std::uint64_t now_ns);
     // peers.cpp
     void observe_peer(const FrameState& st, std::uint64_t now_ns);
+    void note_identify_reply(const FrameState& st, const Export& e, std::uint64_t key,
+                             std::uint32_t where, std::uint64_t now_ns);
+    void note_config_reply(std::uint64_t key, std::uint32_t where, std::uint64_t now_ns);
     bool peer_tick(std::uint64_t now_ns, std::uint8_t* out, std::uint32_t out_cap, Reply& reply);
+    bool next_discovery(std::uint64_t now_ns, std::uint8_t* out, Reply& reply);
+    bool next_identify_probe(std::uint64_t now_ns, std::uint8_t* out, Reply& reply);
 
     void publish_batch();
 
