@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the boot-storm section of bench/results.md and bench/storm.png from scripts/bench's
-raw/storm/*.json (issue 15: a recorded KIWI boot replayed by 10, 100 and 1,000 clients).
+raw/storm/*.json (a recorded KIWI boot replayed by 10, 100 and 1,000 clients).
 Usage: storm_report.py STORM_RAW_DIR OUT_DIR
 The section sits between the markers below in the results file of OUT_DIR (appended when missing), so a
 `scripts/bench --storm` run replaces only it and report.py's own sections stay as they are."""

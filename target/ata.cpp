@@ -14,10 +14,51 @@ bool is_ext(std::uint8_t op) {
     return op == ata::kCmdReadSectorsExt || op == ata::kCmdWriteSectorsExt;
 }
 
+// READ/WRITE SECTORS (EXT), the request's command: its checks in the order of
+// docs/aoe-protocol.md §3, then the transfer (a write copied into the image, a read pointed
+// at in `reply`). Returns the ATA error to report (ABRT, IDNF), or 0.
+std::uint8_t transfer(const Request& rq, Export& e, const AtaState& as, Reply& reply) {
+    ExportCounters& ec = as.ec;
+    const std::uint8_t* a = rq.a;
+    const std::uint8_t aflags = a[ata::kAFlags];
+    const std::uint8_t scnt = a[ata::kSectorCount];
+    const std::uint8_t op = a[ata::kCmdStatus];
+    const bool write = op == ata::kCmdWriteSectors || op == ata::kCmdWriteSectorsExt;
+    // The opcode decides the addressing (ATA: 0x20/0x30 are 28-bit commands); Linux sets
+    // AFlags E exactly for 0x24/0x34 and puts 0xE0 in lba3 for LBA28.
+    const std::uint64_t lba =
+        load_le48_wide(a + ata::kLba) & (is_ext(op) ? 0xFFFFFFFFFFFFull : ata::kLba28Mask);
+    if (write)
+        ec.writes.add();
+    else
+        ec.reads.add();
+    if (write != ((aflags & ata::kAFlagWrite) != 0)) return ata::kErrorAbrt;
+    if (write && !e.writable) return ata::kErrorAbrt; // never modified
+    // Largest count whose reply (or request) fits the port MTU: (MTU - 22) / 512.
+    if (scnt == 0 || scnt > as.max_sectors) return ata::kErrorAbrt;
+    if (lba + scnt > e.sectors) return ata::kErrorIdnf;
+    const std::uint32_t bytes = std::uint32_t{scnt} * ata::kSectorSize;
+    if (write) {
+        if (rq.n - ata::kData < bytes) return ata::kErrorAbrt; // never pad
+        note_lba(as, mac_key(rq.src), lba);
+        // The image memory is the writable mapping: the write is this copy.
+        __builtin_memcpy(e.image + lba * ata::kSectorSize, a + ata::kData, bytes);
+        ec.write_bytes.add(bytes);
+    } else {
+        note_lba(as, mac_key(rq.src), lba);
+        // No copy: the HAL sends these bytes straight from the image. Writable exports take
+        // the copy path (a write may be changing them).
+        reply.data = e.image + lba * ata::kSectorSize;
+        reply.data_len = bytes;
+        reply.zero_copy_ok = !e.writable;
+        ec.read_bytes.add(bytes);
+    }
+    return 0;
+}
+
 } // namespace
 
-void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBody& out,
-         Reply& reply) {
+void ata(const Request& rq, Export& e, const AtaState& as, ReplyBody& out, Reply& reply) {
     ExportCounters& ec = as.ec;
     const std::uint8_t* a = rq.a;
     std::uint8_t* o = out.a;
@@ -25,7 +66,6 @@ void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBo
     __builtin_memcpy(o + hdr::kLen, a + hdr::kLen, ata::kArgEnd - hdr::kLen);
     out.len = ata::kArgEnd;
 
-    const std::uint8_t aflags = a[ata::kAFlags];
     const std::uint8_t scnt = a[ata::kSectorCount];
     const std::uint8_t op = a[ata::kCmdStatus];
 
@@ -45,9 +85,6 @@ void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBo
         error = err;
         ec.ata_errors.add();
     };
-    // Largest count whose reply (or request) fits the port MTU: (MTU - 22) / 512.
-    const std::uint8_t max_scnt = sectors_for_mtu(c.port.mtu);
-
     switch (op) {
     case ata::kCmdIdentify:
         ec.identify.add();
@@ -65,54 +102,12 @@ void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBo
     case ata::kCmdReadSectors:
     case ata::kCmdReadSectorsExt:
     case ata::kCmdWriteSectors:
-    case ata::kCmdWriteSectorsExt: {
-        const bool write = op == ata::kCmdWriteSectors || op == ata::kCmdWriteSectorsExt;
-        // The opcode decides the addressing (ATA: 0x20/0x30 are 28-bit commands); Linux
-        // sets AFlags E exactly for 0x24/0x34 and puts 0xE0 in lba3 for LBA28.
-        const std::uint64_t lba =
-            load_lba48_8(a + ata::kLba) & (is_ext(op) ? 0xFFFFFFFFFFFFull : ata::kLba28Mask);
-        if (write)
-            ec.writes.add();
+    case ata::kCmdWriteSectorsExt:
+        if (const std::uint8_t err = transfer(rq, e, as, reply))
+            fail(err);
         else
-            ec.reads.add();
-        if (write != ((aflags & ata::kAFlagWrite) != 0)) {
-            fail(ata::kErrorAbrt);
-            break;
-        }
-        if (write && !e.writable) {
-            fail(ata::kErrorAbrt);
-            break;
-        } // never modified
-        if (scnt == 0 || scnt > max_scnt) {
-            fail(ata::kErrorAbrt);
-            break;
-        }
-        if (lba + scnt > e.sectors) {
-            fail(ata::kErrorIdnf);
-            break;
-        }
-        const std::uint32_t bytes = std::uint32_t{scnt} * ata::kSectorSize;
-        if (write) {
-            if (rq.n - ata::kData < bytes) {
-                fail(ata::kErrorAbrt);
-                break;
-            } // never pad
-            note_lba(as, mac_key(rq.src), lba);
-            // The image memory is the writable mapping: the write is this copy.
-            __builtin_memcpy(e.image + lba * ata::kSectorSize, a + ata::kData, bytes);
-            ec.write_bytes.add(bytes);
-        } else {
-            note_lba(as, mac_key(rq.src), lba);
-            // No copy: the HAL sends these bytes straight from the image. Writable exports
-            // take the copy path (a write may be changing them).
-            reply.data = e.image + lba * ata::kSectorSize;
-            reply.data_len = bytes;
-            reply.zero_copy_ok = !e.writable;
-            ec.read_bytes.add(bytes);
-        }
-        count = 0;
+            count = 0;
         break;
-    }
 
     case ata::kCmdFlushCache:
     case ata::kCmdFlushCacheExt:

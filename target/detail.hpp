@@ -78,6 +78,7 @@ struct AtaState {
     ExportCounters& ec;
     MemoEntry* memo;
     std::uint32_t memo_mask;
+    std::uint8_t max_sectors; // the engine's sectors_for_mtu(port MTU)
 };
 
 // Same client, same export, same LBA again soon: a retransmit (Linux gives it a new tag,
@@ -87,7 +88,7 @@ struct AtaState {
 inline void note_lba(const AtaState& as, std::uint64_t src, std::uint64_t lba) {
     const std::uint64_t who = src | kValid;
     const std::uint64_t where = lba | (std::uint64_t{as.index} << 48);
-    MemoEntry& m = as.memo[(((src ^ lba) * 0x9E3779B97F4A7C15ull) >> 40) & as.memo_mask];
+    MemoEntry& m = as.memo[mac_hash(src ^ lba) & as.memo_mask];
     if (m.who == who && m.where == where) {
         as.ec.retransmits_seen.add();
         return;
@@ -97,8 +98,7 @@ inline void note_lba(const AtaState& as, std::uint64_t src, std::uint64_t lba) {
 }
 
 // ata.cpp
-void ata(const Ctx& c, const Request& rq, Export& e, const AtaState& as, ReplyBody& out,
-         Reply& reply);
+void ata(const Request& rq, Export& e, const AtaState& as, ReplyBody& out, Reply& reply);
 // identify.cpp: the 512 bytes of IDENTIFY DEVICE data for `e`.
 void identify(const Export& e, std::uint8_t* out);
 // config.cpp
@@ -120,21 +120,6 @@ std::uint32_t pad_reply(std::uint8_t* out, std::uint32_t len);
 
 inline std::uint32_t min_u32(std::uint32_t a, std::uint32_t b) {
     return a < b ? a : b;
-}
-
-// Per-frame field access without byte loops: a fixed-size __builtin_memcpy is a plain
-// load/store (never a call, even under -ffreestanding).
-
-// AoE r11 ATA arg LBA0..LBA5 (little-endian). `p` must have 8 readable bytes: the ATA arg
-// always does (LBA at +4 of a 12-byte arg that accept() has checked is present).
-inline std::uint64_t load_lba48_8(const std::uint8_t* p) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    std::uint64_t v;
-    __builtin_memcpy(&v, p, 8);
-    return v & 0xFFFF'FFFF'FFFFull;
-#else
-    return load_lba48(p);
-#endif
 }
 
 } // namespace detail

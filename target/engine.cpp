@@ -336,8 +336,9 @@ bool Engine::next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap
     } else {
         switch (static_cast<Command>(st.command)) {
         case Command::ata:
-            detail::ata(c, rq, *e,
-                        {index, storage_->exports[index], storage_->memo, storage_->memo_mask},
+            detail::ata(rq, *e,
+                        {index, storage_->exports[index], storage_->memo, storage_->memo_mask,
+                         max_sectors_},
                         body, reply);
             break;
         case Command::query_config:
@@ -359,7 +360,7 @@ bool Engine::next_reply(FrameState& st, std::uint8_t* out, std::uint32_t out_cap
     reply.header_len = static_cast<std::uint16_t>(hlen);
     if (out[l2 + hdr::kVerFlags] & kFlagError) {
         const std::uint8_t code = out[l2 + hdr::kError];
-        if (code < 7) counters_.aoe_errors[code].add();
+        if (code < kAoeErrorCodes) counters_.aoe_errors[code].add();
     }
     counters_.replies.add();
     counters_.reply_bytes.add(reply.header_len + reply.data_len);

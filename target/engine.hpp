@@ -52,7 +52,8 @@ class Engine {
     static std::size_t storage_bytes(const TargetOptions& opts);
     Engine(const Target& target, const PortInfo& port, Role role, void* storage);
 
-    // Validate one frame. On Verdict::reply, call next_reply() until it returns false.
+    // Validate one frame. On Verdict::reply, call next_reply() until it returns false
+    // (reply_loop.hpp's send_frame_replies is that loop).
     Verdict accept(const std::uint8_t* frame, std::uint32_t len, std::uint64_t now_ns,
                    FrameState& st);
     // Build the next reply for `st` into `out` (at least kMaxInlineReply bytes).
@@ -79,7 +80,7 @@ class Engine {
     // Every advert_interval_ns a round starts: each call returns one advert (a Query Config
     // response, R set, tag 0, to broadcast or to each allow-list MAC) for export `cursor`
     // and advances the cursor; false when the round is over (cursor back to 0) or nothing
-    // is due. Call after each poll: `while (e.tick(now, cur, buf, cap, r)) send(...)`.
+    // is due. Call after each poll until it returns false (reply_loop.hpp's send_tick_frames).
     bool tick(std::uint64_t now_ns, std::uint16_t& cursor, std::uint8_t* out, std::uint32_t out_cap,
               Reply& reply);
 
@@ -109,7 +110,12 @@ class Engine {
     bool rate_ok(const Mac& src, std::uint64_t now_ns);
     // peers.cpp
     void observe_peer(const FrameState& st, std::uint64_t now_ns);
+    void note_identify_reply(const FrameState& st, const Export& e, std::uint64_t key,
+                             std::uint32_t where, std::uint64_t now_ns);
+    void note_config_reply(std::uint64_t key, std::uint32_t where, std::uint64_t now_ns);
     bool peer_tick(std::uint64_t now_ns, std::uint8_t* out, std::uint32_t out_cap, Reply& reply);
+    bool next_discovery(std::uint64_t now_ns, std::uint8_t* out, Reply& reply);
+    bool next_identify_probe(std::uint64_t now_ns, std::uint8_t* out, Reply& reply);
 
     void publish_batch();
 

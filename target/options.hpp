@@ -39,6 +39,28 @@ struct TargetOptions {
     std::uint64_t peer_interval_ns = 30'000'000'000;
 };
 
+// ---- the ranges of the options every platform takes -----------------------------------------
+// aoe-target's --vlan, --advertise-interval, --peer-interval and --mtu, and aoe-firmware's
+// words of the same names, accept the same values; each platform reads the number in its own
+// syntax (aoe-target: fractional seconds; aoe-firmware: whole seconds) and words its message
+// from these. The largest MTU is the platform's (its buffers), not the protocol's.
+struct OptionRange {
+    std::uint32_t min, max;
+    // A whole or (on a hosted platform) fractional number; no floating point is used in
+    // aoe-firmware (built -mgeneral-regs-only), which only asks about whole numbers.
+    template <class T> constexpr bool holds(T v) const {
+        return v >= static_cast<T>(min) && v <= static_cast<T>(max);
+    }
+};
+inline constexpr OptionRange kVlanRange{1, 4094}; // 802.1Q: VID 0 is untagged, 4095 reserved
+inline constexpr OptionRange kAdvertIntervalRange{0, 3600}; // seconds; 0: no adverts
+// Seconds between checks for other targets; or 0: off. Under a second the owner would flood
+// the segment with discovery queries.
+inline constexpr OptionRange kPeerIntervalRange{1, 3600};
+// The smallest MTU: every IPv4 link carries 576 bytes, and IDENTIFY's 512-byte reply (534 with
+// its headers) must fit in one frame.
+inline constexpr std::uint32_t kMtuMin = 576;
+
 // Everything shared between engines.
 struct Target {
     ExportTable* exports;

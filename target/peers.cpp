@@ -1,4 +1,5 @@
-// Other targets that answer for our shelf.slots (issue 7, "more than one host").
+// Other targets that answer for our shelf.slots (multipath: more than one host serving one
+// shelf.slot).
 //
 // Two hosts may export one shelf.slot on a segment: the Linux aoe driver then spreads reads
 // over both MACs (multipath). That is safe only if both serve the same bytes; otherwise a
@@ -70,7 +71,6 @@ std::uint32_t request_headers(std::uint8_t* out, const Mac& dst, const Mac& src,
 
 void Engine::observe_peer(const FrameState& st, std::uint64_t now_ns) {
     const std::uint8_t* a = st.frame + st.aoe;
-    const std::uint32_t n = st.len - st.aoe;
     if ((a[hdr::kVerFlags] >> 4) != kVersion || (a[hdr::kVerFlags] & kFlagError)) return;
     const std::uint16_t shelf = load_be16(a + hdr::kMajor);
     const std::uint8_t slot = a[hdr::kMinor];
@@ -79,45 +79,54 @@ void Engine::observe_peer(const FrameState& st, std::uint64_t now_ns) {
     if (!e) return; // another shelf.slot: none of our business
     const std::uint64_t key = mac_key(st.src) | detail::kValid;
     const std::uint32_t where = where_key(shelf, slot);
+    if (st.command == static_cast<std::uint8_t>(Command::ata))
+        note_identify_reply(st, *e, key, where, now_ns);
+    else if (st.command == static_cast<std::uint8_t>(Command::query_config))
+        note_config_reply(key, where, now_ns);
+}
+
+// The reply to one of our IDENTIFYs (its tag names the table entry): the peer's verdict.
+void Engine::note_identify_reply(const FrameState& st, const Export& e, std::uint64_t key,
+                                 std::uint32_t where, std::uint64_t now_ns) {
+    const std::uint8_t* a = st.frame + st.aoe;
+    const std::uint32_t n = st.len - st.aoe;
     EngineStorage& s = *storage_;
     const std::uint64_t interval = target_.options.peer_interval_ns;
-
-    if (st.command == static_cast<std::uint8_t>(Command::ata)) {
-        // Only the reply to one of our IDENTIFYs: its tag names the table entry.
-        if (n < ata::kArgEnd) return;
-        const std::uint32_t tag = load_be32(a + hdr::kTag);
-        const std::uint32_t i = tag & 0xFFFFu;
-        if ((tag & 0xFFFF'0000u) != kPeerTagBase || i >= kMaxPeers) return;
-        detail::PeerEntry& p = s.peers[i];
-        if (!p.probing || p.mac.load(kRelaxed) != key || p.where.load(kRelaxed) != where) return;
-        std::uint8_t theirs[24]{};
-        PeerVerdict v = PeerVerdict::no_identity;
-        // IDENTIFY data words 10-19 (bytes 20-39): two characters per word, high byte first.
-        if (!(a[ata::kCmdStatus] & ata::kStatusErr) && n >= ata::kData + 40) {
-            std::uint8_t ours[20];
-            wire_serial(*e, ours);
-            v = PeerVerdict::same;
-            for (int c = 0; c < 20; ++c) {
-                theirs[c] = a[ata::kData + 20 + (c ^ 1)];
-                if (theirs[c] != ours[c]) v = PeerVerdict::differs;
-            }
+    if (n < ata::kArgEnd) return;
+    const std::uint32_t tag = load_be32(a + hdr::kTag);
+    const std::uint32_t i = tag & 0xFFFFu;
+    if ((tag & 0xFFFF'0000u) != kPeerTagBase || i >= kMaxPeers) return;
+    detail::PeerEntry& p = s.peers[i];
+    if (!p.probing || p.mac.load(kRelaxed) != key || p.where.load(kRelaxed) != where) return;
+    std::uint8_t theirs[24]{};
+    PeerVerdict v = PeerVerdict::no_identity;
+    // IDENTIFY data words 10-19 (bytes 20-39): two characters per word, high byte first.
+    if (!(a[ata::kCmdStatus] & ata::kStatusErr) && n >= ata::kData + 40) {
+        std::uint8_t ours[20];
+        wire_serial(e, ours);
+        v = PeerVerdict::same;
+        for (int c = 0; c < 20; ++c) {
+            theirs[c] = a[ata::kData + 20 + (c ^ 1)];
+            if (theirs[c] != ours[c]) v = PeerVerdict::differs;
         }
-        if (v == PeerVerdict::differs &&
-            p.verdict.load(kRelaxed) != static_cast<std::uint8_t>(PeerVerdict::differs))
-            counters_.peer_conflicts.add();
-        begin_write(p);
-        for (int w = 0; w < 3; ++w)
-            p.serial[w].store(pack8(theirs + 8 * w, 8), std::memory_order_release);
-        p.verdict.store(static_cast<std::uint8_t>(v), std::memory_order_release);
-        end_write(p);
-        p.probing = false;
-        p.tries = 0;
-        p.probe_due_ns = now_ns + interval;
-        return;
     }
-    if (st.command != static_cast<std::uint8_t>(Command::query_config)) return;
+    if (v == PeerVerdict::differs &&
+        p.verdict.load(kRelaxed) != static_cast<std::uint8_t>(PeerVerdict::differs))
+        counters_.peer_conflicts.add();
+    begin_write(p);
+    for (int w = 0; w < 3; ++w)
+        p.serial[w].store(pack8(theirs + 8 * w, 8), std::memory_order_release);
+    p.verdict.store(static_cast<std::uint8_t>(v), std::memory_order_release);
+    end_write(p);
+    p.probing = false;
+    p.tries = 0;
+    p.probe_due_ns = now_ns + interval;
+}
 
-    // A config reply or advert naming our shelf.slot: note it, or start tracking the peer.
+// A config reply or advert naming our shelf.slot: note it, or start tracking the peer.
+void Engine::note_config_reply(std::uint64_t key, std::uint32_t where, std::uint64_t now_ns) {
+    EngineStorage& s = *storage_;
+    const std::uint64_t interval = target_.options.peer_interval_ns;
     detail::PeerEntry* free_entry = nullptr;
     detail::PeerEntry* oldest = nullptr;
     for (detail::PeerEntry& p : s.peers) {
@@ -161,11 +170,16 @@ bool Engine::peer_tick(std::uint64_t now_ns, std::uint8_t* out, std::uint32_t ou
     const TargetOptions& o = target_.options;
     const std::uint64_t interval = o.peer_interval_ns;
     if (interval == 0 || out_cap < kMaxInlineReply) return false;
+    return next_discovery(now_ns, out, reply) || next_identify_probe(now_ns, out, reply);
+}
+
+// 1. Discovery: a broadcast Query Config (read) for each export, one per call. Targets answer
+//    it to us (R set), which observe_peer() notes.
+bool Engine::next_discovery(std::uint64_t now_ns, std::uint8_t* out, Reply& reply) {
+    const TargetOptions& o = target_.options;
+    const std::uint64_t interval = o.peer_interval_ns;
     EngineStorage& s = *storage_;
     const ExportTable& t = *target_.exports;
-
-    // 1. Discovery: a broadcast Query Config (read) for each export, one per call. Targets
-    //    answer it to us (R set), which observe_peer() notes.
     if (!s.discover_active && now_ns >= s.discover_due) {
         s.discover_active = true;
         s.discover_cursor = 0;
@@ -187,13 +201,19 @@ bool Engine::peer_tick(std::uint64_t now_ns, std::uint8_t* out, std::uint32_t ou
         reply = Reply{};
         reply.export_index = index;
         reply.header_len = static_cast<std::uint16_t>(detail::pad_reply(out, l2 + cfg::kArgEnd));
-        reply.last = true;
         counters_.peer_probes.add();
         return true;
     }
+    return false;
+}
 
-    // 2. IDENTIFY each peer that is due: new ones at once, silent ones every second (up to
-    //    kPeerProbeTries), known ones again after an interval while they are still seen.
+// 2. IDENTIFY each peer that is due: new ones at once, silent ones every second (up to
+//    kPeerProbeTries), known ones again after an interval while they are still seen.
+bool Engine::next_identify_probe(std::uint64_t now_ns, std::uint8_t* out, Reply& reply) {
+    const TargetOptions& o = target_.options;
+    const std::uint64_t interval = o.peer_interval_ns;
+    EngineStorage& s = *storage_;
+    const ExportTable& t = *target_.exports;
     for (std::uint16_t i = 0; i < kMaxPeers; ++i) {
         detail::PeerEntry& p = s.peers[i];
         const std::uint64_t m = p.mac.load(kRelaxed);
@@ -240,7 +260,6 @@ bool Engine::peer_tick(std::uint64_t now_ns, std::uint8_t* out, std::uint32_t ou
         reply = Reply{};
         reply.export_index = index;
         reply.header_len = static_cast<std::uint16_t>(detail::pad_reply(out, l2 + ata::kArgEnd));
-        reply.last = true;
         counters_.peer_probes.add();
         return true;
     }

@@ -20,7 +20,9 @@ struct Reply {
     std::uint16_t export_index = 0;
     bool zero_copy_ok = false; // false for writable exports: the HAL must copy `data`
     bool needs_flush = false;  // FLUSH on a writable export: sync the image, then send
-    bool last = false; // no more replies for this frame: the HAL may skip the next next_reply()
+    // next_reply() only: no more replies for this frame, so the HAL may skip the next call.
+    // tick()'s frames leave it false (a tick goes on until tick() returns false).
+    bool last = false;
 };
 
 // Largest header_len a reply can have: Ethernet + two VLAN tags (802.1ad + 802.1Q) + the

@@ -28,8 +28,8 @@ namespace aoe {
     if (type != kEtherTypeAoe || vid != o.vlan) return false;
     // A version-1 request (R clear) of command 0 to us, from a unicast MAC that is not ours.
     if ((a[hdr::kVerFlags] & 0xF8) != (kVersion << 4) || a[hdr::kCommand] != 0) return false;
-    const std::uint64_t src = load_mac_key_wide(f + 6);
-    if (load_mac_key_wide(f) != storage_->port_mac || (src & 1) || src == storage_->port_mac)
+    const std::uint64_t src = load_le48_wide(f + 6); // the MAC keys (wire.hpp)
+    if (load_le48_wide(f) != storage_->port_mac || (src & 1) || src == storage_->port_mac)
         return false;
     if (o.allow_count) {
         bool ok = false;
@@ -55,7 +55,7 @@ namespace aoe {
         storage_->last_index = idx;
     }
     const std::uint64_t lba =
-        detail::load_lba48_8(a + ata::kLba) & (ext ? 0xFFFFFFFFFFFFull : ata::kLba28Mask);
+        load_le48_wide(a + ata::kLba) & (ext ? 0xFFFFFFFFFFFFull : ata::kLba28Mask);
     if (lba + scnt > e->sectors) return false;
     // The Mac Mask List and the reserve list, when set, must name the sender.
     if (!e->control.mask.empty() && !e->control.mask.contains(load_mac(f + 6))) return false;
@@ -66,7 +66,8 @@ namespace aoe {
         if (batch_.reads) publish_batch();
         batch_.index = idx;
     }
-    detail::note_lba({idx, storage_->exports[idx], storage_->memo, storage_->memo_mask}, src, lba);
+    detail::note_lba(
+        {idx, storage_->exports[idx], storage_->memo, storage_->memo_mask, max_sectors_}, src, lba);
     __builtin_memcpy(f, f + 6, 6); // to the requester
     store_mac(f + 6, port_.mac);
     a[hdr::kVerFlags] = static_cast<std::uint8_t>((kVersion << 4) | kFlagResponse);

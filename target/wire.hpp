@@ -1,7 +1,7 @@
 // AoE r11 wire format: offsets, constants and byte-order helpers.
-// Offsets are frame offsets counted from the Ethernet destination of an untagged frame
-// (as in the spec diagram and struct aoe_hdr of Linux and vblade); a tagged frame shifts
-// everything from the EtherType on by 4 bytes. Shared by the target engine and by clients
+// Header and argument offsets (hdr::, ata::, cfg::, ...) count from the start of the AoE
+// header, the byte after the EtherType: add kEthHeaderLen (14) for an untagged frame and
+// kVlanTagLen (4) more for an 802.1Q-tagged one. Shared by the target engine and by clients
 // (aoe-bench, tests), so it holds no target policy.
 #pragma once
 
@@ -34,6 +34,20 @@ inline void store_le16(std::uint8_t* p, std::uint16_t v) {
     p[0] = static_cast<std::uint8_t>(v);
     p[1] = static_cast<std::uint8_t>(v >> 8);
 }
+// Six little-endian bytes (an LBA, a MAC key) with one 8-byte load and a mask, where two more
+// bytes after them are readable (inside a frame: a MAC followed by more header, an ATA arg's
+// LBA at +4 of 12 bytes accept() checked are present).
+inline std::uint64_t load_le48_wide(const std::uint8_t* p) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    std::uint64_t v;
+    __builtin_memcpy(&v, p, 8);
+    return v & 0xFFFF'FFFF'FFFFull;
+#else
+    std::uint64_t v = 0;
+    for (int i = 5; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+#endif
+}
 // AoE r11, ATA arg: LBA0..LBA5 is the one little-endian field of the protocol.
 inline std::uint64_t load_lba48(const std::uint8_t* p) {
     std::uint64_t v = 0;
@@ -49,7 +63,6 @@ struct Mac {
     std::uint8_t b[6];
     friend bool operator==(const Mac&, const Mac&) = default;
     bool is_group() const { return (b[0] & 0x01) != 0; } // I/G bit: multicast or broadcast
-    bool is_broadcast() const { return (b[0] & b[1] & b[2] & b[3] & b[4] & b[5]) == 0xFF; }
 };
 inline Mac load_mac(const std::uint8_t* p) {
     Mac m;
@@ -78,17 +91,8 @@ inline std::uint64_t load_mac_key(const std::uint8_t* p) {
     return k;
 #endif
 }
-// The same key from a MAC followed by at least two more readable bytes (a frame's destination
-// or source MAC): one 8-byte load and a mask on a little-endian host.
-inline std::uint64_t load_mac_key_wide(const std::uint8_t* p) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    std::uint64_t k;
-    __builtin_memcpy(&k, p, 8);
-    return k & 0xFFFF'FFFF'FFFFull;
-#else
-    return load_mac_key(p);
-#endif
-}
+// The same key from a frame's destination or source MAC (more header follows it):
+// load_le48_wide.
 inline std::uint64_t mac_key(const Mac& m) {
     return load_mac_key(m.b);
 }
@@ -151,6 +155,10 @@ enum class AoeError : std::uint8_t {
     unsupported_version = 5,
     target_reserved = 6,
 };
+// How many codes an error counter array holds: 0..6, indexed by the code itself (0 is never
+// sent; a reply with the E flag always carries one of the six above).
+inline constexpr std::uint8_t kAoeErrorCodes =
+    static_cast<std::uint8_t>(AoeError::target_reserved) + 1;
 
 // ---- Command 0: ATA (Arg = 12 bytes, then data) --------------------------------------------
 namespace ata {
@@ -164,8 +172,8 @@ inline constexpr std::size_t kData = kArgEnd;
 
 inline constexpr std::uint8_t kAFlagExtended = 0x40; // E: LBA48
 inline constexpr std::uint8_t kAFlagDevice = 0x10;   // D
-inline constexpr std::uint8_t kAFlagAsync = 0x02;    // A
-inline constexpr std::uint8_t kAFlagWrite = 0x01;    // W
+// 0x02, A (asynchronous write), is not honoured: every write completes before its reply.
+inline constexpr std::uint8_t kAFlagWrite = 0x01; // W
 
 inline constexpr std::uint8_t kCmdReadSectors = 0x20;
 inline constexpr std::uint8_t kCmdReadSectorsExt = 0x24;

@@ -2,7 +2,7 @@
 // and aoe-bench. Whole numbers go through one reader, aoehal::parse_ulong (strtoul's syntax:
 // decimal, 0x hex, 0 octal; no sign), not CLI11 2.1's integer conversion: that one takes "-1"
 // as 2^64-1 and an overflow as the maximum for a 64-bit option. Every value of a repeated option
-// is checked, and the last one wins, as with the hand-written parsers these replaced.
+// is checked, and the last one wins.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -57,22 +57,15 @@ bool open_port(const BenchOptions& o, BenchPort& port, std::string& error) {
     std::uint16_t pid = 0;
     while (pid < RTE_MAX_ETHPORTS && !rte_eth_dev_is_valid_port(pid)) ++pid;
     port.port_id = pid;
-    rte_eth_dev_info info{};
-    if (rte_eth_dev_info_get(pid, &info) != 0) {
-        error = "cannot read device info";
-        return false;
-    }
-    port.driver = info.driver_name ? info.driver_name : "?";
-    char name[RTE_ETH_NAME_MAX_LEN] = {};
-    rte_eth_dev_get_name_by_port(pid, name);
-    port.label = name;
+    aoehal::PortIdentity id; // the same probe as aoe-target's ports (hal/dpdk/eal.hpp)
+    if (!aoehal::probe_port(pid, id, error)) return false;
+    port.driver = id.driver;
+    port.label = id.label;
 
     // Our MTU: the kernel interface's (af_packet), else the PMD's; capped by --mtu.
     std::uint32_t mtu = 1500;
-    if (port.driver == "net_af_packet" && info.if_index) {
-        mtu = aoehal::kernel_iface_mtu(info.if_index);
-        char ifn[IF_NAMESIZE + 1] = {};
-        if (if_indextoname(info.if_index, ifn)) port.label += std::string(" (") + ifn + ")";
+    if (port.driver == "net_af_packet" && id.if_index) {
+        mtu = aoehal::kernel_iface_mtu(id.if_index);
         if (!g_jumbo_ring) mtu = std::min<std::uint32_t>(mtu, aoehal::kAfPacketFrame - 128);
     } else {
         std::uint32_t want = o.mtu ? o.mtu : 1500;

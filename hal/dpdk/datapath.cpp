@@ -13,6 +13,7 @@
 
 #include <cstring>
 
+#include "target/reply_loop.hpp"
 #include "target/serve_read.hpp"
 
 namespace aoehal {
@@ -98,7 +99,7 @@ class Loop {
             }
         }
         for (std::uint16_t p = 0; p < nports_; ++p)
-            if (!flush(p)) abandon(p); // at exit, what the ring still refuses
+            if (!flush(p)) l_.txq[p].abandon(l_.stats[p]); // at exit, what the ring still refuses
         publish_tallies();
         if (spare_) rte_pktmbuf_free(spare_);
         spare_ = nullptr;
@@ -134,7 +135,7 @@ class Loop {
     }
 
     // Whether port `p` (every port) may take new work: see TxQueue::kRxRoom.
-    bool room(std::uint16_t p) const { return l_.txq[p].n <= TxQueue::kRxRoom; }
+    bool room(std::uint16_t p) const { return l_.txq[p].room(); }
     bool room_all() const {
         for (std::uint16_t p = 0; p < nports_; ++p)
             if (!room(p)) return false;
@@ -188,52 +189,53 @@ class Loop {
         if (now_ns_ < next_tick_ns_) return;
         next_tick_ns_ = now_ns_ + 1000000; // the engine keeps the real schedule; look each ms
         for (std::uint16_t p = 0; p < nports_; ++p) {
-            aoe::Engine& e = *l_.engine[p];
             // A round cut short (no room in the TX queue) resumes at its cursor next time.
-            send_replies(p, nullptr, true,
-                         [&](std::uint8_t* out, std::uint32_t cap, aoe::Reply& r) {
-                             return e.tick(now_ns_, l_.advert_cursor[p], out, cap, r);
-                         });
+            TxSink tx{*this, p, nullptr};
+            aoe::send_tick_frames(*l_.engine[p], now_ns_, l_.advert_cursor[p], tx);
         }
     }
 
-    // The one reply loop (a frame's replies, a round of adverts): `produce(out, cap, reply)`
-    // writes the next reply into `out` or returns false when there is none. Each reply goes
-    // into a header mbuf and out through emit(); without an mbuf the engine still finishes
-    // the reply (into scratch memory: its state stays right) and the drop is counted.
-    // `periodic` (adverts, peer probes): stop while port p's TX queue has no room, and go on
-    // until the engine has nothing due (Reply::last marks one probe, not the end). A frame's
-    // replies are all built (its buffer is freed afterwards), up to the one marked last.
-    // `request`: a received frame whose one reply may be built over it (in_place_ok): its mbuf
-    // is the reply's buffer, so a read costs no header mbuf and no free. True when it was used
-    // (it is the reply now: sent, queued for FLUSH, or freed by finish).
-    template <class Produce>
-    bool send_replies(std::uint16_t p, ClientSlot* client, bool periodic, Produce produce,
-                      rte_mbuf* request = nullptr) {
-        if (request) {
-            aoe::Reply r; // the whole buffer from the frame's start: data_len is the request's
-            if (!produce(rte_pktmbuf_mtod(request, std::uint8_t*),
-                         std::uint32_t{request->buf_len} - request->data_off, r))
-                return false;
-            request->ol_flags = 0; // a direct mbuf's RX flags mean nothing on TX
-            emit(p, request, r, client);
-            return true;
-        }
-        aoe::Engine& e = *l_.engine[p];
-        for (int guard = 0; guard < 1024 && (!periodic || room(p)); ++guard) {
-            rte_mbuf* h = spare();
-            aoe::Reply r;
+    // Where the engine's replies go (target/reply_loop.hpp): each into a header mbuf and out
+    // through emit(), counted for `client` (adverts and probes have none). Without an mbuf the
+    // engine still builds the reply (into scratch memory, so its state stays right) and the
+    // drop is counted as no_buffer.
+    struct TxSink {
+        Loop& loop;
+        std::uint16_t p;
+        ClientSlot* client;
+        rte_mbuf* h = nullptr;
+        std::uint8_t* buffer(std::uint32_t& cap) {
+            h = loop.spare();
             if (!h) {
-                if (!produce(l_.scratch, static_cast<std::uint32_t>(sizeof l_.scratch), r)) break;
-                e.count_no_buffer();
-            } else {
-                if (!produce(rte_pktmbuf_mtod(h, std::uint8_t*), rte_pktmbuf_tailroom(h), r)) break;
-                spare_ = nullptr;
-                emit(p, h, r, client);
+                cap = static_cast<std::uint32_t>(sizeof loop.l_.scratch);
+                return loop.l_.scratch;
             }
-            if (r.last && !periodic) break; // e.g. every unicast frame: no second next_reply()
+            cap = rte_pktmbuf_tailroom(h);
+            return rte_pktmbuf_mtod(h, std::uint8_t*);
         }
-        return false;
+        void send(const aoe::Reply& r) {
+            if (!h) {
+                loop.l_.engine[p]->count_no_buffer();
+                return;
+            }
+            loop.spare_ = nullptr;
+            loop.emit(p, h, r, client);
+        }
+        void unused() {} // the header mbuf stays the spare
+        bool room() const { return loop.room(p); }
+    };
+
+    // The one reply to a unicast ATA frame, built over the request (in_place_ok): its mbuf is
+    // the reply's buffer, so a read costs no header mbuf and no free. True when the mbuf is
+    // the reply now (sent, queued for FLUSH, or freed by finish).
+    bool reply_in_place(std::uint16_t p, rte_mbuf* m, aoe::FrameState& st, ClientSlot& client) {
+        aoe::Reply r; // the whole buffer from the frame's start: data_len is the request's
+        if (!l_.engine[p]->next_reply(st, rte_pktmbuf_mtod(m, std::uint8_t*),
+                                      std::uint32_t{m->buf_len} - m->data_off, r))
+            return false;
+        m->ol_flags = 0; // a direct mbuf's RX flags mean nothing on TX
+        emit(p, m, r, &client);
+        return true;
     }
 
     // One built reply out through finish(), counted for its client (adverts have none).
@@ -303,8 +305,9 @@ class Loop {
             if (e.serve_read(f, rte_pktmbuf_data_len(m), r)) {
                 // --trace (trace.hpp): the served read, from the reply built in place
                 trace_read(trace_, now_ns_, f, r);
-                const std::uint64_t client = aoe::load_mac_key_wide(f); // the reply's destination
-                m->ol_flags = 0; // a direct mbuf's RX flags mean nothing on TX
+                const std::uint64_t client =
+                    aoe::load_le48_wide(f); // the reply's destination MAC key
+                m->ol_flags = 0;            // a direct mbuf's RX flags mean nothing on TX
                 count_read(client, finish(p, m, r));
                 return;
             }
@@ -344,14 +347,14 @@ class Loop {
             }
             return;
         }
-        if (v == aoe::Verdict::reply &&
-            send_replies(
-                p, &client, false,
-                [&](std::uint8_t* out, std::uint32_t cap, aoe::Reply& r) {
-                    return e.next_reply(st, out, cap, r);
-                },
-                in_place_ok(m, st) ? m : nullptr))
-            return;          // m became the reply
+        if (v == aoe::Verdict::reply) {
+            if (in_place_ok(m, st)) {
+                if (reply_in_place(p, m, st, client)) return; // m became the reply
+            } else {
+                TxSink tx{*this, p, &client};
+                aoe::send_frame_replies(e, st, tx);
+            }
+        }
         rte_pktmbuf_free(m); // after the replies: the engine read (and wrote from) the frame
     }
 
@@ -483,8 +486,8 @@ class Loop {
 
     [[gnu::always_inline]] void transmit(std::uint16_t p, rte_mbuf* h) {
         TxQueue& q = l_.txq[p];
-        if (q.n == TxQueue::kCap) (void)flush(p);
-        if (q.n == TxQueue::kCap) {
+        if (q.full()) (void)flush(p);
+        if (q.full()) {
             // Only more replies than one RX burst's worth can get here (a broadcast query
             // answered by many exports while the ring is stuck): the one loss left.
             l_.stats[p].tx_dropped.add();
@@ -493,43 +496,13 @@ class Loop {
         }
         ++tally_[p].tx_frames;
         tally_[p].tx_bytes += h->pkt_len;
-        q.pkts[q.n++] = h;
+        q.push(h);
         if (q.n >= kBurst) (void)flush(p);
     }
 
-    // Frees what port `p`'s queue holds: nobody reads that ring.
-    void abandon(std::uint16_t p) {
-        TxQueue& q = l_.txq[p];
-        l_.stats[p].tx_abandoned.add(q.n);
-        rte_pktmbuf_free_bulk(q.pkts.data(), q.n);
-        q.n = 0;
-        q.stuck_since_ns = 0;
-    }
-
-    // Hands the queued replies of port `p` to the PMD; what its ring does not take stays
-    // queued, in order. True when nothing is left.
+    // Port `p`'s TX queue to the PMD (TxQueue::flush); true when nothing is left.
     bool flush(std::uint16_t p) {
-        TxQueue& q = l_.txq[p];
-        if (q.n == 0) return true;
-        const std::uint16_t sent =
-            rte_eth_tx_burst(rt_.ports[p].port_id, l_.queue, q.pkts.data(), q.n);
-        if (sent == q.n) {
-            q.n = 0;
-            q.stuck_since_ns = 0;
-            return true;
-        }
-        l_.stats[p].tx_stalled.add();
-        if (sent > 0) {
-            q.stuck_since_ns = 0;
-        } else if (q.stuck_since_ns == 0) {
-            q.stuck_since_ns = now_ns_;
-        } else if (now_ns_ - q.stuck_since_ns > TxQueue::kAbandonNs) {
-            abandon(p);
-            return true;
-        }
-        std::memmove(q.pkts.data(), q.pkts.data() + sent, (q.n - sent) * sizeof(rte_mbuf*));
-        q.n = static_cast<std::uint16_t>(q.n - sent);
-        return false;
+        return l_.txq[p].flush(rt_.ports[p].port_id, l_.queue, now_ns_, l_.stats[p]);
     }
 
     LcoreCtx& l_;

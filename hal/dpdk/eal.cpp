@@ -7,6 +7,7 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -28,6 +29,25 @@ bool kernel_iface(const std::string& name, KernelIface& out, std::string& error)
     out.name = name;
     out.index = idx;
     out.mtu = kernel_iface_mtu(idx);
+    return true;
+}
+
+bool probe_port(std::uint16_t port_id, PortIdentity& out, std::string& error) {
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(port_id, &info) != 0) {
+        error = "port " + std::to_string(port_id) + ": cannot read device info";
+        return false;
+    }
+    out.driver = info.driver_name ? info.driver_name : "?";
+    char name[RTE_ETH_NAME_MAX_LEN] = {};
+    rte_eth_dev_get_name_by_port(port_id, name);
+    out.if_index = info.if_index;
+    out.kernel_iface.clear();
+    if (info.if_index) {
+        char ifn[IF_NAMESIZE + 1] = {};
+        if (if_indextoname(info.if_index, ifn)) out.kernel_iface = ifn;
+    }
+    out.label = std::string(name) + (out.kernel_iface.empty() ? "" : " (" + out.kernel_iface + ")");
     return true;
 }
 

@@ -24,6 +24,18 @@ bool kernel_iface(const std::string& name, KernelIface& out, std::string& error)
 std::uint32_t kernel_iface_mtu(unsigned ifindex);
 std::uint64_t hugepages_reserved();
 
+// What a started-up DPDK port is, for decisions and messages (aoe-target's ports, aoe-bench's):
+// its driver ("net_af_packet"), the kernel interface behind it (af_packet, af_xdp; empty for
+// memif and PCI) and the label messages name it by, "net_af_packet0 (veth0)". False with a
+// message when DPDK cannot describe it.
+struct PortIdentity {
+    std::string driver;
+    std::string kernel_iface;
+    unsigned if_index = 0; // the kernel interface's index, 0 without one
+    std::string label;
+};
+bool probe_port(std::uint16_t port_id, PortIdentity& out, std::string& error);
+
 // af_packet ring geometry: jumbo needs bigger frames (docs/testing.md).
 inline constexpr std::uint32_t kAfPacketJumboFrame = 16384;
 inline constexpr std::uint32_t kAfPacketFrame = 2048;

@@ -23,6 +23,7 @@
 #include "aoeboot_version.hpp"
 #include "hal/dpdk/peers.hpp"
 #include "hal/dpdk/stats.hpp"
+#include "target/counters.hpp"
 
 namespace aoehal {
 namespace {
@@ -129,15 +130,18 @@ void queue_port_counter(Families& f, const std::string& key, std::uint64_t v, co
     };
     const double x = static_cast<double>(v);
     if (key == "dropped" || key == "silent") return; // sums of the labelled families below
-    if (starts_with(key, "drop_"))
+    // The core's families (target/counters.hpp); the HAL's drop_ counters join the first.
+    const std::string_view drop = aoe::kDropPrefix, silent = aoe::kSilentPrefix,
+                           error = aoe::kAoeErrorPrefix;
+    if (starts_with(key, drop))
         return f.counter("aoe_target_dropped_frames_total", kDroppedHelp,
-                         with("reason", key.substr(5)), x);
-    if (starts_with(key, "silent_"))
+                         with("reason", key.substr(drop.size())), x);
+    if (starts_with(key, silent))
         return f.counter("aoe_target_silent_frames_total", kSilentHelp,
-                         with("reason", key.substr(7)), x);
-    if (starts_with(key, "aoe_error_"))
-        return f.counter("aoe_target_error_replies_total", kErrorHelp, with("code", key.substr(10)),
-                         x);
+                         with("reason", key.substr(silent.size())), x);
+    if (starts_with(key, error))
+        return f.counter("aoe_target_error_replies_total", kErrorHelp,
+                         with("code", key.substr(error.size())), x);
     if (key == "tx_zero_copy" || key == "tx_copy")
         return f.counter("aoe_target_data_replies_total", kDataHelp,
                          with("path", key == "tx_copy" ? "copy" : "zero_copy"), x);

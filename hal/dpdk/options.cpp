@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "target/options.hpp"
+
 namespace aoehal {
 
 std::string usage_text(const char* prog) {
@@ -189,6 +191,11 @@ std::string export_error(const std::string& arg, aoe::ExportLineFault fault) {
     return "--export: " + std::string(aoe::describe(fault)) + " in '" + arg + "'";
 }
 
+// "1..4094": one of the core's option ranges (target/options.hpp) as a message says it.
+static std::string range_text(const aoe::OptionRange& r) {
+    return std::to_string(r.min) + ".." + std::to_string(r.max);
+}
+
 std::string apply_option(Options& o, const std::string& name, const std::string& arg,
                          bool from_file) {
     unsigned long v = 0;
@@ -214,7 +221,8 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
         if (arg.empty()) return "--xdp needs an interface name";
         o.xdp_ifaces.push_back(arg);
     } else if (name == "mtu") {
-        if (!parse_ulong(arg, 65535, v) || v < 576) return "--mtu must be 576..65535";
+        if (!parse_ulong(arg, 65535, v) || v < aoe::kMtuMin)
+            return "--mtu must be " + std::to_string(aoe::kMtuMin) + "..65535";
         o.mtu = static_cast<std::uint32_t>(v);
     } else if (name == "queues") {
         if (!parse_ulong(arg, 64, v) || v < 1) return "--queues must be 1..64";
@@ -233,19 +241,22 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
             pos = comma + 1;
         }
     } else if (name == "vlan") {
-        if (!parse_ulong(arg, 4094, v) || v < 1) return "--vlan must be 1..4094";
+        if (!parse_ulong(arg, aoe::kVlanRange.max, v) || !aoe::kVlanRange.holds(v))
+            return "--vlan must be " + range_text(aoe::kVlanRange);
         o.vlan = static_cast<std::uint16_t>(v);
     } else if (name == "advertise-interval") {
         char* end = nullptr;
         double d = std::strtod(arg.c_str(), &end);
-        if (arg.empty() || *end != '\0' || !(d >= 0) || d > 3600)
-            return "--advertise-interval must be 0..3600 seconds";
+        if (arg.empty() || *end != '\0' || !aoe::kAdvertIntervalRange.holds(d))
+            return "--advertise-interval must be " + range_text(aoe::kAdvertIntervalRange) +
+                   " seconds";
         o.advertise_interval = d;
     } else if (name == "peer-interval") {
         char* end = nullptr;
         double d = std::strtod(arg.c_str(), &end);
-        if (arg.empty() || *end != '\0' || !(d == 0 || (d >= 1 && d <= 3600)))
-            return "--peer-interval must be 0 (off) or 1..3600 seconds";
+        if (arg.empty() || *end != '\0' || !(d == 0 || aoe::kPeerIntervalRange.holds(d)))
+            return "--peer-interval must be 0 (off) or " + range_text(aoe::kPeerIntervalRange) +
+                   " seconds";
         o.peer_interval = d;
     } else if (name == "remote-admin") {
         return flag(o.remote_admin);

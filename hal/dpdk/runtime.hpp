@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -64,7 +65,7 @@ struct MbufRoute {
 };
 
 // Replies of one (lcore, port) waiting for the PMD. What a full TX ring does not take stays
-// here, in order, for the next flush (it used to be dropped); while more than kRxRoom wait, the
+// here, in order, for the next flush (never dropped); while more than kRxRoom wait, the
 // lcore pulls no RX on that port, so the peer that stopped reading slows its own requests
 // and nobody else's (docs/decisions.md, "Back-pressure").
 struct TxQueue {
@@ -80,6 +81,44 @@ struct TxQueue {
     std::array<rte_mbuf*, kCap> pkts{};
     std::uint16_t n = 0;
     std::uint64_t stuck_since_ns = 0; // first flush that sent nothing (0: progressing)
+
+    // Whether the port may take new work (kRxRoom).
+    bool room() const { return n <= kRxRoom; }
+    bool full() const { return n == kCap; }
+    void push(rte_mbuf* h) { pkts[n++] = h; }
+
+    // Frees what the queue holds: nobody reads that ring (counted tx_abandoned).
+    void abandon(QueueStats& s) {
+        s.tx_abandoned.add(n);
+        rte_pktmbuf_free_bulk(pkts.data(), n);
+        n = 0;
+        stuck_since_ns = 0;
+    }
+
+    // Hands the queued replies to the PMD (port `port_id`, queue `queue`); what its ring does
+    // not take stays queued, in order, until kAbandonNs without progress. True when nothing
+    // is left.
+    bool flush(std::uint16_t port_id, std::uint16_t queue, std::uint64_t now_ns, QueueStats& s) {
+        if (n == 0) return true;
+        const std::uint16_t sent = rte_eth_tx_burst(port_id, queue, pkts.data(), n);
+        if (sent == n) {
+            n = 0;
+            stuck_since_ns = 0;
+            return true;
+        }
+        s.tx_stalled.add();
+        if (sent > 0) {
+            stuck_since_ns = 0;
+        } else if (stuck_since_ns == 0) {
+            stuck_since_ns = now_ns;
+        } else if (now_ns - stuck_since_ns > kAbandonNs) {
+            abandon(s);
+            return true;
+        }
+        std::memmove(pkts.data(), pkts.data() + sent, (n - sent) * sizeof(rte_mbuf*));
+        n = static_cast<std::uint16_t>(n - sent);
+        return false;
+    }
 };
 
 // Per-client view (docs/decisions.md: statistics by client MAC). A fixed open-addressed table per

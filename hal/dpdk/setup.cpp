@@ -95,6 +95,119 @@ static std::uint32_t pmd_mtu_limit(const PortState& ps, const rte_eth_dev_info& 
     return lim;
 }
 
+// The port's queues (--queues RX and TX), multi-segment TX where the PMD offers it.
+static bool configure_queues(const Runtime& rt, const PoolPlan& plan, const PortState& ps,
+                             const rte_eth_dev_info& info, std::string& error) {
+    const std::uint16_t pid = ps.port_id;
+    rte_eth_conf conf{};
+    if (ps.multi_seg) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+    int rc = rte_eth_dev_configure(pid, rt.nq, rt.nq, &conf);
+    if (rc != 0) {
+        error = "port " + ps.label + " cannot be configured: " + rte_strerror(-rc);
+        return false;
+    }
+    std::uint16_t nrx = static_cast<std::uint16_t>(plan.rx_desc),
+                  ntx = static_cast<std::uint16_t>(plan.tx_desc);
+    rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
+    int socket = rte_eth_dev_socket_id(pid);
+    if (socket < 0) socket = static_cast<int>(rte_socket_id());
+    rte_eth_txconf txc = info.default_txconf;
+    txc.offloads = conf.txmode.offloads;
+    for (std::uint16_t q = 0; q < rt.nq; ++q) {
+        rc = rte_eth_rx_queue_setup(pid, q, nrx, static_cast<unsigned>(socket), nullptr,
+                                    rt.pkt_pool);
+        if (rc == 0) rc = rte_eth_tx_queue_setup(pid, q, ntx, static_cast<unsigned>(socket), &txc);
+        if (rc != 0) {
+            error = "port " + ps.label + " cannot be configured: queue " + std::to_string(q) +
+                    ": " + rte_strerror(-rc);
+            return false;
+        }
+    }
+    return true;
+}
+
+// Advertised MTU: the smallest of --mtu, the kernel interface (af_packet) and what the PMD
+// accepts; never a jumbo MTU that was not verified (docs/decisions.md).
+static std::uint32_t port_mtu(const Runtime& rt, const PoolPlan& plan,
+                              const std::vector<KernelIface>& ifaces, const PortState& ps,
+                              const rte_eth_dev_info& info) {
+    const std::uint16_t pid = ps.port_id;
+    std::uint32_t want = rt.opt.mtu ? rt.opt.mtu : 1500;
+    if (!rt.opt.mtu && !ps.kernel_iface.empty()) want = kernel_iface_mtu(info.if_index);
+    std::uint32_t mtu = std::min(want, pmd_mtu_limit(ps, info));
+    if (ps.driver == "net_af_packet") {
+        bool jumbo_ring =
+            std::any_of(ifaces.begin(), ifaces.end(),
+                        [&](const KernelIface& k) { return k.name == ps.kernel_iface; }) &&
+            plan.pkt_data_room > RTE_MBUF_DEFAULT_BUF_SIZE;
+        std::uint32_t ring_frame = jumbo_ring ? kAfPacketJumboFrame : kAfPacketFrame;
+        mtu = std::min<std::uint32_t>(mtu, ring_frame - 128);
+        if (!ps.kernel_iface.empty()) mtu = std::min(mtu, kernel_iface_mtu(info.if_index));
+    } else if (rte_eth_dev_set_mtu(pid, static_cast<std::uint16_t>(mtu)) != 0) {
+        std::uint16_t cur = 1500;
+        rte_eth_dev_get_mtu(pid, &cur);
+        mtu = std::min<std::uint32_t>(mtu, cur);
+    }
+    // Frames we receive must fit one mbuf (the engine sees contiguous frames).
+    return std::min<std::uint32_t>(mtu, rt.pkt_data_room - RTE_PKTMBUF_HEADROOM - 22);
+}
+
+// One port, from what it is to started: identity, queues, MTU, start, MAC, steering.
+static bool setup_port(Runtime& rt, const PoolPlan& plan, const std::vector<KernelIface>& ifaces,
+                       std::uint16_t pid, std::string& error) {
+    PortState ps;
+    ps.port_id = pid;
+    PortIdentity id;
+    rte_eth_dev_info info{};
+    if (!probe_port(pid, id, error) || rte_eth_dev_info_get(pid, &info) != 0) {
+        if (error.empty()) error = "port " + std::to_string(pid) + ": cannot read device info";
+        return false;
+    }
+    ps.driver = id.driver;
+    ps.kernel_iface = id.kernel_iface;
+    ps.label = id.label;
+    if (info.max_rx_queues < rt.nq || info.max_tx_queues < rt.nq) {
+        error = "port " + ps.label + " cannot be configured: it has " +
+                std::to_string(info.max_rx_queues) + " RX / " + std::to_string(info.max_tx_queues) +
+                " TX queues, --queues wants " + std::to_string(rt.nq);
+        return false;
+    }
+    ps.multi_seg = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+    // net_af_xdp garbles chained mbufs (docs/testing.md): copy path only.
+    ps.zero_copy = ps.multi_seg && !rt.opt.force_copy && ps.driver != "net_af_xdp";
+    if (!configure_queues(rt, plan, ps, info, error)) return false;
+
+    const std::uint32_t mtu = port_mtu(rt, plan, ifaces, ps, info);
+    if (aoe::sectors_for_mtu(mtu) == 0) {
+        error =
+            "port " + ps.label + ": MTU " + std::to_string(mtu) + " is too small for one sector";
+        return false;
+    }
+    ps.info.mtu = static_cast<std::uint16_t>(mtu);
+
+    const int rc = rte_eth_dev_start(pid);
+    if (rc != 0) {
+        error = "port " + ps.label + " cannot be started: " + rte_strerror(-rc);
+        return false;
+    }
+    rte_ether_addr mac{};
+    rte_eth_macaddr_get(pid, &mac);
+    std::memcpy(ps.info.mac.b, mac.addr_bytes, 6);
+
+    if (rt.nq > 1) {
+        std::string why;
+        ps.flow_steering = install_flow_steering(pid, rt.nq, why);
+        if (!ps.flow_steering) rt.software_dispatch = true;
+    }
+    std::fprintf(
+        stderr, "aoe-target: port %u %s: mac %s, mtu %u (%u sectors per reply), %s transmit%s\n",
+        pid, ps.label.c_str(), format_mac(ps.info.mac).c_str(), mtu, aoe::sectors_for_mtu(mtu),
+        ps.zero_copy ? "zero-copy" : "copy",
+        rt.nq > 1 ? (ps.flow_steering ? ", rte_flow steering" : ", software dispatch") : "");
+    rt.ports.push_back(ps);
+    return true;
+}
+
 bool setup_ports(Runtime& rt, const PoolPlan& plan, const std::vector<KernelIface>& ifaces,
                  std::string& error) {
     std::uint16_t nports = rte_eth_dev_count_avail();
@@ -109,114 +222,10 @@ bool setup_ports(Runtime& rt, const PoolPlan& plan, const std::vector<KernelIfac
         return false;
     }
     rt.nq = rt.opt.queues;
-    for (std::uint32_t id = 0; id < RTE_MAX_ETHPORTS; ++id) {
-        if (!rte_eth_dev_is_valid_port(static_cast<std::uint16_t>(id))) continue;
-        const auto pid = static_cast<std::uint16_t>(id);
-        PortState ps;
-        ps.port_id = pid;
-        rte_eth_dev_info info{};
-        if (rte_eth_dev_info_get(pid, &info) != 0) {
-            error = "port " + std::to_string(pid) + ": cannot read device info";
+    for (std::uint32_t id = 0; id < RTE_MAX_ETHPORTS; ++id)
+        if (rte_eth_dev_is_valid_port(static_cast<std::uint16_t>(id)) &&
+            !setup_port(rt, plan, ifaces, static_cast<std::uint16_t>(id), error))
             return false;
-        }
-        ps.driver = info.driver_name ? info.driver_name : "?";
-        char name[RTE_ETH_NAME_MAX_LEN] = {};
-        rte_eth_dev_get_name_by_port(pid, name);
-        if (info.if_index) {
-            char ifn[IF_NAMESIZE + 1] = {};
-            if (if_indextoname(info.if_index, ifn)) ps.kernel_iface = ifn;
-        }
-        ps.label =
-            std::string(name) + (ps.kernel_iface.empty() ? "" : " (" + ps.kernel_iface + ")");
-        if (info.max_rx_queues < rt.nq || info.max_tx_queues < rt.nq) {
-            error = "port " + ps.label + " cannot be configured: it has " +
-                    std::to_string(info.max_rx_queues) + " RX / " +
-                    std::to_string(info.max_tx_queues) + " TX queues, --queues wants " +
-                    std::to_string(rt.nq);
-            return false;
-        }
-        ps.multi_seg = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
-        // net_af_xdp garbles chained mbufs (docs/testing.md): copy path only.
-        ps.zero_copy = ps.multi_seg && !rt.opt.force_copy && ps.driver != "net_af_xdp";
-
-        rte_eth_conf conf{};
-        if (ps.multi_seg) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-        int rc = rte_eth_dev_configure(pid, rt.nq, rt.nq, &conf);
-        if (rc != 0) {
-            error = "port " + ps.label + " cannot be configured: " + rte_strerror(-rc);
-            return false;
-        }
-        std::uint16_t nrx = static_cast<std::uint16_t>(plan.rx_desc),
-                      ntx = static_cast<std::uint16_t>(plan.tx_desc);
-        rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
-        int socket = rte_eth_dev_socket_id(pid);
-        if (socket < 0) socket = static_cast<int>(rte_socket_id());
-        rte_eth_txconf txc = info.default_txconf;
-        txc.offloads = conf.txmode.offloads;
-        for (std::uint16_t q = 0; q < rt.nq; ++q) {
-            rc = rte_eth_rx_queue_setup(pid, q, nrx, static_cast<unsigned>(socket), nullptr,
-                                        rt.pkt_pool);
-            if (rc == 0)
-                rc = rte_eth_tx_queue_setup(pid, q, ntx, static_cast<unsigned>(socket), &txc);
-            if (rc != 0) {
-                error = "port " + ps.label + " cannot be configured: queue " + std::to_string(q) +
-                        ": " + rte_strerror(-rc);
-                return false;
-            }
-        }
-
-        // Advertised MTU: the smallest of --mtu, the kernel interface (af_packet) and what the
-        // PMD accepts; never a jumbo MTU that was not verified (docs/decisions.md).
-        std::uint32_t want = rt.opt.mtu ? rt.opt.mtu : 1500;
-        if (!rt.opt.mtu && !ps.kernel_iface.empty()) want = kernel_iface_mtu(info.if_index);
-        std::uint32_t mtu = std::min(want, pmd_mtu_limit(ps, info));
-        if (ps.driver == "net_af_packet") {
-            bool jumbo_ring =
-                std::any_of(ifaces.begin(), ifaces.end(),
-                            [&](const KernelIface& k) { return k.name == ps.kernel_iface; }) &&
-                plan.pkt_data_room > RTE_MBUF_DEFAULT_BUF_SIZE;
-            std::uint32_t ring_frame = jumbo_ring ? kAfPacketJumboFrame : kAfPacketFrame;
-            mtu = std::min<std::uint32_t>(mtu, ring_frame - 128);
-            if (!ps.kernel_iface.empty()) mtu = std::min(mtu, kernel_iface_mtu(info.if_index));
-        } else {
-            rc = rte_eth_dev_set_mtu(pid, static_cast<std::uint16_t>(mtu));
-            if (rc != 0) {
-                std::uint16_t cur = 1500;
-                rte_eth_dev_get_mtu(pid, &cur);
-                mtu = std::min<std::uint32_t>(mtu, cur);
-            }
-        }
-        // Frames we receive must fit one mbuf (the engine sees contiguous frames).
-        mtu = std::min<std::uint32_t>(mtu, rt.pkt_data_room - RTE_PKTMBUF_HEADROOM - 22);
-        if (aoe::sectors_for_mtu(mtu) == 0) {
-            error = "port " + ps.label + ": MTU " + std::to_string(mtu) +
-                    " is too small for one sector";
-            return false;
-        }
-        ps.info.mtu = static_cast<std::uint16_t>(mtu);
-
-        rc = rte_eth_dev_start(pid);
-        if (rc != 0) {
-            error = "port " + ps.label + " cannot be started: " + rte_strerror(-rc);
-            return false;
-        }
-        rte_ether_addr mac{};
-        rte_eth_macaddr_get(pid, &mac);
-        std::memcpy(ps.info.mac.b, mac.addr_bytes, 6);
-
-        if (rt.nq > 1) {
-            std::string why;
-            ps.flow_steering = install_flow_steering(pid, rt.nq, why);
-            if (!ps.flow_steering) rt.software_dispatch = true;
-        }
-        std::fprintf(
-            stderr,
-            "aoe-target: port %u %s: mac %s, mtu %u (%u sectors per reply), %s transmit%s\n", pid,
-            ps.label.c_str(), format_mac(ps.info.mac).c_str(), mtu, aoe::sectors_for_mtu(mtu),
-            ps.zero_copy ? "zero-copy" : "copy",
-            rt.nq > 1 ? (ps.flow_steering ? ", rte_flow steering" : ", software dispatch") : "");
-        rt.ports.push_back(ps);
-    }
     return true;
 }
 

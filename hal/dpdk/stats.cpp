@@ -21,34 +21,11 @@ void add(NamedValues& v, const std::string& k, std::uint64_t x) {
     v.emplace_back(k, x);
 }
 
+// The core's counters under the core's names (target/counters.hpp for_each_counter).
 void engine_values(NamedValues& v, const aoe::Engine& e) {
-    const auto& c = e.counters();
-    add(v, "frames_in", c.frames_in.get());
-    add(v, "replies", c.replies.get());
-    // Frames answered (one frame may get several replies: a broadcast query, one per
-    // export); frames_in = replied + dropped + silent + forwarded.
-    add(v, "replied", c.replied.get());
-    add(v, "reply_bytes", c.reply_bytes.get());
-    std::uint64_t dropped = 0, silent = 0;
-    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
-        dropped += c.dropped[i].get();
-    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
-        silent += c.silent[i].get();
-    add(v, "dropped", dropped);
-    add(v, "silent", silent);
-    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
-        add(v, std::string("drop_") + aoe::kDropReasonNames[i], c.dropped[i].get());
-    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
-        add(v, std::string("silent_") + aoe::kSilentReasonNames[i], c.silent[i].get());
-    for (int i = 1; i < 7; ++i) add(v, "aoe_error_" + std::to_string(i), c.aoe_errors[i].get());
-    add(v, "config_cmds", c.config_cmds.get());
-    add(v, "mask_cmds", c.mask_cmds.get());
-    add(v, "reserve_cmds", c.reserve_cmds.get());
-    add(v, "adverts", c.adverts.get());
-    add(v, "forwarded", c.forwarded.get());
-    add(v, "peer_probes", c.peer_probes.get());
-    add(v, "peer_conflicts", c.peer_conflicts.get());
-    add(v, "peer_table_full", c.peer_table_full.get());
+    aoe::for_each_counter(e.counters(), [&](const char* prefix, const char* name, std::uint64_t x) {
+        add(v, std::string(prefix) + name, x);
+    });
 }
 
 void hal_values(NamedValues& v, const QueueStats& s) {
@@ -71,15 +48,7 @@ void hal_values(NamedValues& v, const QueueStats& s) {
 }
 
 void export_values(NamedValues& v, const aoe::ExportCounters& c) {
-    add(v, "reads", c.reads.get());
-    add(v, "writes", c.writes.get());
-    add(v, "identify", c.identify.get());
-    add(v, "flushes", c.flushes.get());
-    add(v, "other_ata", c.other_ata.get());
-    add(v, "read_bytes", c.read_bytes.get());
-    add(v, "write_bytes", c.write_bytes.get());
-    add(v, "ata_errors", c.ata_errors.get());
-    add(v, "retransmits_seen", c.retransmits_seen.get());
+    aoe::for_each_counter(c, [&](const char* name, std::uint64_t x) { add(v, name, x); });
 }
 
 int tel_stats(const char*, const char*, rte_tel_data* d) {
@@ -169,7 +138,7 @@ ClientsSnapshot collect_clients(const Runtime& rt) {
         for (auto& c : l->clients) {
             std::uint64_t k = c.key.load(std::memory_order_relaxed);
             if (!k) continue;
-            auto& v = by_mac[k & 0xFFFFFFFFFFFFull];
+            auto& v = by_mac[k & ~(std::uint64_t{1} << 63)]; // the key, less the "used" marker
             v[0] += c.frames_in.get();
             v[1] += c.replies.get();
             v[2] += c.reply_bytes.get();
@@ -178,11 +147,7 @@ ClientsSnapshot collect_clients(const Runtime& rt) {
         cs.overflow.replies += l->client_overflow.replies.get();
         cs.overflow.reply_bytes += l->client_overflow.reply_bytes.get();
     }
-    for (auto& [k, v] : by_mac) {
-        aoe::Mac m{};
-        for (int i = 0; i < 6; ++i) m.b[i] = static_cast<std::uint8_t>(k >> (8 * i));
-        cs.rows.push_back({format_mac(m), v[0], v[1], v[2]});
-    }
+    for (auto& [k, v] : by_mac) cs.rows.push_back({format_mac(aoe::key_mac(k)), v[0], v[1], v[2]});
     return cs;
 }
 

@@ -1,83 +1,31 @@
 // aoe-firmware: the AoE r11 target (target/, unchanged) on bare x86_64 under a multiboot
 // loader. Start-up order: console, clock, CPU tables, multiboot information (command lines,
 // modules, memory map), the arena, PCI, virtio-net, exports (one per module), the engine, and
-// then the poll loop, which never returns. docs/metal.md describes each step.
+// then the poll loop (datapath.cpp), which never returns. docs/metal.md describes each step.
 #include <cstddef>
 #include <cstdint>
 
 #include "hal/metal/clock.hpp"
 #include "hal/metal/console.hpp"
 #include "hal/metal/cpu.hpp"
-#include "hal/metal/io.hpp"
-#include "hal/metal/multiboot.hpp"
 #include "hal/metal/options.hpp"
 #include "hal/metal/pci.hpp"
-#include "hal/metal/virtio_net.hpp"
+#include "hal/metal/runtime.hpp"
 #include "target/address.hpp"
 #include "target/arena.hpp"
 #include "target/engine.hpp"
 #include "target/image_identity.hpp"
-#include "target/serve_read.hpp"
-
-#ifndef AOE_FIRMWARE_VERSION
-#define AOE_FIRMWARE_VERSION "0.0.0"
-#endif
-
-extern "C" {
-extern std::uint32_t metal_boot_magic;
-extern std::uint32_t metal_boot_info;
-extern char __load_start[], __load_end[], __bss_end[];
-void* memcpy(void*, const void*, std::size_t);
-}
 
 namespace metal {
-namespace {
 
-constexpr std::uint16_t kMaxExports = 16; // aoe-target's --max-exports default
-constexpr std::uint32_t kCmdlineMax = 1024;
-constexpr std::uint32_t kMmapMax = 64;
-constexpr std::uint32_t kRxBurst = 32;
-
-// What the loader handed over, copied before the arena is carved (the loader may have put
-// the strings anywhere in free memory).
-struct BootInfo {
-    char kernel_cmdline[kCmdlineMax]{};
-    std::uint32_t nmods = 0;
-    struct Mod {
-        std::uint64_t start = 0, end = 0;
-        char cmdline[kCmdlineMax]{};
-        Address addr;
-    } mods[kMaxModules];
-    std::uint32_t nmmap = 0;
-    struct Region {
-        std::uint64_t addr = 0, len = 0;
-        std::uint32_t type = 0;
-    } mmap[kMmapMax];
-};
-BootInfo g_boot;
 Options g_opt;
+Runtime g_rt;
 
-// The statistics the poll loop keeps beside the engine's counters.
-struct LoopStats {
-    std::uint64_t tx_zero_copy = 0, tx_copy = 0;
-    std::uint64_t busy_cycles = 0, frames = 0;      // accept .. replies queued, per frame
-    std::uint64_t read_cycles = 0, read_frames = 0; // the same, for frames that were reads
-    std::uint64_t idle_sleeps = 0, polls = 0;
-    std::uint64_t first_advert_ns = 0;
-} g_ls;
-
-[[noreturn]] void fatal(const char* what, const char* detail = nullptr) {
+[[noreturn]] void fatal(const char* what, const char* detail) {
     log() << "FATAL: " << what;
     if (detail) put(detail);
     put("\n");
     power_off(2);
-}
-
-void copy_str(char* dst, const char* src, std::uint32_t cap) {
-    std::uint32_t i = 0;
-    if (src)
-        for (; i + 1 < cap && src[i]; ++i) dst[i] = src[i];
-    dst[i] = '\0';
 }
 
 void put_mac(const aoe::Mac& m) {
@@ -96,81 +44,7 @@ void put_size(std::uint64_t bytes) {
     }
 }
 
-void read_boot_info() {
-    if (metal_boot_magic != mb::kLoaderMagic) {
-        log() << "FATAL: not started by a multiboot loader (EAX 0x";
-        put_hex(metal_boot_magic);
-        put(", expected 0x2badb002)\n");
-        power_off(2);
-    }
-    const auto* mbi = reinterpret_cast<const mb::Info*>(std::uintptr_t{metal_boot_info});
-    if (mbi->flags & mb::kFlagCmdline)
-        copy_str(g_boot.kernel_cmdline, reinterpret_cast<const char*>(std::uintptr_t{mbi->cmdline}),
-                 kCmdlineMax);
-    if (mbi->flags & mb::kFlagMods) {
-        const auto* m = reinterpret_cast<const mb::Module*>(std::uintptr_t{mbi->mods_addr});
-        if (mbi->mods_count > kMaxModules) fatal("more than 16 modules");
-        for (std::uint32_t i = 0; i < mbi->mods_count; ++i) {
-            g_boot.mods[i].start = m[i].start;
-            g_boot.mods[i].end = m[i].end;
-            copy_str(g_boot.mods[i].cmdline,
-                     reinterpret_cast<const char*>(std::uintptr_t{m[i].string}), kCmdlineMax);
-        }
-        g_boot.nmods = mbi->mods_count;
-    }
-    if (!(mbi->flags & mb::kFlagMmap)) fatal("the boot loader gave no memory map");
-    std::uint64_t p = mbi->mmap_addr;
-    const std::uint64_t end = p + mbi->mmap_length;
-    while (p < end && g_boot.nmmap < kMmapMax) {
-        const auto* e = reinterpret_cast<const mb::MmapEntry*>(p);
-        g_boot.mmap[g_boot.nmmap++] = {e->addr, e->len, e->type};
-        p += e->size + 4;
-    }
-}
-
-// The largest stretch of available RAM in [1 MiB, 4 GiB) (the identity map) that holds
-// neither the image nor a module: the arena. Everything the firmware allocates is carved
-// from it once, here at start.
-void find_arena(std::uint64_t& base, std::uint64_t& size) {
-    struct R {
-        std::uint64_t s, e;
-    } res[kMaxModules + 1];
-    std::uint32_t n = 0;
-    res[n++] = {reinterpret_cast<std::uint64_t>(__load_start),
-                reinterpret_cast<std::uint64_t>(__bss_end)};
-    for (std::uint32_t i = 0; i < g_boot.nmods; ++i)
-        res[n++] = {g_boot.mods[i].start, g_boot.mods[i].end};
-    for (std::uint32_t i = 1; i < n; ++i) // insertion sort by start
-        for (std::uint32_t j = i; j > 0 && res[j].s < res[j - 1].s; --j) {
-            R t = res[j];
-            res[j] = res[j - 1];
-            res[j - 1] = t;
-        }
-    base = size = 0;
-    auto consider = [&](std::uint64_t s, std::uint64_t e) {
-        s = (s + 4095) & ~4095ull;
-        e &= ~4095ull;
-        if (e > s && e - s > size) {
-            base = s;
-            size = e - s;
-        }
-    };
-    for (std::uint32_t i = 0; i < g_boot.nmmap; ++i) {
-        const auto& r = g_boot.mmap[i];
-        if (r.type != 1) continue;
-        std::uint64_t a = r.addr < 0x100000 ? 0x100000 : r.addr;
-        std::uint64_t b = r.addr + r.len > (4ull << 30) ? (4ull << 30) : r.addr + r.len;
-        if (a >= b) continue;
-        std::uint64_t cur = a;
-        for (std::uint32_t k = 0; k < n; ++k) {
-            if (res[k].e <= cur) continue;
-            if (res[k].s >= b) break;
-            if (res[k].s > cur) consider(cur, res[k].s);
-            if (res[k].e > cur) cur = res[k].e;
-        }
-        if (cur < b) consider(cur, b);
-    }
-}
+namespace {
 
 // The IDENTIFY serial: the core's sample hash (target/image_identity.hpp), as aoe-target's, so
 // both serve one ISO under one identity (multipath peers agree).
@@ -199,298 +73,9 @@ void put_module_name(std::uint32_t i, const char* cmdline) {
     }
 }
 
-struct Runtime {
-    aoe::Engine* engine = nullptr;
-    VirtioNet nic;
-    aoe::ExportTable* table = nullptr;
-    std::uint16_t nexports = 0;
-};
-Runtime g_rt;
-
-std::uint64_t total_reads() {
-    std::uint64_t r = 0;
-    for (std::uint16_t i = 0; i < g_rt.nexports; ++i)
-        r += g_rt.engine->export_counters(i).reads.get();
-    return r;
-}
-
-void print_stats(const char* why) {
-    const aoe::EngineCounters& c = g_rt.engine->counters();
-    const NicCounters& n = g_rt.nic.counters();
-    log() << "stats (" << why << "): frames_in " << c.frames_in.get() << ", replied "
-          << c.replied.get() << ", replies " << c.replies.get() << ", reply_bytes "
-          << c.reply_bytes.get() << ", adverts " << c.adverts.get() << "\n";
-    log() << "stats: tx_zero_copy " << g_ls.tx_zero_copy << ", tx_copy " << g_ls.tx_copy
-          << ", nic rx " << n.rx_frames << " tx " << n.tx_frames << " kicks " << n.tx_kicks
-          << " tx_ring_full " << n.tx_ring_full << " rx_bad " << n.rx_bad << "\n";
-    log() << "stats: dropped";
-    std::uint64_t any = 0;
-    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
-        if (const std::uint64_t v = c.dropped[i].get()) {
-            put(' ');
-            put(aoe::kDropReasonNames[i]);
-            put('=');
-            put_dec(v);
-            any += v;
-        }
-    if (!any) put(" none");
-    put(", silent");
-    any = 0;
-    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
-        if (const std::uint64_t v = c.silent[i].get()) {
-            put(' ');
-            put(aoe::kSilentReasonNames[i]);
-            put('=');
-            put_dec(v);
-            any += v;
-        }
-    if (!any) put(" none");
-    put(", aoe_errors");
-    any = 0;
-    for (int i = 0; i < 7; ++i)
-        if (const std::uint64_t v = c.aoe_errors[i].get()) {
-            put(' ');
-            put_dec(static_cast<std::uint64_t>(i));
-            put('=');
-            put_dec(v);
-            any += v;
-        }
-    if (!any) put(" none");
-    put("\n");
-    for (std::uint16_t i = 0; i < g_rt.nexports; ++i) {
-        const aoe::Export* e = g_rt.table->at(i);
-        const aoe::ExportCounters& x = g_rt.engine->export_counters(i);
-        log() << "stats: export e" << e->shelf << '.' << std::uint32_t{e->slot} << ": reads "
-              << x.reads.get() << ", read_bytes " << x.read_bytes.get() << ", identify "
-              << x.identify.get() << ", writes " << x.writes.get() << ", ata_errors "
-              << x.ata_errors.get() << ", retransmits_seen " << x.retransmits_seen.get() << "\n";
-    }
-    log() << "stats: cycles per frame " << (g_ls.frames ? g_ls.busy_cycles / g_ls.frames : 0)
-          << ", cycles per read " << (g_ls.read_frames ? g_ls.read_cycles / g_ls.read_frames : 0)
-          << " (" << g_ls.read_frames << " reads timed, TSC " << tsc_hz() / 1000000
-          << " MHz), idle sleeps " << g_ls.idle_sleeps << ", polls " << g_ls.polls << "\n";
-}
-
-// The counters as one JSON line, with the key names of aoe-target's telemetry /aoe/stats
-// (hal/dpdk/stats.cpp), for tests on the host (tests/metal): "AOE-STATS {...}".
-void print_json() {
-    const aoe::EngineCounters& c = g_rt.engine->counters();
-    std::uint64_t dropped = 0, silent = 0;
-    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
-        dropped += c.dropped[i].get();
-    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
-        silent += c.silent[i].get();
-    auto kv = [](const char* prefix, const char* k, std::uint64_t v) {
-        put(",\"");
-        put(prefix);
-        put(k);
-        put("\":");
-        put_dec(v);
-    };
-    put("AOE-STATS {\"frames_in\":");
-    put_dec(c.frames_in.get());
-    kv("", "replied", c.replied.get());
-    kv("", "replies", c.replies.get());
-    kv("", "reply_bytes", c.reply_bytes.get());
-    kv("", "dropped", dropped);
-    kv("", "silent", silent);
-    kv("", "forwarded", c.forwarded.get());
-    kv("", "adverts", c.adverts.get());
-    kv("", "imissed", 0);
-    kv("", "drop_tx_full", 0);
-    for (int i = 0; i < static_cast<int>(aoe::DropReason::count_); ++i)
-        kv("drop_", aoe::kDropReasonNames[i], c.dropped[i].get());
-    for (int i = 0; i < static_cast<int>(aoe::SilentReason::count_); ++i)
-        kv("silent_", aoe::kSilentReasonNames[i], c.silent[i].get());
-    for (int i = 1; i < 7; ++i) {
-        const char name[2] = {static_cast<char>('0' + i), '\0'};
-        kv("aoe_error_", name, c.aoe_errors[i].get());
-    }
-    kv("", "config_cmds", c.config_cmds.get());
-    kv("", "mask_cmds", c.mask_cmds.get());
-    kv("", "reserve_cmds", c.reserve_cmds.get());
-    kv("", "peer_probes", c.peer_probes.get());
-    kv("", "peer_conflicts", c.peer_conflicts.get());
-    std::uint64_t reads = 0, read_bytes = 0;
-    for (std::uint16_t i = 0; i < g_rt.nexports; ++i) {
-        reads += g_rt.engine->export_counters(i).reads.get();
-        read_bytes += g_rt.engine->export_counters(i).read_bytes.get();
-    }
-    kv("", "reads", reads);
-    kv("", "read_bytes", read_bytes);
-    kv("", "tx_zero_copy", g_ls.tx_zero_copy);
-    kv("", "tx_copy", g_ls.tx_copy);
-    kv("", "busy_cycles", g_ls.busy_cycles);
-    kv("", "frames_timed", g_ls.frames);
-    kv("", "read_cycles", g_ls.read_cycles);
-    kv("", "read_frames", g_ls.read_frames);
-    kv("", "tsc_hz", tsc_hz());
-    kv("", "first_advert_ns", g_ls.first_advert_ns);
-    kv("", "idle_sleeps", g_ls.idle_sleeps);
-    put("}\n");
-}
-
-// One reply built by the engine into slot `slot`'s buffer `out`: queue it for the NIC.
-void send(std::uint16_t slot, std::uint8_t* out, const aoe::Reply& r) {
-    if (!r.data_len) {
-        g_rt.nic.tx_submit(slot, r.header_len, nullptr, 0);
-        return;
-    }
-    if (r.zero_copy_ok && !g_opt.copy) {
-        // Zero copy: the second descriptor points into the module's pages.
-        g_rt.nic.tx_submit(slot, r.header_len, r.data, r.data_len);
-        ++g_ls.tx_zero_copy;
-        return;
-    }
-    if (std::uint32_t{r.header_len} + r.data_len > g_rt.nic.tx_cap()) {
-        g_rt.nic.tx_return(slot);
-        g_rt.engine->count_no_buffer();
-        return;
-    }
-    memcpy(out + r.header_len, r.data, r.data_len);
-    g_rt.nic.tx_submit(slot, r.header_len + r.data_len, nullptr, 0);
-    ++g_ls.tx_copy;
-}
-
-// The unicast read fast path (Engine::serve_read, as hal/dpdk's loop uses it): the engine
-// writes the reply header over the request in its RX buffer; the header (36 or 40 bytes) is
-// copied into a TX slot and the sectors go as the slot's second descriptor, zero copy. False
-// when the frame is not such a read (nothing changed or counted): handle() takes it.
-bool serve_read(std::uint8_t* f, std::uint32_t len) {
-    aoe::Reply r;
-    if (!g_rt.engine->serve_read(f, len, r)) return false;
-    std::uint16_t slot;
-    std::uint8_t* out = g_rt.nic.tx_slot(slot);
-    memcpy(out, f, r.header_len);
-    send(slot, out, r);
-    return true;
-}
-
-// One received frame through the engine; true when it was AoE (EtherType 0x88A2).
-bool handle(const std::uint8_t* f, std::uint32_t len, std::uint64_t now) {
-    aoe::Engine& e = *g_rt.engine;
-    aoe::FrameState st;
-    if (e.accept(f, len, now, st) != aoe::Verdict::reply) return st.aoe != 0;
-    for (int guard = 0; guard < 1024; ++guard) {
-        std::uint16_t slot;
-        std::uint8_t* out = g_rt.nic.tx_slot(slot);
-        aoe::Reply r;
-        if (!e.next_reply(st, out, g_rt.nic.tx_cap(), r)) {
-            g_rt.nic.tx_return(slot);
-            break;
-        }
-        send(slot, out, r);
-        if (r.last) break;
-    }
-    return true;
-}
-
-void adverts(std::uint64_t now, std::uint16_t& cursor) {
-    aoe::Engine& e = *g_rt.engine;
-    for (int guard = 0; guard < 1024; ++guard) {
-        std::uint16_t slot;
-        std::uint8_t* out = g_rt.nic.tx_slot(slot);
-        aoe::Reply r;
-        if (!e.tick(now, cursor, out, g_rt.nic.tx_cap(), r)) {
-            g_rt.nic.tx_return(slot);
-            break;
-        }
-        send(slot, out, r);
-    }
-}
-
-[[noreturn]] void poll_loop() {
-    const std::uint64_t hz = tsc_hz();
-    // Spin this long after the last AoE frame before sleeping (--idle-spin-ms).
-    const std::uint64_t spin = hz / 1000 * g_opt.idle_spin_ms;
-    std::uint64_t last_busy = 0;
-    std::uint64_t next_tick = 0, stats_seen = 0;
-    std::uint64_t next_stats = now_ns() + std::uint64_t{g_opt.stats_s} * 1'000'000'000;
-    std::uint16_t cursor = 0;
-    for (;;) {
-        ++g_ls.polls;
-        const std::uint64_t tsc = rdtsc();
-        const std::uint64_t now = tsc_to_ns(tsc - metal_boot_tsc);
-        unsigned got = 0;
-        std::uint8_t* f;
-        std::uint32_t len;
-        std::uint16_t id;
-        while (got < kRxBurst && g_rt.nic.rx_next(f, len, id)) {
-            ++got;
-            const std::uint64_t t0 = rdtsc();
-            bool read = false;
-            if (g_opt.fast_path && serve_read(f, len)) {
-                read = true;
-                last_busy = t0;
-            } else {
-                const std::uint64_t reads0 = total_reads();
-                if (handle(f, len, now)) last_busy = t0;
-                read = total_reads() != reads0;
-            }
-            g_rt.nic.rx_release(id);
-            const std::uint64_t dt = rdtsc() - t0;
-            g_ls.busy_cycles += dt;
-            ++g_ls.frames;
-            if (read) {
-                g_ls.read_cycles += dt;
-                ++g_ls.read_frames;
-            }
-        }
-        if (got) {
-            g_rt.engine->end_burst(); // serve_read's counts into the engine's counters
-            g_rt.nic.rx_publish();
-        }
-        if (now >= next_tick) {
-            next_tick = now + 1'000'000; // the engine keeps the real schedule; look each ms
-            const std::uint64_t adv0 = g_rt.engine->counters().adverts.get();
-            adverts(now, cursor);
-            if (!g_ls.first_advert_ns && g_rt.engine->counters().adverts.get() != adv0) {
-                g_rt.nic.tx_kick();
-                g_ls.first_advert_ns = now_ns();
-                log() << "first advert on the wire: ";
-                put_fixed(g_ls.first_advert_ns / 1000, 3);
-                put(" ms after the first instruction\n");
-            }
-            switch (getc_nowait()) {
-            case 's':
-                print_stats("asked");
-                break;
-            case 'j':
-                print_json();
-                break;
-            case 'q':
-                print_stats("end");
-                log() << "stopping (q on the console)\n";
-                power_off(0);
-            default:
-                break;
-            }
-            if (g_opt.stats_s && now >= next_stats) {
-                next_stats = now + std::uint64_t{g_opt.stats_s} * 1'000'000'000;
-                const std::uint64_t seen = g_rt.engine->counters().frames_in.get();
-                if (seen != stats_seen) print_stats("interval");
-                stats_seen = seen;
-            }
-        }
-        g_rt.nic.tx_kick();
-        g_rt.nic.tx_reap();
-        // Idle back-off (docs/decisions.md: at most 1 ms between empty polls). Under an
-        // emulator a halted CPU wakes slowly (median ~0.9 ms to the first reply at a 1 kHz
-        // tick, ~0.1 ms when spinning), so the loop keeps polling for --idle-spin-ms after the
-        // last AoE frame (other traffic does not count) and only then sleeps until the next
-        // tick; a long idle costs one wake-up per tick.
-        if (!got && g_rt.nic.tx_idle() && tsc - last_busy > spin) {
-            idle_wait();
-            ++g_ls.idle_sleeps;
-        }
-    }
-}
-
-} // namespace
-} // namespace metal
-
-extern "C" [[noreturn]] void metal_main() {
-    using namespace metal;
+// The banner, the clock (calibrated against the PIT) and the CPU tables; then the loader's
+// information, logged with where the image sits.
+void start_machine() {
     console_init();
     put("\n");
     log() << "aoe-firmware " AOE_FIRMWARE_VERSION ": AoE r11 target on bare metal (hal/metal)\n";
@@ -515,9 +100,11 @@ extern "C" [[noreturn]] void metal_main() {
     put("); command line: ");
     put(g_boot.kernel_cmdline);
     put("\n");
+}
 
-    // Command lines: the kernel's first (options, and the first module's address), then
-    // each module's (its own address, options for all).
+// Command lines: the kernel's first (options, and the first module's address), then each
+// module's (its own address, options for all).
+void read_command_lines() {
     const char* bad = nullptr;
     Address kaddr;
     if (const char* e = parse_cmdline(g_boot.kernel_cmdline, g_opt, kaddr, bad)) {
@@ -537,8 +124,11 @@ extern "C" [[noreturn]] void metal_main() {
         }
         g_boot.mods[i].addr = a;
     }
-
     set_tick_hz(g_opt.tick_hz);
+}
+
+// The arena: everything the firmware allocates is carved from it, once, here at start.
+aoe::Arena make_arena() {
     std::uint64_t abase = 0, asize = 0;
     find_arena(abase, asize);
     if (asize < (4u << 20)) fatal("less than 4 MiB of free RAM beside the image and the modules");
@@ -547,8 +137,11 @@ extern "C" [[noreturn]] void metal_main() {
     put(" (");
     put_size(asize);
     put(" free)\n");
-    aoe::Arena arena(reinterpret_cast<void*>(abase), asize);
+    return aoe::Arena(reinterpret_cast<void*>(abase), asize);
+}
 
+// The virtio-net device on PCI, its rings and buffers sized for the MTU.
+void start_nic(aoe::Arena& arena) {
     const std::uint16_t ids[] = {0x1000, 0x1041};
     PciAddr pa;
     std::uint16_t devid = 0;
@@ -584,8 +177,10 @@ extern "C" [[noreturn]] void metal_main() {
     put(" replies in flight, mtu ");
     put_dec(g_opt.mtu);
     put("\n");
+}
 
-    // Exports: one per module, read-only, zero copy from the module's pages.
+// Exports: one per module, read-only (or --rw: RAM, copy path), zero copy from its pages.
+void publish_exports(aoe::Arena& arena) {
     auto* slots = arena.make_array<std::atomic<aoe::Export*>>(kMaxExports);
     g_rt.table = slots ? arena.make<aoe::ExportTable>(slots, kMaxExports) : nullptr;
     if (!g_rt.table) fatal("arena too small for the export table");
@@ -639,7 +234,10 @@ extern "C" [[noreturn]] void metal_main() {
         }
         put("\n");
     }
+}
 
+// The engine (owner: adverts, peers) over the export table, with the options.
+void make_engine(aoe::Arena& arena) {
     aoe::Target* target = arena.make<aoe::Target>();
     if (!target) fatal("arena too small");
     target->exports = g_rt.table;
@@ -665,6 +263,19 @@ extern "C" [[noreturn]] void metal_main() {
           << (g_opt.copy ? ", copy path forced" : "") << "; arena used ";
     put_size(arena.used());
     put("\n");
+}
+
+} // namespace
+} // namespace metal
+
+extern "C" [[noreturn]] void metal_main() {
+    using namespace metal;
+    start_machine();
+    read_command_lines();
+    aoe::Arena arena = make_arena();
+    start_nic(arena);
+    publish_exports(arena);
+    make_engine(arena);
     log() << "serving. console keys: s = statistics, j = statistics as JSON, q = statistics and "
              "power off\n";
     poll_loop();

@@ -1,6 +1,7 @@
 #include "hal/metal/options.hpp"
 
 #include "target/address.hpp"
+#include "target/options.hpp"
 
 namespace metal {
 namespace {
@@ -104,7 +105,8 @@ const char* parse_cmdline(const char* cmdline, Options& o, Address& addr, const 
         auto value = [&](Word& arg) -> bool { return next_word(p, arg); };
         Word arg;
         if (w.is("--mtu")) {
-            if (!value(arg) || !parse_num(arg.s, arg.n, 9000, v) || v < 576)
+            static_assert(aoe::kMtuMin == 576, "the message below");
+            if (!value(arg) || !parse_num(arg.s, arg.n, 9000, v) || v < aoe::kMtuMin)
                 return "--mtu must be 576..9000";
             o.mtu = static_cast<std::uint16_t>(v);
         } else if (w.is("--mac-allow")) {
@@ -123,16 +125,24 @@ const char* parse_cmdline(const char* cmdline, Options& o, Address& addr, const 
                 s = c + 1;
             }
         } else if (w.is("--vlan")) {
-            if (!value(arg) || !parse_num(arg.s, arg.n, 4094, v) || v < 1)
+            static_assert(aoe::kVlanRange.min == 1 && aoe::kVlanRange.max == 4094, "the message");
+            if (!value(arg) || !parse_num(arg.s, arg.n, aoe::kVlanRange.max, v) ||
+                !aoe::kVlanRange.holds(v))
                 return "--vlan must be 1..4094";
             o.vlan = static_cast<std::uint16_t>(v);
         } else if (w.is("--advertise-interval")) {
-            if (!value(arg) || !parse_num(arg.s, arg.n, 3600, v))
+            static_assert(aoe::kAdvertIntervalRange.min == 0 &&
+                              aoe::kAdvertIntervalRange.max == 3600,
+                          "the message below");
+            if (!value(arg) || !parse_num(arg.s, arg.n, aoe::kAdvertIntervalRange.max, v))
                 return "--advertise-interval must be 0..3600 seconds";
             o.advertise_s = static_cast<std::uint32_t>(v);
         } else if (w.is("--peer-interval")) {
-            if (!value(arg) || !parse_num(arg.s, arg.n, 86400, v))
-                return "--peer-interval must be 0..86400 seconds";
+            static_assert(aoe::kPeerIntervalRange.min == 1 && aoe::kPeerIntervalRange.max == 3600,
+                          "the message below");
+            if (!value(arg) || !parse_num(arg.s, arg.n, aoe::kPeerIntervalRange.max, v) ||
+                (v != 0 && !aoe::kPeerIntervalRange.holds(v)))
+                return "--peer-interval must be 0 (off) or 1..3600 seconds";
             o.peer_s = static_cast<std::uint32_t>(v);
         } else if (w.is("--stats-interval")) {
             if (!value(arg) || !parse_num(arg.s, arg.n, 86400, v))

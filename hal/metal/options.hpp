@@ -9,7 +9,8 @@
 //   --mac-allow MAC[,MAC]   answer only these clients (like vblade -m); repeatable, 16 at most
 //   --vlan ID               serve only 802.1Q VLAN ID
 //   --advertise-interval S  seconds between adverts, 0 = off (default 1)
-//   --peer-interval S       seconds between checks for other targets (default 30, 0 = off)
+//   --peer-interval S       seconds between checks for other targets, 1..3600 (default 30,
+//                           0 = off)
 //   --copy                  copy sector data into the transmit buffer (no zero copy)
 //   --no-fast-path          every frame through accept()/next_reply(), no Engine::serve_read
 //   --tick-hz N             idle wake-up tick, 100..10000 per second (default 1000): the

@@ -1,5 +1,5 @@
 // aoe-client's command line (bench/client/client_options.cpp): COMMAND and --iface, defaults,
-// every number checked (a bad one used to become 0 or wrap silently), CLI11's own errors.
+// every number checked (a bad one is refused, never read as 0 or wrapped), CLI11's own errors.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 

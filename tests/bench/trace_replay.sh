@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Integration test of boot traces (issue 15): aoe-target --trace and aoe-bench --replay in two
+# Integration test of boot traces: aoe-target --trace and aoe-bench --replay in two
 # network namespaces joined by a veth pair (net_af_packet on both ends).
 #  1. aoe-target --trace (under the allocation probe) records exactly the reads a client drove:
 #     aoe-bench reads a whole image once at depth 1, then 4 client MACs read at random; every

@@ -183,8 +183,6 @@ class Suite:
     def __init__(self, args):
         self.link = Link(args.iface)
         self.tel = FirmwareConsole(args.serial) if args.serial else Telemetry(args.pid)
-        self.firmware = bool(args.serial)
-        self.not_aoe_sent = 0  # non-AoE frames this suite sent on purpose
         self.ro = open(args.ro, "rb").read()
         self.rw_path = args.rw
         self.rw_before = open(args.rw, "rb").read()
@@ -204,21 +202,10 @@ class Suite:
         before = self.tel.stats()
         self.link.send(frame)
         self.frames_sent += 1
-        self.not_aoe_sent += counter == "drop_not_aoe"
         got = self.link.collect(tag, wait if replies == 0 else 2.0, want=replies or None)
         after = self.tel.stats()
         ok = check(len(got) == replies, case, f"{len(got)} replies, expected {replies}")
         d = {k: after[k] - before[k] for k in ("frames_in", "replies", "dropped", "silent")}
-        # aoe-firmware has no kernel filter: a non-AoE frame from the segment itself (not sent
-        # by this suite) reaches it and is dropped as not_aoe. Such strays are named and left
-        # out of this check; every AoE frame and every other counter stays exact.
-        stray = (after["drop_not_aoe"] - before["drop_not_aoe"]) - (counter == "drop_not_aoe")
-        if self.firmware and stray > 0:
-            print(f"       note: '{case}': {stray} non-AoE frame(s) from the segment, not sent "
-                  "by the suite (drop_not_aoe), left out")
-            for k in ("frames_in", "dropped"):
-                d[k] -= stray
-            after = dict(after, drop_not_aoe=after["drop_not_aoe"] - stray)
         # Counted exactly once: one frame in, and it is either replied (reply frames built =
         # replies received), or dropped, or silent, never two of them.
         ok &= check(d["frames_in"] == 1, case, f"frames_in grew by {d['frames_in']}, expected 1")
@@ -600,8 +587,8 @@ class Suite:
         pause after the flood lets the PMD empty the ring, so these are equalities:
           sent = sender tx_packets + sender tx_dropped
           target veth rx_packets = frames_in + rx_ring_dropped
-        Before rx_ring_dropped existed the second line could not be checked: 2-22 % of the
-        frames were missing from it (issue 7 finding 4)."""
+        Without rx_ring_dropped the second line would not hold: a flood loses 2-22 % of the
+        frames in the kernel's ring, where the PMD never counts them."""
         if check("rx_ring_dropped" in after, label, "telemetry has no rx_ring_dropped (net_af_packet port)"):
             ring = after["rx_ring_dropped"] - before["rx_ring_dropped"]
             fin = after["frames_in"] - before["frames_in"]
@@ -651,11 +638,7 @@ def main():
     if args.mode == "cases":
         s.run()
         d_in = s.accounting()
-        strays = 0
-        if s.firmware:  # non-AoE frames from the segment, as in send_expect
-            strays = s.tel.stats()["drop_not_aoe"] - s.start["drop_not_aoe"] - s.not_aoe_sent
-        check(d_in - strays == s.frames_sent, "accounting",
-              f"frames_in grew by {d_in} ({strays} non-AoE from the segment), the suite sent {s.frames_sent}")
+        check(d_in == s.frames_sent, "accounting", f"frames_in grew by {d_in}, the suite sent {s.frames_sent}")
     else:
         s.discover()
         s.flood(args.flood_seconds, b"\x02\xf1\x00\x00\x00\x01", alone=args.mode == "flood-alone",

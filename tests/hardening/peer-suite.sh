@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Two aoe-targets on one segment export the same shelf.slot (issue 7, item 4): each must find
+# Two aoe-targets on one segment export the same shelf.slot: each must find
 # the other (target/peers.cpp: broadcast Query Config, adverts, IDENTIFY) and say whether the
 # image is the same (serial = sampled content hash, so a copy of the file on another host
 # matches) or different (a warning, counted in peer_conflicts, shown by --stats).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak test of a live aoe-target (issue 7 item 5): one target in a network namespace, aoe-bench
+# Soak test of a live aoe-target: one target in a network namespace, aoe-bench
 # in another impersonating many client MACs (a boot storm that does not stop), random reads
 # with --verify, for SECONDS split into INTERVALS back-to-back aoe-bench runs so throughput
 # over time can be compared. The target allocates nothing after start-up, so:

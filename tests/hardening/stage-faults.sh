@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# stage-pxe under faults (issue 7 item 6). Usage: stage-faults.sh STAGE_PXE MODE [ITERATIONS]
+# stage-pxe under faults. Usage: stage-faults.sh STAGE_PXE MODE [ITERATIONS]
 # MODE:
 #   concurrent  two stage-pxe runs on one TFTP root at the same time (different names), looped:
 #               both succeed, both entries end up in the config and the manifest, bytes right
@@ -229,8 +229,8 @@ enospc)
                     echo "FAIL: $msg: the previous entry is not loadable any more:"; sed "s/^/  /" "$WORK/check"; bad=1
                     "$STAGE" -q "$WORK/a.iso" --tftp-root "$R" --name a > /dev/null || fail "restage a"
                 fi
-                # Files of the failed run that stay behind: none (issue 7 finding 5: a refused
-                # first staging used to leave the new kernel under boot/b/). Every file under
+                # Files of the failed run that stay behind: none (a refused first staging must
+                # not leave the new kernel under boot/b/). Every file under
                 # boot/ is named by a LABEL or the manifest; nothing under boot/ is newer than
                 # the start of the run.
                 left=$(find "$R/boot" -newer "$WORK/marker" ! -type d | grep -c . || true)

@@ -26,7 +26,19 @@ How it must resolve:
     `### 1.2 ...`).
 
 Every failure is printed as `FILE:LINE: NAME` (with the missing section, if that is what fails).
+
+Folder READMEs (the second rule): a folder's README.md must name every file of that folder
+(the files directly in it, by their file name, a path ending in it, or a glob such as
+`*.json` that matches it; CMakeLists.txt, the build file of every folder, need not be named),
+and every file name it writes must exist: a word ending in a source extension (SOURCE_EXTS
+below: `.cpp`, `.hpp`, `.py`, `.sh`, ...) is taken relative to the README's folder, then to the
+root; a bare name may also be a file anywhere in the repository (a README names its
+neighbours' files by their names). So a new file its README does not mention, or a README that
+still names a file that was renamed or removed, fails. Failures print as
+`README:0: omits NAME` and `README:LINE: no file NAME`. Folders in NOT_YET_HELD are reported
+with what they omit but do not fail (their READMEs are brought up to the rule separately).
 """
+import fnmatch
 import os
 import re
 import subprocess
@@ -41,6 +53,14 @@ CITE = re.compile(r"(?<![A-Za-z0-9_./~${}%*@\\-])(/?(?:[A-Za-z0-9_.-]+/)*" + _na
 SECTION_FIRST = re.compile(r"[`'\"]?\s*§\s*(\d+(?:\.\d+)*)")
 SECTION_MORE = re.compile(r"\s*,\s*§\s*(\d+(?:\.\d+)*)")
 HEADING = re.compile(r"^#{1,6}\s+(\d+(?:\.\d+)*)\.?(?:\s|$)")
+
+README = "README" + EXT
+UNNAMED = ("CMakeLists.txt",)
+SOURCE_EXTS = ("cpp", "hpp", "h", "c", "S", "py", "sh", "cmake", "scd", "ld")
+FILE_NAME = re.compile(r"(?<![A-Za-z0-9_./~${}%*@\\<-])((?:[A-Za-z0-9_.-]+/)*[A-Za-z0-9][A-Za-z0-9_.-]*"
+                       r"\.(?:" + "|".join(SOURCE_EXTS) + r"))(?![A-Za-z0-9_*>-]|\.[A-Za-z0-9_])")
+WORD = re.compile(r"[A-Za-z0-9_.*/-]+")
+NOT_YET_HELD = ("pxe", "iso", "tests/pxe", "tests/iso")
 
 
 def repo_files(root):
@@ -109,11 +129,49 @@ def check(root):
                     for sec in cited:
                         if sec not in have:
                             bad.append(f"{rel}:{lineno}: {name} §{sec} (no such section in {target})")
-    for b in bad:
+    readme_bad, held, pending = check_readmes(root, files, fileset)
+    for b in bad + readme_bad:
         print(b)
+    for p in pending:
+        print(f"note (not yet held to the README rule): {p}")
     print(f"lint: {count} citations of {EXT} files in {scanned} files checked, "
-          f"{len(bad)} unresolved")
-    return 1 if bad else 0
+          f"{len(bad)} unresolved; {held} folder READMEs checked, {len(readme_bad)} failures")
+    return 1 if bad or readme_bad else 0
+
+
+def check_readmes(root, files, fileset):
+    """The folder README rule (module header): (failures, READMEs checked, notes)."""
+    basenames = {os.path.basename(f) for f in files}
+    bad, pending, held = [], [], 0
+    for readme in files:
+        if os.path.basename(readme) != README or readme.startswith(DATA_DIRS):
+            continue
+        folder = os.path.dirname(readme)
+        with open(os.path.join(root, readme), encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+        words = {w.rstrip(".") for line in lines for w in WORD.findall(line)}
+        globs = [w for w in words if "*" in w]
+        fails = []
+        for f in files:
+            name = os.path.basename(f)
+            if os.path.dirname(f) != folder or f == readme or name in UNNAMED:
+                continue
+            if name in words or any(w.endswith("/" + name) for w in words) or \
+                    any(fnmatch.fnmatchcase(name, os.path.basename(g)) for g in globs):
+                continue
+            fails.append(f"{readme}:0: omits {name}")
+        for lineno, line in enumerate(lines, 1):
+            for m in FILE_NAME.finditer(line):
+                name = m.group(1)
+                if resolve(name, readme, fileset) or ("/" not in name and name in basenames):
+                    continue
+                fails.append(f"{readme}:{lineno}: no file {name}")
+        if folder in NOT_YET_HELD:
+            pending += fails
+        else:
+            held += 1
+            bad += fails
+    return bad, held, pending
 
 
 def self_test():
@@ -122,7 +180,17 @@ def self_test():
     docs = {
         "docs/proto" + md: "# Proto\n## 1. One\n### 1.2 One two\n## 3. Three\n",
         "docs/README" + md: "see proto" + md + " and ../README" + md + "\n",
-        "README" + md: "see docs/proto" + md + " §1.2, §3 and ARCH" + md + "\n",
+        "README" + md: "see docs/proto" + md + " §1.2, §3 and ARCH" + md + "; .gitignore\n",
+        "lib/README" + md: "\n".join([
+            "- `x.cpp`, `sub/deep.hpp`: named",     # good: x.cpp is here, sub/deep.hpp below
+            "- `*.json`: results",                  # good: a glob names r.json
+            "- `gone.hpp`: renamed since",          # bad: no such file
+            "- see `docs/proto" + md + "` and a.cpp",  # good: files elsewhere, a bare name too
+            "- `$OUT/x.py`, <name>.sh, CMakeLists.txt",  # not file names; the build file
+        ]) + "\n",
+        "lib/x.cpp": "\n", "lib/r.json": "{}\n", "lib/CMakeLists.txt": "\n",
+        "lib/omitted.sh": "\n",                    # bad: its README does not name it
+        "lib/sub/deep.hpp": "\n",
         "ARCH" + md: "root file\n",
         "src/a.cpp": "\n".join([
             "// docs/proto" + md + " §3",              # good
@@ -148,6 +216,8 @@ def self_test():
         "src/a.cpp:6: ../../outside/docs/x" + md,
         "src/a.cpp:7: /abs/docs/x" + md,
         "src/a.cpp:12: ignored/x" + md,
+        "lib/README" + md + ":0: omits omitted.sh",
+        "lib/README" + md + ":3: no file gone.hpp",
     ])
     with tempfile.TemporaryDirectory() as d:
         for rel, text in docs.items():
@@ -161,7 +231,8 @@ def self_test():
             print("self-test FAILED\nexpected:\n  " + "\n  ".join(expect) +
                   f"\ngot (exit {r.returncode}):\n  " + "\n  ".join(got))
             return 1
-    print(f"lint: citations self-test passed ({len(expect)} bad citations found, no false ones)")
+    print(f"lint: citations self-test passed ({len(expect)} bad citations and README names found, "
+          "no false ones)")
     return 0
 
 

@@ -181,7 +181,7 @@ TEST_CASE("export directory lines: the one export-line grammar (docs/export-line
     CHECK(o.exports[1].path == "/srv/a #1.img"); // '#' starts a comment only at a line's start
     CHECK(o.exports[1].writable);
 
-    // What aoe-target and stage-pxe used to read differently is refused, naming file and line.
+    // Lines two readers could take differently are refused, naming file and line.
     auto refused = [&](const std::string& line, const std::string& want) {
         TempDir u;
         u.write("d/b.conf", "0.1=/srv/ok.iso\n" + line + "\n");
