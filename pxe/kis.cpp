@@ -144,7 +144,8 @@ ArchivePtr open_bundle_archive(const fs::path& p) {
     archive_read_support_format_tar(a.get());
     archive_read_support_format_gnutar(a.get());
     if (archive_read_open_filename(a.get(), p.c_str(), 1 << 16) != ARCHIVE_OK)
-        throw Failure(in_quotes(p) + ": cannot read the bundle: " + archive_why(a.get()));
+        throw Failure(in_quotes(p) + ": cannot read the bundle (truncated, damaged, or not a tar "
+                      "archive): " + archive_why(a.get()));
     return a;
 }
 
@@ -183,7 +184,7 @@ KisBuild open_bundle(const fs::path& bundle) {
     // the filesystem image is skipped over, never written.
     std::map<std::string, std::string> small;
     std::map<std::string, std::uint64_t> sizes;
-    auto a = open_bundle_archive(bundle);
+    auto a = open_bundle_archive(k.input);
     archive_entry* e = nullptr;
     int r;
     while ((r = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {

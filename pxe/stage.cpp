@@ -32,6 +32,7 @@
 #include "open_iso.hpp"
 #include "quote.hpp"
 #include "root_lock.hpp"
+#include "sha256.hpp"
 #include "text_util.hpp"
 
 #include <algorithm>
@@ -235,6 +236,12 @@ void check_kis_usage(const Options& o, bool staging) {
 }
 
 namespace {
+
+std::string sha256_of(const std::string& bytes) {
+    Sha256 h;
+    h.update(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())));
+    return h.hex();
+}
 
 std::string read_iso_file(const iso::Image& img, const iso::FileInfo& fi) {
     std::string s;
@@ -456,10 +463,16 @@ FilePlan plan_files(const Options& o, const Source& src, const Entry& entry,
     const bool iso_same =
         prev && prev->iso == src.iso_abs.string() && prev->iso_size == src.ident.size &&
         prev->iso_mtime_ns == src.ident.mtime_ns && prev->volume_id == src.volume_id();
-    // A KIS build's files are hashed every run (they are in memory already): its identity is not
-    // one file's, and a file named by hand can change under the same image.
+    // A KIS build's files are in memory: kept when their bytes are what the manifest recorded
+    // (its image's identity says nothing about a kernel or initrd named by hand).
     auto keep = [&](const iso::FileInfo& fi, const fs::path& rel, const StagedFile* old) {
-        return !src.kis && iso_same && old && old->source == fi.resolved_path && old->path == rel.string() &&
+        if (src.kis)
+            return old && old->path == rel.string() && old->source == fi.resolved_path &&
+                   old->size == fi.size &&
+                   old->sha256 == sha256_of(&fi == &src.bf.kernel ? src.kis->kernel
+                                                                   : src.kis->initrd) &&
+                   staged_matches(o.tftp_root, *old);
+        return iso_same && old && old->source == fi.resolved_path && old->path == rel.string() &&
                staged_matches(o.tftp_root, *old);
     };
     FilePlan p;
