@@ -110,11 +110,9 @@ std::uint64_t read_one(std::span<const std::byte> data, Tree& t, InitrdArchive& 
     }
     archive_entry* e = nullptr;
     int r;
-    while ((r = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK ||
-           r == ARCHIVE_WARN) {
+    while ((r = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
         ++info.entries;
-        const std::string path = normal(archive_entry_pathname(e) ? archive_entry_pathname(e)
-                                                                  : "");
+        const std::string path = normal(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
         Node n;
         const auto type = archive_entry_filetype(e);
         n.dir = type == AE_IFDIR;
@@ -124,10 +122,11 @@ std::uint64_t read_one(std::span<const std::byte> data, Tree& t, InitrdArchive& 
         if (!path.empty()) t.nodes[path] = n;
         if (n.file && keep_text(path) && archive_entry_size(e) <= kKeepLimit) {
             std::string body(static_cast<std::size_t>(archive_entry_size(e)), '\0');
-            la_ssize_t got = body.empty() ? 0 : archive_read_data(a.get(), body.data(), body.size());
+            la_ssize_t got =
+                body.empty() ? 0 : archive_read_data(a.get(), body.data(), body.size());
             if (got < 0) {
-                error = archive_error_string(a.get()) ? archive_error_string(a.get())
-                                                      : "read error";
+                error =
+                    archive_error_string(a.get()) ? archive_error_string(a.get()) : "read error";
                 return 0;
             }
             body.resize(static_cast<std::size_t>(got));
@@ -150,8 +149,7 @@ std::uint64_t read_one(std::span<const std::byte> data, Tree& t, InitrdArchive& 
 }
 
 bool listed(const InitrdFacts& f, const std::string& m) {
-    return std::find(f.dracut_modules.begin(), f.dracut_modules.end(), m) !=
-           f.dracut_modules.end();
+    return std::find(f.dracut_modules.begin(), f.dracut_modules.end(), m) != f.dracut_modules.end();
 }
 
 // A line that starts a function the bash way: "function name" (dash: "function: not found").
@@ -278,14 +276,19 @@ InitrdFacts read_initrd(std::span<const std::byte> data) {
 
 const char* root_syntax(NetRoot r) {
     switch (r) {
-    case NetRoot::KiwiLiveAoe: return "root=live:AOEINTERFACE=";
-    case NetRoot::KiwiOverlayAoe: return "root=overlay:aoe=";
-    case NetRoot::Livenet: return "root=live:URL";
+    case NetRoot::KiwiLiveAoe:
+        return "root=live:AOEINTERFACE=";
+    case NetRoot::KiwiOverlayAoe:
+        return "root=overlay:aoe=";
+    case NetRoot::Livenet:
+        return "root=live:URL";
     }
     return "";
 }
 
-bool can_tell(const InitrdFacts& f) { return f.readable && f.dracut; }
+bool can_tell(const InitrdFacts& f) {
+    return f.readable && f.dracut;
+}
 
 std::vector<std::string> cannot_mount(const InitrdFacts& f, NetRoot r) {
     std::vector<std::string> why;
@@ -298,20 +301,21 @@ std::vector<std::string> cannot_mount(const InitrdFacts& f, NetRoot r) {
                                                     : f.livenet;
     if (!has)
         why.push_back(std::string("it has no ") + mod + " dracut module, which is what reads " +
-                      root_syntax(r) + (r == NetRoot::KiwiOverlayAoe
-                                            ? " (Debian: kiwi-dracut-overlay, and a "
-                                              "dracut.conf.d line add_dracutmodules+=\" "
-                                              "kiwi-overlay \" in the image)"
-                                        : r == NetRoot::KiwiLiveAoe
-                                            ? " (KIWI live ISOs: kiwi-dracut-live)"
-                                            : ""));
+                      root_syntax(r) +
+                      (r == NetRoot::KiwiOverlayAoe ? " (Debian: kiwi-dracut-overlay, and a "
+                                                      "dracut.conf.d line add_dracutmodules+=\" "
+                                                      "kiwi-overlay \" in the image)"
+                       : r == NetRoot::KiwiLiveAoe  ? " (KIWI live ISOs: kiwi-dracut-live)"
+                                                    : ""));
     if (r != NetRoot::Livenet && !f.aoe_module)
         why.push_back("it has no aoe kernel module (aoe.ko), so /dev/etherd/ never appears");
     if (has && r != NetRoot::Livenet && !f.sh_is_bash) {
         auto it = f.bash_only_scripts.find(mod);
         if (it != f.bash_only_scripts.end() && !it->second.empty())
-            why.push_back(std::string("its ") + mod + " scripts use bash-only syntax ('function "
-                          "NAME', in " + join(it->second, ", ") + ") but /bin/sh is " +
+            why.push_back(std::string("its ") + mod +
+                          " scripts use bash-only syntax ('function "
+                          "NAME', in " +
+                          join(it->second, ", ") + ") but /bin/sh is " +
                           (f.sh.empty() ? std::string("missing") : "/" + f.sh) +
                           ", not bash: dracut sources them with /bin/sh, they fail ('function: "
                           "not found') and the root is never mounted. Add dracut's bash module "
@@ -335,8 +339,8 @@ std::string roots_summary(const InitrdFacts& f) {
         const char* mod = r == NetRoot::KiwiLiveAoe      ? "kiwi-live"
                           : r == NetRoot::KiwiOverlayAoe ? "kiwi-overlay"
                                                          : "livenet";
-        std::string s = std::string(mod) + " (" + root_syntax(r) +
-                        (r == NetRoot::Livenet ? ")" : "eS.L)");
+        std::string s =
+            std::string(mod) + " (" + root_syntax(r) + (r == NetRoot::Livenet ? ")" : "eS.L)");
         if (!cannot_mount(f, r).empty()) s += " [but cannot mount it]";
         roots.push_back(s);
     }

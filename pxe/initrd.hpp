@@ -17,16 +17,17 @@
 namespace aoe::pxe {
 
 struct InitrdArchive {
-    std::uint64_t offset = 0;  // where it starts in the initrd file
-    std::string compression;   // "uncompressed", or libarchive's filter name: "gzip", "xz", "zstd", "lz4"
+    std::uint64_t offset = 0; // where it starts in the initrd file
+    std::string
+        compression; // "uncompressed", or libarchive's filter name: "gzip", "xz", "zstd", "lz4"
     std::size_t entries = 0;
 };
 
 struct InitrdFacts {
-    bool readable = false;       // at least one cpio archive was read to its end
-    std::string unreadable_why;  // libarchive's message when not
+    bool readable = false;      // at least one cpio archive was read to its end
+    std::string unreadable_why; // libarchive's message when not
     std::vector<InitrdArchive> archives;
-    std::string later_error;     // an archive after a readable one that failed (named, not fatal)
+    std::string later_error; // an archive after a readable one that failed (named, not fatal)
     bool dracut = false;
     std::string dracut_evidence;             // "usr/lib/dracut/modules.txt", or the file seen
     std::vector<std::string> dracut_modules; // modules.txt in its order (empty if absent)
@@ -34,7 +35,7 @@ struct InitrdFacts {
     bool aoe_module = false;
     std::string aoe_module_where; // "usr/lib/modules/6.1.0-13-amd64/.../aoe.ko", or "built in"
     std::vector<std::string> kernel_versions; // lib/modules/<version> directories
-    std::string sh;          // what /bin/sh resolves to inside the initrd ("" if none)
+    std::string sh; // what /bin/sh resolves to inside the initrd ("" if none)
     bool sh_is_bash = false;
     // Per KIWI module ("kiwi-live", "kiwi-overlay"): its shell scripts that use the bash-only
     // `function NAME` syntax; dracut sources hooks with /bin/sh, so under dash they fail.

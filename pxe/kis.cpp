@@ -6,12 +6,12 @@
 #include "sha256.hpp"
 
 #include <algorithm>
-#include <map>
-#include <span>
 #include <archive.h>
 #include <archive_entry.h>
+#include <map>
 #include <memory>
 #include <ostream>
+#include <span>
 #include <unistd.h>
 
 namespace aoe::pxe {
@@ -35,10 +35,13 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 // The base of a KIWI initrd name: "NAME.ARCH-VERSION.initrd" -> "NAME.ARCH-VERSION".
-std::string base_of_initrd(const std::string& n) { return n.substr(0, n.size() - 7); }
+std::string base_of_initrd(const std::string& n) {
+    return n.substr(0, n.size() - 7);
+}
 
 // The kernels of BASE among names: BASE-KVER.kernel.
-std::vector<std::string> kernels_of(const std::string& base, const std::vector<std::string>& names) {
+std::vector<std::string> kernels_of(const std::string& base,
+                                    const std::vector<std::string>& names) {
     std::vector<std::string> k;
     for (const auto& n : names)
         if (n.size() > base.size() + 8 && n.rfind(base + "-", 0) == 0 && ends_with(n, ".kernel"))
@@ -96,9 +99,13 @@ KisBuild open_folder(const fs::path& dir, const std::string& only_base) {
             (only_base.empty() || n == only_base + ".initrd"))
             initrds.push_back(n);
     if (initrds.empty())
-        throw Failure(in_quotes(k.input) + ": no KIWI KIS build in it (no NAME.ARCH-VERSION" +
-                      ".initrd" + (only_base.empty() ? "" : " named " + only_base + ".initrd") +
-                      "); name the files with --kis-kernel, --kis-initrd and --kis-image");
+        throw Failure(only_base.empty()
+                          ? in_quotes(k.input) +
+                                ": is a directory, not an ISO image file, and no KIWI KIS "
+                                "build (no NAME.ARCH-VERSION.initrd in it); name a KIS "
+                                "build's files with --kis-kernel, --kis-initrd and "
+                                "--kis-image"
+                          : in_quotes(k.input) + ": no " + only_base + ".initrd in it");
     if (initrds.size() > 1)
         throw Failure(in_quotes(k.input) + ": more than one KIS build in it (" + join(initrds) +
                       "); stage one by naming its filesystem image (DIR/NAME.ARCH-VERSION) or "
@@ -111,7 +118,8 @@ KisBuild open_folder(const fs::path& dir, const std::string& only_base) {
                       k.base + "-KVER.kernel)");
     if (kernels.size() > 1)
         throw Failure(in_quotes(k.input) + ": two kernels for " + k.initrd_name + " (" +
-                      join(kernels) + "); name the one to stage with --kis-kernel, "
+                      join(kernels) +
+                      "); name the one to stage with --kis-kernel, "
                       "--kis-initrd and --kis-image");
     k.kernel_name = kernels.front();
     k.kver = kver_of(k.base, k.kernel_name);
@@ -144,8 +152,10 @@ ArchivePtr open_bundle_archive(const fs::path& p) {
     archive_read_support_format_tar(a.get());
     archive_read_support_format_gnutar(a.get());
     if (archive_read_open_filename(a.get(), p.c_str(), 1 << 16) != ARCHIVE_OK)
-        throw Failure(in_quotes(p) + ": cannot read the bundle (truncated, damaged, or not a tar "
-                      "archive): " + archive_why(a.get()));
+        throw Failure(in_quotes(p) +
+                      ": cannot read the bundle (truncated, damaged, or not a tar "
+                      "archive): " +
+                      archive_why(a.get()));
     return a;
 }
 
@@ -179,7 +189,8 @@ KisBuild open_bundle(const fs::path& bundle) {
     k.input = fs::absolute(bundle).lexically_normal();
     std::error_code ec;
     if (!fs::exists(bundle, ec)) throw Failure(in_quotes(k.input) + ": no such file");
-    if (!fs::is_regular_file(bundle, ec)) throw Failure(in_quotes(k.input) + ": not a regular file");
+    if (!fs::is_regular_file(bundle, ec))
+        throw Failure(in_quotes(k.input) + ": not a regular file");
     // One pass: the names, and the bytes of every small member (kernel, initrd, md5, append);
     // the filesystem image is skipped over, never written.
     std::map<std::string, std::string> small;
@@ -227,10 +238,11 @@ KisBuild open_bundle(const fs::path& bundle) {
     k.image_name = k.base;
     if (!sizes.count(k.base)) {
         if (sizes.count(k.base + ".xz"))
-            throw Failure(in_quotes(k.input) + ": " + k.base +
-                          ".xz: the filesystem image is xz-compressed (KIWI's compressed=\"true\"); "
-                          "aoe-target exports an uncompressed image: unpack and unxz it, then "
-                          "stage the folder");
+            throw Failure(
+                in_quotes(k.input) + ": " + k.base +
+                ".xz: the filesystem image is xz-compressed (KIWI's compressed=\"true\"); "
+                "aoe-target exports an uncompressed image: unpack and unxz it, then "
+                "stage the folder");
         throw Failure(in_quotes(k.input) + ": no filesystem image " + k.base +
                       " in the bundle (members: " + join(k.members) + ")");
     }
@@ -255,9 +267,12 @@ std::string KisBuild::where(const std::string& name) const {
 
 const char* KisBuild::from_name() const {
     switch (from) {
-    case From::Folder: return "folder";
-    case From::Bundle: return "bundle";
-    case From::Files: return "files";
+    case From::Folder:
+        return "folder";
+    case From::Bundle:
+        return "bundle";
+    case From::Files:
+        return "files";
     }
     return "";
 }
@@ -318,21 +333,23 @@ std::string unpack_image(const KisBuild& k, const fs::path& dest, bool quiet, st
                               " (a truncated or damaged bundle); " + in_quotes(dest) +
                               " was not written");
             if (n == 0) break;
-            auto chunk = std::as_bytes(std::span<const char>(buf.data(), static_cast<std::size_t>(n)));
+            auto chunk =
+                std::as_bytes(std::span<const char>(buf.data(), static_cast<std::size_t>(n)));
             h.update(chunk);
             f.write(chunk);
             if (progress) {
                 int pct = static_cast<int>(f.bytes_written() * 100 / k.image_size);
-                if (pct != last) err << "\rstage-pxe: unpacking " << k.image_name << " " << pct << "%"
-                                     << std::flush;
+                if (pct != last)
+                    err << "\rstage-pxe: unpacking " << k.image_name << " " << pct << "%"
+                        << std::flush;
                 last = pct;
             }
         }
         if (progress) err << "\n";
         if (f.bytes_written() != k.image_size)
             throw Failure(k.where(k.image_name) + ": " + std::to_string(f.bytes_written()) +
-                          " of " + std::to_string(k.image_size) +
-                          " bytes (a truncated bundle); " + in_quotes(dest) + " was not written");
+                          " of " + std::to_string(k.image_size) + " bytes (a truncated bundle); " +
+                          in_quotes(dest) + " was not written");
         const std::string sum = h.hex();
         std::error_code ec;
         if (fs::is_regular_file(dest, ec) && fs::file_size(dest, ec) == k.image_size &&

@@ -29,8 +29,8 @@ struct KisBuild {
     // On disk (Folder, Files); for a bundle, kernel/initrd are members and image is empty.
     std::filesystem::path kernel_path, initrd_path, image_path;
     std::uint64_t image_size = 0;
-    std::string kernel, initrd;  // the bytes
-    std::string append, md5;     // BASE.append / BASE.md5 text, if present
+    std::string kernel, initrd;       // the bytes
+    std::string append, md5;          // BASE.append / BASE.md5 text, if present
     std::vector<std::string> members; // a bundle's member names, in order
 
     // "'/abs/BASE-KVER.kernel'" or "'/abs/BASE.tar.xz': BASE-KVER.kernel", for messages and

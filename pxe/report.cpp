@@ -64,30 +64,30 @@ std::string sha_of(const std::string& bytes) {
 int inspect_kis(const Options& o, std::ostream& out) {
     const KisBuild k = names_kis_files(o) ? open_kis_files(o.kis_kernel, o.kis_initrd, o.kis_image)
                                           : open_kis(o.iso);
-    const InitrdFacts f = read_initrd(
-        std::as_bytes(std::span<const char>(k.initrd.data(), k.initrd.size())));
+    const InitrdFacts f =
+        read_initrd(std::as_bytes(std::span<const char>(k.initrd.data(), k.initrd.size())));
     const bool bundle = k.from == KisBuild::From::Bundle;
     const std::string args = compose_kis_args(o.kiwi_net, "eS.L", o.append);
     const auto why = cannot_mount(f, NetRoot::KiwiOverlayAoe);
     const std::string ksha = sha_of(k.kernel), isha = sha_of(k.initrd);
     if (o.json) {
-        nlohmann::json j{{"kind", "kis"},
-                         {"from", k.from_name()},
-                         {"input", k.input.string()},
-                         {"base", k.base},
-                         {"kernel_version", k.kver},
-                         {"kernel", {{"name", k.kernel_name}, {"size", k.kernel.size()},
-                                     {"sha256", ksha}}},
-                         {"initrd", {{"name", k.initrd_name}, {"size", k.initrd.size()},
-                                     {"sha256", isha}}},
-                         {"image", {{"name", k.image_name}, {"size", k.image_size},
-                                    {"path", bundle ? nlohmann::json(nullptr)
-                                                    : nlohmann::json(k.image_path.string())}}},
-                         {"md5", std::string(text::trim(k.md5))},
-                         {"append", std::string(text::trim(k.append))},
-                         {"initrd_facts", facts_json(f)},
-                         {"entry_args", args},
-                         {"stages", why.empty() || !o.initrd_check}};
+        nlohmann::json j{
+            {"kind", "kis"},
+            {"from", k.from_name()},
+            {"input", k.input.string()},
+            {"base", k.base},
+            {"kernel_version", k.kver},
+            {"kernel", {{"name", k.kernel_name}, {"size", k.kernel.size()}, {"sha256", ksha}}},
+            {"initrd", {{"name", k.initrd_name}, {"size", k.initrd.size()}, {"sha256", isha}}},
+            {"image",
+             {{"name", k.image_name},
+              {"size", k.image_size},
+              {"path", bundle ? nlohmann::json(nullptr) : nlohmann::json(k.image_path.string())}}},
+            {"md5", std::string(text::trim(k.md5))},
+            {"append", std::string(text::trim(k.append))},
+            {"initrd_facts", facts_json(f)},
+            {"entry_args", args},
+            {"stages", why.empty() || !o.initrd_check}};
         if (bundle) j["members"] = k.members;
         out << j.dump(2) << "\n";
         return 0;
@@ -95,8 +95,7 @@ int inspect_kis(const Options& o, std::ostream& out) {
     out << "KIS build:   " << k.base << " (" << k.from_name() << " " << k.input.string() << ")\n";
     if (bundle) {
         out << "members:     ";
-        for (std::size_t i = 0; i < k.members.size(); ++i)
-            out << (i ? ", " : "") << k.members[i];
+        for (std::size_t i = 0; i < k.members.size(); ++i) out << (i ? ", " : "") << k.members[i];
         out << "\n";
     }
     out << "kernel:      " << (bundle ? k.kernel_name : k.kernel_path.string()) << " ("
@@ -117,7 +116,8 @@ int inspect_kis(const Options& o, std::ostream& out) {
         out << "verdict:     stage-pxe stages it"
             << (can_tell(f) ? "" : " (the initrd cannot be told: no check)") << "\n";
     else {
-        out << "verdict:     stage-pxe refuses it (--no-initrd-check stages it anyway): this initrd "
+        out << "verdict:     stage-pxe refuses it (--no-initrd-check stages it anyway): this "
+               "initrd "
                "cannot mount root=overlay:aoe=\n";
         for (const auto& w : why) out << "             - " << w << "\n";
     }

@@ -230,7 +230,8 @@ void check_kis_usage(const Options& o, bool staging) {
         throw UsageError("--image-dir is for a KIS bundle (NAME.ARCH-VERSION.tar.xz); this KIS "
                          "build's filesystem image is a file already");
     if (bundle && staging && o.image_dir.empty())
-        throw UsageError(in_quotes(o.iso) + " is a KIS bundle: its filesystem image must be a "
+        throw UsageError(in_quotes(o.iso) +
+                         " is a KIS bundle: its filesystem image must be a "
                          "file for aoe-target to export. Give --image-dir DIR to unpack it there "
                          "(as NAME.ARCH-VERSION), or unpack the bundle and stage its folder");
 }
@@ -395,7 +396,7 @@ Entry describe_entry(const Options& o, const std::string& label, const Source& s
     e.kernel_only = src.kernel_only;
     e.dir = o.name.empty() ? fs::path("boot") : fs::path("boot") / o.name;
     e.args = src.kernel_only ? std::string(text::trim(o.append))
-                   : src.kis ? compose_kis_args(o.kiwi_net, aoe.client_name(), o.append)
+             : src.kis       ? compose_kis_args(o.kiwi_net, aoe.client_name(), o.append)
                              : compose_args(o.kiwi_net, aoe.client_name(), o.append);
     e.http_base = o.http_base;
     while (!e.http_base.empty() && e.http_base.back() == '/') e.http_base.pop_back();
@@ -469,8 +470,8 @@ FilePlan plan_files(const Options& o, const Source& src, const Entry& entry,
         if (src.kis)
             return old && old->path == rel.string() && old->source == fi.resolved_path &&
                    old->size == fi.size &&
-                   old->sha256 == sha256_of(&fi == &src.bf.kernel ? src.kis->kernel
-                                                                   : src.kis->initrd) &&
+                   old->sha256 ==
+                       sha256_of(&fi == &src.bf.kernel ? src.kis->kernel : src.kis->initrd) &&
                    staged_matches(o.tftp_root, *old);
         return iso_same && old && old->source == fi.resolved_path && old->path == rel.string() &&
                staged_matches(o.tftp_root, *old);
@@ -523,10 +524,10 @@ StagedFiles write_versioned_pair(const Options& o, const Source& src, const Entr
     const bool ko = src.kernel_only;
     const fs::path &klink = plan.kernel, &irel = plan.initrd;
     StagedFiles s;
-    s.gen = generation_rel(
-        entry.label, src.iso_abs.string() + "\n" + std::to_string(src.ident.size) + "\n" +
-                         std::to_string(src.ident.mtime_ns) + "\n" + src.volume_id() + "\n" +
-                         src.bf.kernel.resolved_path + "\n" + src.bf.initrd.resolved_path);
+    s.gen = generation_rel(entry.label,
+                           src.iso_abs.string() + "\n" + std::to_string(src.ident.size) + "\n" +
+                               std::to_string(src.ident.mtime_ns) + "\n" + src.volume_id() + "\n" +
+                               src.bf.kernel.resolved_path + "\n" + src.bf.initrd.resolved_path);
     // An entry that was kernel-only: its initrd appears at the final path, so it is
     // recorded like a first staging's files.
     if (!ko && !plan.had_initrd) record_new_files(o.tftp_root, entry.label, {irel});
@@ -766,7 +767,8 @@ int print_report(const Options& o, const Entry& entry, const Source& src, const 
     const bool ko = src.kernel_only;
     const BootFiles& bf = src.bf;
     const Extracted &kx = files.kernel, &ix = files.initrd;
-    out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << entry.label << "' from ";
+    out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << entry.label
+        << "' from ";
     if (src.kis)
         out << "KIS build " << src.kis->base << " (" << src.kis->from_name() << " "
             << src.kis->input.string() << ")\n";

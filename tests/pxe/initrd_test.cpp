@@ -32,9 +32,11 @@ const ix::Spec kKis{.kiwi_overlay = true};
 
 TEST_CASE("a KIS initrd (kiwi-overlay, aoe, bash) in every compression dracut uses") {
     fx::TempDir d;
-    const std::vector<std::pair<std::string, std::string>> ways = {
-        {"cat", "uncompressed"},     {"gzip -n", "gzip"}, {"xz --check=crc32", "xz"},
-        {"zstd -q", "zstd"},         {"lz4 -l -q", "lz4"}};
+    const std::vector<std::pair<std::string, std::string>> ways = {{"cat", "uncompressed"},
+                                                                   {"gzip -n", "gzip"},
+                                                                   {"xz --check=crc32", "xz"},
+                                                                   {"zstd -q", "zstd"},
+                                                                   {"lz4 -l -q", "lz4"}};
     for (const auto& [cmd, name] : ways) {
         for (bool early : {false, true}) {
             CAPTURE(cmd);
@@ -126,8 +128,8 @@ TEST_CASE("a KIS initrd without the aoe module, without kiwi-overlay, or under d
 
 TEST_CASE("a live initrd: kiwi-live, livenet") {
     fx::TempDir d;
-    const auto f = facts(ix::pack(d, "live", ix::tree({.kiwi_live = true, .livenet = true}),
-                                  "zstd -q", true));
+    const auto f =
+        facts(ix::pack(d, "live", ix::tree({.kiwi_live = true, .livenet = true}), "zstd -q", true));
     CHECK(f.kiwi_live);
     CHECK(f.livenet);
     CHECK_FALSE(f.kiwi_overlay);
@@ -141,8 +143,8 @@ TEST_CASE("a live initrd: kiwi-live, livenet") {
     CHECK(cannot_mount(g, NetRoot::Livenet).empty());
     CHECK(cannot_mount(g, NetRoot::KiwiLiveAoe).size() == 2);
     // kiwi-live under dash: its library uses 'function' too
-    const auto h = facts(
-        ix::pack(d, "livedash", ix::tree({.kiwi_live = true, .bash = false}), "gzip -n"));
+    const auto h =
+        facts(ix::pack(d, "livedash", ix::tree({.kiwi_live = true, .bash = false}), "gzip -n"));
     const auto why = cannot_mount(h, NetRoot::KiwiLiveAoe);
     REQUIRE(why.size() == 1);
     CHECK(contains(why[0], "its kiwi-live scripts use bash-only syntax"));

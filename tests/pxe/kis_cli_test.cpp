@@ -74,8 +74,7 @@ Kis make_kis(const fx::TempDir& d, const std::string& name, const ix::Spec& spec
         k.bundle = d / (name + "-bundle") / (kBase + ".tar.xz");
         fs::create_directories(k.bundle.parent_path());
         ix::sh("cd '" + k.dir.string() + "' && tar -cJf '" + k.bundle.string() + "' '" + kBase +
-               "-" + kKver + ".kernel' '" + kBase + ".md5' '" + kBase + ".initrd' '" + kBase +
-               "'");
+               "-" + kKver + ".kernel' '" + kBase + ".md5' '" + kBase + ".initrd' '" + kBase + "'");
     }
     return k;
 }
@@ -91,8 +90,8 @@ TEST_CASE("KIS folder: kernel and initrd 0644 in boot/, the overlay entry, the i
     fx::TempDir d;
     auto k = make_kis(d, "build", kGood, false);
     const auto root = d / "tftp", exports = d / "exports";
-    auto r = stage({k.dir.string(), "--tftp-root", root.string(), "--export-dir",
-                    exports.string()});
+    auto r =
+        stage({k.dir.string(), "--tftp-root", root.string(), "--export-dir", exports.string()});
     INFO(r.err);
     REQUIRE(r.status == 0);
     CHECK(fx::read_file(root / "boot/linux") == k.kernel_bytes);
@@ -106,18 +105,20 @@ TEST_CASE("KIS folder: kernel and initrd 0644 in boot/, the overlay entry, the i
                        kArgs + "\n# END stage-pxe Live-Boot\n"));
     CHECK(fx::read_file(exports / "Live-Boot.conf") ==
           "# written by stage-pxe for entry 'Live-Boot'; same syntax as aoe-target --export\n"
-          "0.1=" + k.image.string() + "\n"); // read-only: no ,rw
+          "0.1=" +
+              k.image.string() + "\n"); // read-only: no ,rw
     CHECK(contains(r.out, "staged 'Live-Boot' from KIS build " + kBase + " (folder " +
                               k.dir.string() + ")\n"));
     CHECK(contains(r.out, "  initrd: dracut initrd; network roots: kiwi-overlay "
                           "(root=overlay:aoe=eS.L)\n"));
     CHECK(contains(r.out, "Serve the filesystem image (read-only) with:\n  aoe-target --export "
-                          "0.1=" + k.image.string() + " --iface IFACE\n"));
+                          "0.1=" +
+                              k.image.string() + " --iface IFACE\n"));
 
     const auto before = snapshot(root);
     const auto exp_before = snapshot(exports);
-    auto r2 = stage({k.dir.string(), "--tftp-root", root.string(), "--export-dir",
-                     exports.string()});
+    auto r2 =
+        stage({k.dir.string(), "--tftp-root", root.string(), "--export-dir", exports.string()});
     REQUIRE(r2.status == 0);
     CHECK(snapshot(root) == before);
     CHECK(snapshot(exports) == exp_before);
@@ -174,8 +175,9 @@ TEST_CASE("KIS bundle: --inspect reads it without writing; staging unpacks the i
     CHECK(contains(i.out, "cpio (xz, "));
     CHECK(contains(i.out, "  aoe:       usr/lib/modules/" + kKver +
                               "/kernel/drivers/block/aoe/aoe.ko.xz\n"));
-    CHECK(contains(i.out, "image:       " + kBase + " (2097152 bytes), in the bundle: staging "
-                          "unpacks it into --image-dir\n"));
+    CHECK(contains(i.out, "image:       " + kBase +
+                              " (2097152 bytes), in the bundle: staging "
+                              "unpacks it into --image-dir\n"));
     CHECK(contains(i.out, "entry:       rd.driver.pre=aoe rd.neednet=1 ip=dhcp "
                           "root=overlay:aoe=eS.L\n"));
     CHECK(contains(i.out, "verdict:     stage-pxe stages it\n"));
@@ -194,15 +196,16 @@ TEST_CASE("KIS bundle: --inspect reads it without writing; staging unpacks the i
                               "aoe-target to export. Give --image-dir DIR"));
     CHECK_FALSE(fs::exists(root));
 
-    auto r = stage({k.bundle.string(), "--tftp-root", root.string(), "--image-dir",
-                    images.string(), "--name", "demo", "--grub", "--ipxe"});
+    auto r = stage({k.bundle.string(), "--tftp-root", root.string(), "--image-dir", images.string(),
+                    "--name", "demo", "--grub", "--ipxe"});
     INFO(r.err);
     REQUIRE(r.status == 0);
     const auto img = images / kBase;
     CHECK(fx::sha256_of_file(img) == fx::sha256_of_file(k.image));
     CHECK(mode_of(img) == 0644);
-    CHECK(contains(r.out, "  " + img.string() + "  2097152 bytes  unpacked (the filesystem image, "
-                                                "out of the bundle)\n"));
+    CHECK(contains(r.out, "  " + img.string() +
+                              "  2097152 bytes  unpacked (the filesystem image, "
+                              "out of the bundle)\n"));
     CHECK(fx::read_file(root / "boot/demo/initrd") == k.initrd_bytes);
     CHECK(mode_of(root / "boot/demo/initrd") == 0644);
     CHECK(contains(fx::read_file(root / "pxelinux.cfg/default"),
@@ -284,11 +287,15 @@ TEST_CASE("KIS initrds that cannot mount root=overlay:aoe= are refused, nothing 
         std::string reason;
     };
     const std::vector<Case> cases = {
-        {"noaoe", {.kiwi_overlay = true, .aoe = false},
+        {"noaoe",
+         {.kiwi_overlay = true, .aoe = false},
          "it has no aoe kernel module (aoe.ko), so /dev/etherd/ never appears"},
-        {"nooverlay", {}, "it has no kiwi-overlay dracut module, which is what reads "
-                          "root=overlay:aoe="},
-        {"dash", {.kiwi_overlay = true, .bash = false},
+        {"nooverlay",
+         {},
+         "it has no kiwi-overlay dracut module, which is what reads "
+         "root=overlay:aoe="},
+        {"dash",
+         {.kiwi_overlay = true, .bash = false},
          "its kiwi-overlay scripts use bash-only syntax ('function NAME', in "},
     };
     for (const auto& c : cases) {
@@ -299,18 +306,21 @@ TEST_CASE("KIS initrds that cannot mount root=overlay:aoe= are refused, nothing 
         CHECK(r.status == 1);
         CHECK(contains(r.err, "stage-pxe: '" + k.initrd.string() +
                                   "': this initrd cannot mount root=overlay:aoe=eS.L, the "
-                                  "entry's root: " + c.reason));
+                                  "entry's root: " +
+                                  c.reason));
         CHECK(contains(r.err, "Nothing was staged (--no-initrd-check stages it anyway"));
         CHECK_FALSE(fs::exists(root));
         auto i = stage({"--inspect", k.dir.string()});
         CHECK(i.status == 0);
         CHECK(contains(i.out, "verdict:     stage-pxe refuses it (--no-initrd-check stages it "
                               "anyway): this initrd cannot mount root=overlay:aoe=\n"
-                              "             - " + c.reason));
+                              "             - " +
+                                  c.reason));
         auto f = stage({k.dir.string(), "--tftp-root", root.string(), "--no-initrd-check"});
         CHECK(f.status == 0);
-        CHECK(contains(f.err, "stage-pxe: warning: '" + k.initrd.string() + "': this initrd "
-                              "cannot mount root=overlay:aoe=eS.L"));
+        CHECK(contains(f.err, "stage-pxe: warning: '" + k.initrd.string() +
+                                  "': this initrd "
+                                  "cannot mount root=overlay:aoe=eS.L"));
         CHECK(contains(f.err, "(staged anyway: --no-initrd-check)"));
         CHECK(fs::exists(root / "boot/initrd"));
     }
@@ -360,42 +370,60 @@ TEST_CASE("KIS bad inputs: message names the file, exit 1 (or 2 for usage)") {
         std::string message;
     };
     const std::vector<Case> cases = {
-        {{two.dir.string()}, 1,
+        {{two.dir.string()},
+         1,
          "'" + two.dir.string() + "': two kernels for " + kBase + ".initrd (" + kBase + "-" +
-             kKver + ".kernel, " + kBase + "-6.2.0.kernel); name the one to stage with "
+             kKver + ".kernel, " + kBase +
+             "-6.2.0.kernel); name the one to stage with "
              "--kis-kernel"},
-        {{both.dir.string()}, 1,
+        {{both.dir.string()},
+         1,
          "'" + both.dir.string() + "': more than one KIS build in it (" + kBase +
              ".initrd, Other.x86_64-2.initrd)"},
-        {{noinit.dir.string()}, 1,
-         "'" + noinit.dir.string() + "': no KIWI KIS build in it (no NAME.ARCH-VERSION.initrd)"},
-        {{noimg.dir.string()}, 1,
+        {{noinit.dir.string()},
+         1,
+         "'" + noinit.dir.string() +
+             "': is a directory, not an ISO image file, and no KIWI "
+             "KIS build (no NAME.ARCH-VERSION.initrd in it)"},
+        {{noimg.dir.string()},
+         1,
          "'" + noimg.image.string() + "': no such file (the KIS filesystem image)"},
-        {{xz.dir.string()}, 1,
+        {{xz.dir.string()},
+         1,
          "'" + xz.image.string() + ".xz': the filesystem image is xz-compressed"},
         {{empty.dir.string()}, 1, "'" + empty.initrd.string() + "': empty file (the KIS initrd)"},
-        {{noinit_bundle.string()}, 1,
-         "'" + noinit_bundle.string() + "': no initrd in the bundle (KIWI names it "
-         "NAME.ARCH-VERSION.initrd; members: " + kBase + "-" + kKver + ".kernel, " + kBase + ")"},
+        {{noinit_bundle.string()},
+         1,
+         "'" + noinit_bundle.string() +
+             "': no initrd in the bundle (KIWI names it "
+             "NAME.ARCH-VERSION.initrd; members: " +
+             kBase + "-" + kKver + ".kernel, " + kBase + ")"},
         {{truncated.string()}, 1, "'" + truncated.string() + "': "},
-        {{junk.string()}, 1,
-         "'" + junk.string() + "': cannot read the bundle (truncated, damaged, or not a tar "
-         "archive)"},
-        {{(d / "missing.tar.xz").string()}, 1, "'" + (d / "missing.tar.xz").string() +
-                                                   "': no such file"},
-        {{"--kis-kernel", k.kernel.string()}, 2,
+        {{junk.string()},
+         1,
+         "'" + junk.string() +
+             "': cannot read the bundle (truncated, damaged, or not a tar "
+             "archive)"},
+        {{(d / "missing.tar.xz").string()},
+         1,
+         "'" + (d / "missing.tar.xz").string() + "': no such file"},
+        {{"--kis-kernel", k.kernel.string()},
+         2,
          "--kis-kernel, --kis-initrd and --kis-image go together"},
         {{k.dir.string(), "--kis-kernel", k.kernel.string(), "--kis-initrd", k.initrd.string(),
           "--kis-image", k.image.string()},
-         2, "give either an image (ISO, KIS folder or bundle) or --kis-kernel"},
+         2,
+         "give either an image (ISO, KIS folder or bundle) or --kis-kernel"},
         {{k.dir.string(), "--kernel-only"}, 2, "--kernel-only is for ISOs"},
-        {{k.dir.string(), "--arch", "aarch64"}, 2, "--arch chooses among a KIWI live ISO's "
-                                                   "kernels; a KIS build has one"},
-        {{k.dir.string(), "--image-dir", (d / "i").string()}, 2,
-         "--image-dir is for a KIS bundle"},
+        {{k.dir.string(), "--arch", "aarch64"},
+         2,
+         "--arch chooses among a KIWI live ISO's "
+         "kernels; a KIS build has one"},
+        {{k.dir.string(), "--image-dir", (d / "i").string()}, 2, "--image-dir is for a KIS bundle"},
         {{"--kis-kernel", k.kernel.string(), "--kis-initrd", (d / "nope.initrd").string(),
           "--kis-image", k.image.string()},
-         1, "'" + (d / "nope.initrd").string() + "': no such file (the KIS initrd)"},
+         1,
+         "'" + (d / "nope.initrd").string() + "': no such file (the KIS initrd)"},
     };
     for (const auto& c : cases) {
         auto args = c.args;
