@@ -30,6 +30,8 @@ std::string compose_args(bool kiwi_net, std::string_view aoe_client_name, std::s
 // rd.driver.pre=aoe loads the aoe module before udev (kiwi-overlay installs it, nothing loads
 // it), rd.neednet=1 ip=dhcp make dracut configure the NIC. The one place to adjust them.
 inline constexpr std::string_view kKisNetArgs = "rd.driver.pre=aoe rd.neednet=1 ip=dhcp";
+// Kernel arguments of a dracut livenet entry: rd.neednet=1 ip=dhcp root=live:URL [extra].
+std::string compose_livenet_args(std::string_view url, std::string_view extra);
 // Kernel arguments of a KIS entry: [kKisNetArgs] root=overlay:aoe=eS.L [extra]. kiwi_net false:
 // KIWI's documented line to the letter (root=overlay:aoe=eS.L alone).
 std::string compose_kis_args(bool kiwi_net, std::string_view aoe_client_name,

@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
                    "NAME.ARCH-VERSION; unchanged bundles are not unpacked again), the file "
                    "aoe-target exports")
         ->type_name("DIR");
+    app.add_option("--live-url", o.live_url,
+                   "a live ISO whose initrd has dracut's livenet: write root=live:URL (each "
+                   "client downloads the whole ISO from URL into its RAM) instead of the AoE "
+                   "root; no shelf.slot, no export. Refused when the initrd lacks livenet")
+        ->type_name("URL");
     bool no_initrd_check = false;
     app.add_flag("--no-initrd-check", no_initrd_check,
                  "stage even when the initrd cannot mount the entry's root (no kiwi-live for an "

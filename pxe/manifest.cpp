@@ -46,6 +46,7 @@ Manifest load_manifest(const std::filesystem::path& file) {
             me.configs = e.value("configs", std::vector<std::string>{});
             me.export_file = e.value("export_file", "");
             me.kernel_only = e.value("kernel_only", false);
+            me.live_url = e.value("live_url", "");
             if (e.contains("kis")) {
                 const auto& k = e.at("kis");
                 me.kind = "kis";
@@ -79,6 +80,7 @@ std::string dump_manifest(const Manifest& m) {
                              {"configs", e.configs},
                              {"export_file", e.export_file}};
         if (e.kernel_only) images[label]["kernel_only"] = true;
+        if (!e.live_url.empty()) images[label]["live_url"] = e.live_url;
         if (e.kind == "kis")
             images[label]["kis"] = json{{"from", e.kis_from},
                                         {"source", e.kis_source},

@@ -41,7 +41,10 @@ struct ManifestEntry {
     std::string kis_source;            // the folder, the bundle, or the image (absolute)
     std::uint64_t kis_source_size = 0; // a bundle's size and mtime, for --check
     std::int64_t kis_source_mtime_ns = 0;
-    bool image_unpacked = false; // stage-pxe unpacked `iso` out of the bundle (--remove takes it)
+    bool image_unpacked = false;
+    // --live-url: the entry boots root=live:URL (dracut livenet), aoe empty, no export.
+    // Written only when set.
+    std::string live_url; // stage-pxe unpacked `iso` out of the bundle (--remove takes it)
 };
 
 struct Manifest {

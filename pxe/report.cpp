@@ -141,8 +141,11 @@ int list_images(const Options& o, std::ostream& out) {
         std::string cfgs;
         for (const auto& c : e.configs) cfgs += (cfgs.empty() ? "" : ",") + c;
         // A kernel-only entry has no AoE export.
-        out << l << "\t" << (e.kernel_only ? "-" : e.aoe) << "\t" << e.layout
-            << (e.kernel_only ? " (kernel only)" : "") << "\t" << cfgs << "\t" << e.iso << "\n";
+        out << l << "\t" << (e.aoe.empty() ? "-" : e.aoe) << "\t" << e.layout
+            << (e.kernel_only        ? " (kernel only)"
+                : e.live_url.empty() ? ""
+                                     : " (livenet)")
+            << "\t" << cfgs << "\t" << e.iso << "\n";
     }
     return 0;
 }
@@ -182,7 +185,10 @@ int check_images(const Options& o, std::ostream& out) {
                      {"ok", problems.empty()},
                      {"problems", problems}};
         if (o.json) continue;
-        out << l << " (" << (e.kernel_only ? "kernel only" : e.aoe)
+        out << l << " ("
+            << (e.kernel_only        ? "kernel only"
+                : e.live_url.empty() ? e.aoe
+                                     : "livenet")
             << "): " << (problems.empty() ? "ok" : "MISMATCH") << "\n";
         for (const auto& p : problems) out << "  " << p << "\n";
     }
@@ -275,9 +281,13 @@ int inspect(const Options& o, std::ostream& out) {
             << f["sha256"].get<std::string>() << ")\n";
         if (std::string(which) == "initrd" && facts) {
             print_facts(*facts, out);
-            if (auto why = cannot_mount(*facts, NetRoot::KiwiLiveAoe); !why.empty()) {
+            // The entry's root: AoE, or with --live-url dracut's livenet.
+            const NetRoot r = o.live_url.empty() ? NetRoot::KiwiLiveAoe : NetRoot::Livenet;
+            if (auto why = cannot_mount(*facts, r); !why.empty()) {
                 out << "verdict:     stage-pxe refuses it (--no-initrd-check stages it anyway): "
-                       "this initrd cannot mount root=live:AOEINTERFACE=\n";
+                       "this initrd cannot mount "
+                    << (o.live_url.empty() ? "root=live:AOEINTERFACE=" : "root=live:" + o.live_url)
+                    << "\n";
                 for (const auto& w : why) out << "             - " << w << "\n";
             }
         }

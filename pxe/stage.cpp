@@ -85,10 +85,18 @@ struct Source {
     IsoIdentity ident;  // size and mtime, as the manifest records them
     bool kernel_only{}; // bf.kernel_only, and --kernel-only asked for it
     std::optional<InitrdFacts> initrd; // read unless kernel-only
+    std::string live_url;              // --live-url: root=live:URL (dracut livenet), no AoE export
+
+    // The entry reads its root over AoE (else: a kernel alone, or the ISO over HTTP into RAM).
+    bool aoe_root() const { return !kernel_only && live_url.empty(); }
 
     std::string volume_id() const { return img ? img->volume_id() : std::string(); }
     // The root the entry names, and so the one the initrd must mount.
-    NetRoot root() const { return kis ? NetRoot::KiwiOverlayAoe : NetRoot::KiwiLiveAoe; }
+    NetRoot root() const {
+        return kis                ? NetRoot::KiwiOverlayAoe
+               : live_url.empty() ? NetRoot::KiwiLiveAoe
+                                  : NetRoot::Livenet;
+    }
     // A boot file into the TFTP root (the ISO streamed, a KIS file from memory).
     Extracted extract_to(const iso::FileInfo& fi, const fs::path& root, const fs::path& rel,
                          bool dry_run, bool quiet, std::ostream& err) const {
@@ -206,6 +214,23 @@ bool names_kis_files(const Options& o) {
 
 void check_kis_usage(const Options& o, bool staging) {
     const bool files = names_kis_files(o);
+    if (!o.live_url.empty()) {
+        const std::string& u = o.live_url;
+        if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0 &&
+            u.rfind("ftp://", 0) != 0 && u.rfind("tftp://", 0) != 0)
+            throw UsageError("--live-url '" + u +
+                             "': dracut's livenet downloads http://, https://, ftp:// or tftp:// "
+                             "URLs");
+        if (u.find_first_of(" \t\n") != std::string::npos)
+            throw UsageError("--live-url '" + u + "': a URL without blanks");
+        if (o.aoe)
+            throw UsageError("--aoe and --live-url exclude each other: a livenet entry reads "
+                             "its root over HTTP, not AoE");
+        if (o.kernel_only) throw UsageError("--kernel-only and --live-url exclude each other");
+        if (files || (!o.iso.empty() && is_kis_input(o.iso)))
+            throw UsageError("--live-url is for live ISOs (dracut livenet); a KIS build boots "
+                             "root=overlay:aoe=");
+    }
     if (files && (o.kis_kernel.empty() || o.kis_initrd.empty() || o.kis_image.empty()))
         throw UsageError("--kis-kernel, --kis-initrd and --kis-image go together: name all three "
                          "files of the KIS build");
@@ -293,7 +318,8 @@ Source resolve_image(const Options& o) {
                          bf.layout + ": " + bf.kernel.path + " + " + bf.initrd.path +
                          "), a live system; stage it without --kernel-only (that option is for "
                          "images whose boot configuration names a kernel alone: iPXE, memtest)");
-    Source src{std::move(img), std::nullopt, std::move(bf), iso_abs, ident, ko, std::nullopt};
+    Source src{std::move(img), std::nullopt, std::move(bf), iso_abs,
+               ident,          ko,           std::nullopt,  o.live_url};
     if (!ko) src.initrd = facts_of(read_iso_file(*src.img, src.bf.initrd));
     return src;
 }
@@ -306,8 +332,11 @@ void check_initrd(const Options& o, const Source& src, std::ostream& err) {
     if (why.empty()) return;
     const std::string where = src.kis ? src.kis->where(src.kis->initrd_name)
                                       : in_quotes(src.iso_abs) + ": " + src.bf.initrd.path;
-    const std::string msg = where + ": this initrd cannot mount " + root_syntax(src.root()) +
-                            "eS.L, the entry's root: " + join(why, "; ");
+    const std::string root = src.root() == NetRoot::Livenet
+                                 ? "root=live:" + src.live_url
+                                 : std::string(root_syntax(src.root())) + "eS.L";
+    const std::string msg =
+        where + ": this initrd cannot mount " + root + ", the entry's root: " + join(why, "; ");
     if (o.initrd_check)
         throw Failure(msg + ". Nothing was staged (--no-initrd-check stages it anyway, e.g. when "
                             "--append names a root the initrd does mount)");
@@ -333,7 +362,7 @@ void check_root(const Options& o, const Source& src, std::ostream& err) {
 // entry or a hand-written export holds.
 AoeAddress choose_aoe_address(const Options& o, const std::string& label, const Manifest& man,
                               const ManifestEntry* prev, const Source& src) {
-    const bool ko = src.kernel_only;
+    const bool ko = !src.aoe_root(); // no AoE export: kernel-only, or livenet
     const auto by_hand = o.export_dir.empty() || ko ? std::map<std::string, ForeignExport>{}
                                                     : foreign_exports(o.export_dir, man, label);
     AoeAddress aoe{0, 1};
@@ -395,9 +424,10 @@ Entry describe_entry(const Options& o, const std::string& label, const Source& s
     e.label = label;
     e.kernel_only = src.kernel_only;
     e.dir = o.name.empty() ? fs::path("boot") : fs::path("boot") / o.name;
-    e.args = src.kernel_only ? std::string(text::trim(o.append))
-             : src.kis       ? compose_kis_args(o.kiwi_net, aoe.client_name(), o.append)
-                             : compose_args(o.kiwi_net, aoe.client_name(), o.append);
+    e.args = src.kernel_only         ? std::string(text::trim(o.append))
+             : src.kis               ? compose_kis_args(o.kiwi_net, aoe.client_name(), o.append)
+             : !src.live_url.empty() ? compose_livenet_args(src.live_url, o.append)
+                                     : compose_args(o.kiwi_net, aoe.client_name(), o.append);
     e.http_base = o.http_base;
     while (!e.http_base.empty() && e.http_base.back() == '/') e.http_base.pop_back();
     return e;
@@ -656,7 +686,7 @@ States prepare_configs(const Options& o, const Entry& entry,
 ExportFile prepare_export(const Options& o, const Entry& entry, const AoeAddress& aoe,
                           const Source& src, const ManifestEntry* prev, Commits& commits,
                           std::ostream& out) {
-    const bool ko = src.kernel_only;
+    const bool ko = !src.aoe_root(); // no AoE export: kernel-only, or livenet
     ExportFile x;
     x.file = prev ? prev->export_file : std::string();
     x.old = ko ? x.file : std::string();
@@ -698,7 +728,8 @@ void prepare_manifest(const Options& o, Manifest& man, const std::string& manife
     me.iso_mtime_ns = src.ident.mtime_ns;
     me.volume_id = src.volume_id();
     me.layout = src.bf.layout;
-    me.aoe = ko ? std::string() : aoe.client_name();
+    me.aoe = src.aoe_root() ? aoe.client_name() : std::string();
+    me.live_url = src.live_url;
     me.args = entry.args;
     me.kernel = files.kernel.file;
     me.initrd = files.initrd.file; // empty for a kernel-only entry
@@ -788,7 +819,7 @@ int print_report(const Options& o, const Entry& entry, const Source& src, const 
     for (const auto& [rel, st] : config_states) out << "  " << rel << "  " << st << "\n";
     if (!exp.state.empty()) out << "  " << exp.file << "  " << exp.state << "\n";
     check_bootloader(o, out, err);
-    if (bf.kiwi && !o.kiwi_net && !ko && !has_ip_arg(o.append))
+    if (bf.kiwi && !o.kiwi_net && src.aoe_root() && !has_ip_arg(o.append))
         // Measured with a live ISO that KIWI 9.24 built on Debian 12 (dracut 059), booted by a
         // QEMU client: without ip= its initrd loads aoe but never configures the NIC, and dracut
         // gives up on /dev/etherd/... after ~4 minutes (e2e.kiwi-seed-entry); 'ip=dhcp' alone
@@ -810,7 +841,7 @@ int print_report(const Options& o, const Entry& entry, const Source& src, const 
             << "'. KIWI's kiwi-overlay initrd installs the aoe module but nothing loads it, so "
                "/dev/etherd/"
             << aoe.client_name() << " never appears and dracut ends in its emergency shell\n";
-    if (!bf.kiwi && !ko && !src.kis)
+    if (!bf.kiwi && src.aoe_root() && !src.kis)
         err << "stage-pxe: warning: " << bf.layout
             << " layout: root=live:AOEINTERFACE is understood "
             << "by KIWI initrds only; add what this initrd needs with --append\n";
@@ -823,6 +854,18 @@ int print_report(const Options& o, const Entry& entry, const Source& src, const 
             << "): no initrd, no root=live:AOEINTERFACE; the entry reads nothing over AoE, so "
                "there is no export and no aoe-target command"
             << (o.export_dir.empty() ? "" : " (--export-dir: nothing written)") << ".\n";
+        return 0;
+    }
+    if (!src.live_url.empty()) {
+        // dracut's livenet downloads the whole ISO into the client's RAM (a tmpfs) and mounts
+        // the squashfs inside it from there.
+        out << "Download to RAM (dracut livenet): each client fetches " << src.live_url
+            << " and keeps the whole ISO in RAM: " << src.ident.size << " bytes ("
+            << (src.ident.size + (1u << 20) - 1) / (1u << 20)
+            << " MiB, the ISO's size) per client, besides what the running system uses; no AoE "
+               "export and no aoe-target command"
+            << (o.export_dir.empty() ? "" : " (--export-dir: nothing written)")
+            << ". Serve the ISO at that URL with any HTTP server.\n";
         return 0;
     }
     // aoe-target needs an interface (or EAL args) besides the export; --iface names it.

@@ -44,6 +44,9 @@ struct Options {
     std::filesystem::path image_dir;
     // --no-initrd-check: stage an entry whose root the initrd cannot mount (warn only).
     bool initrd_check = true;
+    // --live-url: the entry is root=live:URL (dracut livenet downloads the ISO into RAM) instead
+    // of AoE; no shelf.slot, no export.
+    std::string live_url;
 };
 
 inline constexpr const char* kDefaultLabel = "Live-Boot";

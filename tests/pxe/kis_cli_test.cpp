@@ -484,4 +484,56 @@ TEST_CASE("ISOs: the initrd check (kiwi-live), a busybox initrd still stages") {
     INFO(r.err);
     REQUIRE(r.status == 0);
     CHECK(contains(r.out, "  initrd: not a dracut initrd: cannot tell which roots it mounts\n"));
+
+    // --live-url: dracut's livenet downloads the ISO into RAM; refused without livenet.
+    const std::string url = "http://10.0.0.1/live/noklive.iso";
+    r = stage({fedora.string(), "--tftp-root", (d / "t4").string(), "--live-url", url,
+               "--export-dir", (d / "exp4").string()});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(contains(fx::read_file(d / "t4/pxelinux.cfg/default"),
+                   "    append initrd=boot/initrd rd.neednet=1 ip=dhcp root=live:" + url + "\n"));
+    const auto iso_bytes = fs::file_size(fedora);
+    CHECK(contains(r.out, "Download to RAM (dracut livenet): each client fetches " + url +
+                              " and keeps the whole ISO in RAM: " + std::to_string(iso_bytes) +
+                              " bytes ("));
+    CHECK(contains(r.out, "MiB, the ISO's size) per client"));
+    CHECK(contains(r.out, "no AoE export and no aoe-target command (--export-dir: nothing "
+                          "written)"));
+    CHECK_FALSE(fs::exists(d / "exp4/Live-Boot.conf"));
+    CHECK_FALSE(contains(r.out, "aoe-target --export"));
+    auto l = stage({"--list", "--tftp-root", (d / "t4").string()});
+    CHECK(contains(l.out, "Live-Boot\t-\tkiwi x86_64 (livenet)\t"));
+    CHECK(stage({"--check", "--tftp-root", (d / "t4").string()}).out ==
+          "Live-Boot (livenet): ok\n");
+
+    r = stage({live.string(), "--tftp-root", (d / "t5").string(), "--live-url", url});
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "this initrd cannot mount root=live:" + url +
+                              ", the entry's root: it has no livenet dracut module"));
+    CHECK_FALSE(fs::exists(d / "t5"));
+    i = stage({"--inspect", live.string(), "--live-url", url});
+    CHECK(contains(i.out, "verdict:     stage-pxe refuses it (--no-initrd-check stages it "
+                          "anyway): this initrd cannot mount root=live:" +
+                              url + "\n"));
+
+    const std::vector<std::pair<std::vector<std::string>, std::string>> usage = {
+        {{fedora.string(), "--live-url", "file:///srv/a.iso"},
+         "--live-url 'file:///srv/a.iso': dracut's livenet downloads http://, https://, ftp:// "
+         "or tftp:// URLs"},
+        {{fedora.string(), "--live-url", url, "--aoe", "e0.2"},
+         "--aoe and --live-url exclude each other"},
+        {{fedora.string(), "--live-url", url, "--kernel-only"},
+         "--kernel-only and --live-url exclude each other"},
+        {{(d / "src-live").string(), "--live-url", url}, "--live-url is for live ISOs"},
+    };
+    for (const auto& [args, msg] : usage) {
+        auto a = args;
+        a.insert(a.end(), {"--tftp-root", (d / "t6").string()});
+        auto u = stage(a);
+        INFO(u.err);
+        CHECK(u.status == 2);
+        CHECK(contains(u.err, "stage-pxe: " + msg));
+    }
+    CHECK_FALSE(fs::exists(d / "t6"));
 }
