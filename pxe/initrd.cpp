@@ -122,14 +122,20 @@ std::uint64_t read_one(std::span<const std::byte> data, Tree& t, InitrdArchive& 
         if (!path.empty()) t.nodes[path] = n;
         if (n.file && keep_text(path) && archive_entry_size(e) <= kKeepLimit) {
             std::string body(static_cast<std::size_t>(archive_entry_size(e)), '\0');
-            la_ssize_t got =
-                body.empty() ? 0 : archive_read_data(a.get(), body.data(), body.size());
-            if (got < 0) {
-                error =
-                    archive_error_string(a.get()) ? archive_error_string(a.get()) : "read error";
-                return 0;
+            // archive_read_data may return less than asked: read until the entry ends.
+            std::size_t got = 0;
+            while (got < body.size()) {
+                const la_ssize_t n =
+                    archive_read_data(a.get(), body.data() + got, body.size() - got);
+                if (n < 0) {
+                    error = archive_error_string(a.get()) ? archive_error_string(a.get())
+                                                          : "read error";
+                    return 0;
+                }
+                if (n == 0) break;
+                got += static_cast<std::size_t>(n);
             }
-            body.resize(static_cast<std::size_t>(got));
+            body.resize(got);
             t.texts[path] = std::move(body);
         } else if (archive_read_data_skip(a.get()) != ARCHIVE_OK) {
             error = archive_error_string(a.get()) ? archive_error_string(a.get()) : "read error";
