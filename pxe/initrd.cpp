@@ -125,15 +125,15 @@ std::uint64_t read_one(std::span<const std::byte> data, Tree& t, InitrdArchive& 
             // archive_read_data may return less than asked: read until the entry ends.
             std::size_t got = 0;
             while (got < body.size()) {
-                const la_ssize_t n =
+                const la_ssize_t chunk =
                     archive_read_data(a.get(), body.data() + got, body.size() - got);
-                if (n < 0) {
+                if (chunk < 0) {
                     error = archive_error_string(a.get()) ? archive_error_string(a.get())
                                                           : "read error";
                     return 0;
                 }
-                if (n == 0) break;
-                got += static_cast<std::size_t>(n);
+                if (chunk == 0) break;
+                got += static_cast<std::size_t>(chunk);
             }
             body.resize(got);
             t.texts[path] = std::move(body);
