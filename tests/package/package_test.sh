@@ -42,7 +42,7 @@ grep -E 'aoe-client|alloc_probe|dpdk-bridge|\.a$|/include/' "$WORK/contents" &&
     fail "test helpers or development files in the package"
 dpkg-deb -f "$DEB" Depends | tee "$WORK/depends"
 for d in librte-eal23 librte-ethdev23 librte-net-af-packet23 librte-net-af-xdp23 librte-mempool-ring23 \
-         librte-bus-vdev23 libisofs6 libssl3 libsystemd0 libprometheus-cpp-pull1.0; do
+         librte-bus-vdev23 libisofs6 libarchive13 libssl3 libsystemd0 libprometheus-cpp-pull1.0; do
     grep -q "$d" "$WORK/depends" || fail "Depends lacks $d"
 done
 dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles | grep -qx /etc/aoeboot/aoe-target.conf ||
