@@ -67,6 +67,15 @@ std::string compose_args(bool kiwi_net, std::string_view aoe, std::string_view e
     return s;
 }
 
+std::string compose_kis_args(bool kiwi_net, std::string_view aoe, std::string_view extra) {
+    std::string s;
+    if (kiwi_net) s = std::string(kKisNetArgs) + " ";
+    s += "root=overlay:aoe=" + std::string(aoe);
+    auto x = text::trim(extra);
+    if (!x.empty()) s += " " + std::string(x);
+    return s;
+}
+
 std::string render_entry(ConfigKind k, const EntrySpec& e) {
     if (e.initrd.empty()) {
         // A kernel alone (--kernel-only: iPXE, memtest): no initrd line, only e.args.

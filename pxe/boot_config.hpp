@@ -26,6 +26,15 @@ const char* kind_name(ConfigKind k);
 // Kernel arguments: [rd.kiwi.live.pxe rd.neednet=1 ip=dhcp] root=live:AOEINTERFACE=eS.L [extra]
 std::string compose_args(bool kiwi_net, std::string_view aoe_client_name, std::string_view extra);
 
+// What a KIWI KIS initrd (kiwi-overlay) needs to come up alone, in the order they are written:
+// rd.driver.pre=aoe loads the aoe module before udev (kiwi-overlay installs it, nothing loads
+// it), rd.neednet=1 ip=dhcp make dracut configure the NIC. The one place to adjust them.
+inline constexpr std::string_view kKisNetArgs = "rd.driver.pre=aoe rd.neednet=1 ip=dhcp";
+// Kernel arguments of a KIS entry: [kKisNetArgs] root=overlay:aoe=eS.L [extra]. kiwi_net false:
+// KIWI's documented line to the letter (root=overlay:aoe=eS.L alone).
+std::string compose_kis_args(bool kiwi_net, std::string_view aoe_client_name,
+                             std::string_view extra);
+
 // The body of an image's managed block. For pxelinux with the seed's arguments this is the
 // seed's entry to the letter. Without an initrd: the kernel and e.args only (pxelinux
 // "append -" when there are none, so the file's global APPEND is not passed either).

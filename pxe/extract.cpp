@@ -71,6 +71,31 @@ Extracted extract(const iso::Image& img, const iso::FileInfo& fi, const fs::path
     return x;
 }
 
+Extracted extract_bytes(std::string_view bytes, const std::string& source, const fs::path& root,
+                        const fs::path& rel, bool dry_run) {
+    Extracted x;
+    x.file.path = rel.string();
+    x.file.source = source;
+    x.file.size = bytes.size();
+    Sha256 h;
+    h.update(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())));
+    x.file.sha256 = h.hex();
+    std::error_code ec;
+    const bool same = fs::is_regular_file(root / rel, ec) &&
+                      fs::file_size(root / rel, ec) == bytes.size() &&
+                      sha256_file(root / rel) == x.file.sha256;
+    if (same || dry_run) {
+        x.state = same ? "unchanged" : "would write";
+        return x;
+    }
+    make_dirs(root, rel.parent_path());
+    AtomicFile f(root / rel);
+    f.write(bytes);
+    f.commit();
+    x.state = "written";
+    return x;
+}
+
 // True if the staged file on disk still is what the manifest recorded.
 bool staged_matches(const fs::path& root, const StagedFile& f) {
     std::error_code ec;

@@ -12,11 +12,14 @@
 namespace {
 
 constexpr const char* kDescription =
-    "Stage a live ISO for PXE boot over AoE: copy its kernel and initrd into a TFTP root and add\n"
-    "a managed entry to pxelinux.cfg/default (and optionally GRUB / iPXE configs), then print the\n"
-    "aoe-target command that serves the ISO. Idempotent, atomic, no mount, no root.\n\n"
-    "Exit status: 0 ok, 1 failure (bad ISO, kernel/initrd not found, only a kernel without\n"
-    "--kernel-only, TFTP root not writable, label conflict, --check mismatch), 2 bad usage.";
+    "Stage a live ISO or a KIWI KIS build for PXE boot over AoE: copy its kernel and initrd into\n"
+    "a TFTP root and add a managed entry to pxelinux.cfg/default (and optionally GRUB / iPXE\n"
+    "configs), then print the aoe-target command that serves the ISO (root=live:AOEINTERFACE=)\n"
+    "or the KIS filesystem image (root=overlay:aoe=). The initrd is read first: an entry whose\n"
+    "root it cannot mount is refused. Idempotent, atomic, no mount, no root.\n\n"
+    "Exit status: 0 ok, 1 failure (bad ISO or KIS build, kernel/initrd not found, an initrd that\n"
+    "cannot mount the entry's root, only a kernel without --kernel-only, TFTP root not writable,\n"
+    "label conflict, --check mismatch), 2 bad usage.";
 
 } // namespace
 
@@ -29,9 +32,29 @@ int main(int argc, char** argv) {
     CLI::App app{kDescription, "stage-pxe"};
     app.set_version_flag("--version", std::string("stage-pxe ") + AOEBOOT_VERSION);
     app.add_option("iso", o.iso,
-                   "the live ISO image to stage (KIWI, Fedora, casper, Debian live, Arch, "
-                   "or anything whose isolinux/GRUB config names a kernel)")
-        ->type_name("ISO");
+                   "what to stage: a live ISO (KIWI, Fedora, casper, Debian live, Arch, or "
+                   "anything whose isolinux/GRUB config names a kernel), or a KIWI KIS build: "
+                   "its output folder, its NAME.ARCH-VERSION.tar.xz bundle, or its filesystem "
+                   "image NAME.ARCH-VERSION (the .initrd and -KVER.kernel beside it)")
+        ->type_name("IMAGE");
+    app.add_option("--kis-kernel", o.kis_kernel,
+                   "a KIS build named file by file: its kernel (with --kis-initrd, --kis-image)")
+        ->type_name("FILE");
+    app.add_option("--kis-initrd", o.kis_initrd, "a KIS build named file by file: its initrd")
+        ->type_name("FILE");
+    app.add_option("--kis-image", o.kis_image,
+                   "a KIS build named file by file: its filesystem image (exported read-only)")
+        ->type_name("FILE");
+    app.add_option("--image-dir", o.image_dir,
+                   "staging a KIS bundle: unpack its filesystem image into DIR (as "
+                   "NAME.ARCH-VERSION; unchanged bundles are not unpacked again), the file "
+                   "aoe-target exports")
+        ->type_name("DIR");
+    bool no_initrd_check = false;
+    app.add_flag("--no-initrd-check", no_initrd_check,
+                 "stage even when the initrd cannot mount the entry's root (no kiwi-live for an "
+                 "ISO; no kiwi-overlay, no aoe module or KIWI's scripts under dash for a KIS "
+                 "build): a warning instead of exit 1");
     app.add_option("--tftp-root", o.tftp_root, "TFTP root directory")
         ->capture_default_str()
         ->type_name("DIR");
@@ -49,9 +72,10 @@ int main(int argc, char** argv) {
                  "memtest): the kernel alone, with --append's arguments only; no initrd, no "
                  "root=live:AOEINTERFACE, no AoE export");
     app.add_flag("--no-kiwi-net", no_kiwi_net,
-                 "leave out 'rd.kiwi.live.pxe rd.neednet=1 ip=dhcp' (the KIWI documentation's "
-                 "line to the letter). Current KIWI initrds then never bring the NIC up and "
-                 "fail after ~4 minutes; only for old initrds that configure the network");
+                 "leave out 'rd.kiwi.live.pxe rd.neednet=1 ip=dhcp' (ISO) or 'rd.driver.pre=aoe "
+                 "rd.neednet=1 ip=dhcp' (KIS): the KIWI documentation's line to the letter. "
+                 "Current KIWI initrds then never bring the NIC up (ISO: fail after ~4 minutes) "
+                 "or never load aoe (KIS); only for old initrds that configure the network");
     app.add_option("--arch", o.arch,
                    "KIWI architecture directory (x86_64, aarch64, ...; default: "
                    "this host's)")
@@ -87,9 +111,11 @@ int main(int argc, char** argv) {
                    "take the entry NAME out (files, config blocks, manifest)")
         ->type_name("NAME");
     app.add_flag("--list", list, "show what is staged");
-    app.add_flag("--check", check, "verify staged files against their ISOs (exit 1 on mismatch)");
+    app.add_flag("--check", check,
+                 "verify staged files against their ISOs / KIS images (exit 1 on mismatch)");
     app.add_flag("--inspect", do_inspect,
-                 "show what the ISO holds and what would be staged; write nothing");
+                 "show what the ISO or KIS build holds, which roots its initrd mounts, and what "
+                 "would be staged; write nothing");
     app.add_flag("--quiet,-q", o.quiet, "no progress output");
     app.add_flag("--json", o.json, "machine-readable output for --list, --check and --inspect");
     (void)version;
@@ -113,10 +139,15 @@ int main(int argc, char** argv) {
             if (!o.aoe) throw UsageError("--aoe: " + why);
         }
         o.kiwi_net = !no_kiwi_net;
+        o.initrd_check = !no_initrd_check;
         if (list) return list_images(o, std::cout);
         if (check) return check_images(o, std::cout);
         if (!remove_name.empty()) return remove_image(o, remove_name, std::cout, std::cerr);
-        if (o.iso.empty()) throw UsageError("no ISO given (stage-pxe [options] image.iso)");
+        const bool named = !o.kis_kernel.empty() || !o.kis_initrd.empty() || !o.kis_image.empty();
+        if (o.iso.empty() && !named)
+            throw UsageError("no ISO given (stage-pxe [options] image.iso; a KIS build: its "
+                             "folder, its .tar.xz bundle, or --kis-kernel K --kis-initrd I "
+                             "--kis-image IMG)");
         if (do_inspect) return inspect(o, std::cout);
         return stage(o, std::cout, std::cerr);
     } catch (const UsageError& e) {

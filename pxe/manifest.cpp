@@ -46,6 +46,15 @@ Manifest load_manifest(const std::filesystem::path& file) {
             me.configs = e.value("configs", std::vector<std::string>{});
             me.export_file = e.value("export_file", "");
             me.kernel_only = e.value("kernel_only", false);
+            if (e.contains("kis")) {
+                const auto& k = e.at("kis");
+                me.kind = "kis";
+                me.kis_from = k.at("from").get<std::string>();
+                me.kis_source = k.at("source").get<std::string>();
+                me.kis_source_size = k.value("source_size", std::uint64_t{0});
+                me.kis_source_mtime_ns = k.value("source_mtime_ns", std::int64_t{0});
+                me.image_unpacked = k.value("image_unpacked", false);
+            }
             m.images[label] = me;
         }
     } catch (const json::exception& ex) {
@@ -70,6 +79,12 @@ std::string dump_manifest(const Manifest& m) {
                              {"configs", e.configs},
                              {"export_file", e.export_file}};
         if (e.kernel_only) images[label]["kernel_only"] = true;
+        if (e.kind == "kis")
+            images[label]["kis"] = json{{"from", e.kis_from},
+                                        {"source", e.kis_source},
+                                        {"source_size", e.kis_source_size},
+                                        {"source_mtime_ns", e.kis_source_mtime_ns},
+                                        {"image_unpacked", e.image_unpacked}};
     }
     json j{{"format", "stage-pxe manifest 1"}, {"images", images}};
     return j.dump(2) + "\n";

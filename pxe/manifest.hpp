@@ -34,6 +34,14 @@ struct ManifestEntry {
     // --kernel-only: the kernel alone (iPXE, memtest); aoe and initrd are empty, no export.
     // Written as "kernel_only": true, and only then, so older manifests stay byte-identical.
     bool kernel_only = false;
+    // A KIWI KIS build (pxe/kis.hpp): kind "kis", and `iso` is its filesystem image, the file
+    // exported. Written as "kis": {...}, and only then, so ISO entries stay byte-identical.
+    std::string kind;       // "" an ISO, "kis"
+    std::string kis_from;   // "folder", "bundle", "files"
+    std::string kis_source; // the folder, the bundle, or the image (absolute)
+    std::uint64_t kis_source_size = 0; // a bundle's size and mtime, for --check
+    std::int64_t kis_source_mtime_ns = 0;
+    bool image_unpacked = false; // stage-pxe unpacked `iso` out of the bundle (--remove takes it)
 };
 
 struct Manifest {

@@ -91,6 +91,15 @@ int remove_image(const Options& o, const std::string& label, std::ostream& out, 
             if (!o.dry_run) fs::remove(e.export_file, ec);
             states.emplace_back(e.export_file, o.dry_run ? "would remove" : "removed");
         }
+        // A KIS bundle's image that stage-pxe unpacked, unless another entry exports it too.
+        if (e.image_unpacked &&
+            std::none_of(man.images.begin(), man.images.end(), [&](const auto& kv) {
+                return kv.first != label && kv.second.iso == e.iso;
+            })) {
+            std::error_code ec;
+            if (!o.dry_run) fs::remove(e.iso, ec);
+            states.emplace_back(e.iso, o.dry_run ? "would remove" : "removed");
+        }
         // A versioned pair of a killed update that only this entry named.
         if (!o.dry_run) sweep_generations(o.tftp_root, config_texts(o));
         man.images.erase(it);

@@ -24,6 +24,8 @@
 #include "export_dir.hpp"
 #include "extract.hpp"
 #include "generation.hpp"
+#include "initrd.hpp"
+#include "kis.hpp"
 #include "line_diff.hpp"
 #include "managed_block.hpp"
 #include "manifest.hpp"
@@ -72,13 +74,27 @@ std::string kernel_only_refusal(const fs::path& iso, const BootFiles& bf) {
 // (path, state) lines of the report: "boot/linux  written", "pxelinux.cfg/default  updated".
 using States = std::vector<std::pair<std::string, std::string>>;
 
-// The image being staged: the ISO, the boot files discovery found in it, its identity.
+// The image being staged: an ISO and the boot files discovery found in it, or a KIWI KIS build
+// (kernel, initrd, filesystem image); its identity; what its initrd mounts.
 struct Source {
-    iso::Image img;
-    BootFiles bf;
-    fs::path iso_abs;   // img.file()
+    std::optional<iso::Image> img; // an ISO
+    std::optional<KisBuild> kis;   // a KIS build
+    BootFiles bf;       // for a KIS build: layout "kis folder|bundle|files", sizes and sources
+    fs::path iso_abs;   // the file aoe-target exports: the ISO, or the KIS filesystem image
     IsoIdentity ident;  // size and mtime, as the manifest records them
     bool kernel_only{}; // bf.kernel_only, and --kernel-only asked for it
+    std::optional<InitrdFacts> initrd; // read unless kernel-only
+
+    std::string volume_id() const { return img ? img->volume_id() : std::string(); }
+    // The root the entry names, and so the one the initrd must mount.
+    NetRoot root() const { return kis ? NetRoot::KiwiOverlayAoe : NetRoot::KiwiLiveAoe; }
+    // A boot file into the TFTP root (the ISO streamed, a KIS file from memory).
+    Extracted extract_to(const iso::FileInfo& fi, const fs::path& root, const fs::path& rel,
+                         bool dry_run, bool quiet, std::ostream& err) const {
+        if (img) return extract(*img, fi, root, rel, dry_run, quiet, err);
+        const std::string& bytes = &fi == &bf.kernel ? kis->kernel : kis->initrd;
+        return extract_bytes(bytes, fi.resolved_path, root, rel, dry_run);
+    }
 };
 
 // What the entry names: its label, where its files live, its kernel arguments.
@@ -170,8 +186,92 @@ std::string resolve_label(const Options& o) {
     return label;
 }
 
-// Reads the ISO first: a bad ISO must fail before anything is touched.
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+    return s;
+}
+
+// A KIS build's file as the manifest records its source: the path, or BUNDLE:MEMBER.
+std::string kis_source(const KisBuild& k, const fs::path& path, const std::string& member) {
+    return k.from == KisBuild::From::Bundle ? k.input.string() + ":" + member : path.string();
+}
+
+} // namespace
+
+bool names_kis_files(const Options& o) {
+    return !o.kis_kernel.empty() || !o.kis_initrd.empty() || !o.kis_image.empty();
+}
+
+void check_kis_usage(const Options& o, bool staging) {
+    const bool files = names_kis_files(o);
+    if (files && (o.kis_kernel.empty() || o.kis_initrd.empty() || o.kis_image.empty()))
+        throw UsageError("--kis-kernel, --kis-initrd and --kis-image go together: name all three "
+                         "files of the KIS build");
+    if (files && !o.iso.empty())
+        throw UsageError("give either an image (ISO, KIS folder or bundle) or --kis-kernel, "
+                         "--kis-initrd and --kis-image, not both");
+    const bool kis = files || (!o.iso.empty() && is_kis_input(o.iso));
+    const bool bundle = kis && !files && !fs::is_directory(o.iso) &&
+                        !fs::is_regular_file(o.iso.string() + ".initrd");
+    if (!kis) {
+        if (!o.image_dir.empty())
+            throw UsageError("--image-dir is where a KIS bundle's filesystem image is unpacked; " +
+                             in_quotes(o.iso) + " is not a KIS bundle");
+        return;
+    }
+    if (o.kernel_only)
+        throw UsageError("--kernel-only is for ISOs whose boot configuration names a kernel alone; "
+                         "a KIS build has a kernel, an initrd and a filesystem image");
+    if (!o.arch.empty())
+        throw UsageError("--arch chooses among a KIWI live ISO's kernels; a KIS build has one");
+    if (!bundle && !o.image_dir.empty())
+        throw UsageError("--image-dir is for a KIS bundle (NAME.ARCH-VERSION.tar.xz); this KIS "
+                         "build's filesystem image is a file already");
+    if (bundle && staging && o.image_dir.empty())
+        throw UsageError(in_quotes(o.iso) + " is a KIS bundle: its filesystem image must be a "
+                         "file for aoe-target to export. Give --image-dir DIR to unpack it there "
+                         "(as NAME.ARCH-VERSION), or unpack the bundle and stage its folder");
+}
+
+namespace {
+
+std::string read_iso_file(const iso::Image& img, const iso::FileInfo& fi) {
+    std::string s;
+    s.reserve(fi.size);
+    img.stream_file(fi.path, [&](std::span<const std::byte> c) {
+        s.append(reinterpret_cast<const char*>(c.data()), c.size());
+    });
+    return s;
+}
+
+InitrdFacts facts_of(const std::string& bytes) {
+    return read_initrd(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())));
+}
+
+// A KIWI KIS build: its three files found by KIWI's names (or named by hand), read; a bundle's
+// filesystem image is where --image-dir will hold it.
+Source resolve_kis(const Options& o) {
+    Source src;
+    src.kis = names_kis_files(o) ? open_kis_files(o.kis_kernel, o.kis_initrd, o.kis_image)
+                                 : open_kis(o.iso);
+    const KisBuild& k = *src.kis;
+    src.iso_abs = k.from == KisBuild::From::Bundle
+                      ? (fs::absolute(o.image_dir) / k.image_name).lexically_normal()
+                      : k.image_path;
+    src.ident = identity_of(src.iso_abs);
+    src.bf.layout = std::string("kis ") + k.from_name();
+    src.bf.kernel = {k.kernel_name, kis_source(k, k.kernel_path, k.kernel_name), k.kernel.size()};
+    src.bf.initrd = {k.initrd_name, kis_source(k, k.initrd_path, k.initrd_name), k.initrd.size()};
+    src.bf.iso_cmdline = std::string(text::trim(k.append));
+    src.initrd = facts_of(k.initrd);
+    return src;
+}
+
+// Reads the image first: a bad ISO or KIS build must fail before anything is touched.
 Source resolve_image(const Options& o) {
+    check_kis_usage(o, true);
+    if (names_kis_files(o) || is_kis_input(o.iso)) return resolve_kis(o);
     auto img = open_iso(o.iso);
     auto bf = find_boot_files(img, o.arch.empty() ? host_kiwi_arch() : o.arch);
     const fs::path iso_abs = img.file();
@@ -185,14 +285,32 @@ Source resolve_image(const Options& o) {
                          bf.layout + ": " + bf.kernel.path + " + " + bf.initrd.path +
                          "), a live system; stage it without --kernel-only (that option is for "
                          "images whose boot configuration names a kernel alone: iPXE, memtest)");
-    return Source{std::move(img), std::move(bf), iso_abs, ident, ko};
+    Source src{std::move(img), std::nullopt, std::move(bf), iso_abs, ident, ko, std::nullopt};
+    if (!ko) src.initrd = facts_of(read_iso_file(*src.img, src.bf.initrd));
+    return src;
+}
+
+// The entry's root against what the initrd can mount: a root it cannot mount refuses the run
+// (--no-initrd-check: a warning). An initrd that cannot be told (not dracut's) goes on.
+void check_initrd(const Options& o, const Source& src, std::ostream& err) {
+    if (!src.initrd) return;
+    const auto why = cannot_mount(*src.initrd, src.root());
+    if (why.empty()) return;
+    const std::string where = src.kis ? src.kis->where(src.kis->initrd_name)
+                                      : in_quotes(src.iso_abs) + ": " + src.bf.initrd.path;
+    const std::string msg = where + ": this initrd cannot mount " + root_syntax(src.root()) +
+                            "eS.L, the entry's root: " + join(why, "; ");
+    if (o.initrd_check)
+        throw Failure(msg + ". Nothing was staged (--no-initrd-check stages it anyway, e.g. when "
+                            "--append names a root the initrd does mount)");
+    err << "stage-pxe: warning: " << msg << " (staged anyway: --no-initrd-check)\n";
 }
 
 // The TFTP root is a writable directory (created if missing); warnings about the inputs. A dry
 // run on a root that does not exist yet shows everything as created.
 void check_root(const Options& o, const Source& src, std::ostream& err) {
     if (!o.dry_run || fs::exists(o.tftp_root)) check_root_writable(o.tftp_root, !o.dry_run);
-    if (!src.img.rock_ridge())
+    if (src.img && !src.img->rock_ridge())
         err << "stage-pxe: warning: " << in_quotes(src.iso_abs)
             << " has no Rock Ridge names; paths were matched case-insensitively\n";
     if (struct stat rs{}; ::stat(o.tftp_root.c_str(), &rs) == 0 && (rs.st_mode & S_IXOTH) == 0)
@@ -270,6 +388,7 @@ Entry describe_entry(const Options& o, const std::string& label, const Source& s
     e.kernel_only = src.kernel_only;
     e.dir = o.name.empty() ? fs::path("boot") : fs::path("boot") / o.name;
     e.args = src.kernel_only ? std::string(text::trim(o.append))
+                   : src.kis ? compose_kis_args(o.kiwi_net, aoe.client_name(), o.append)
                              : compose_args(o.kiwi_net, aoe.client_name(), o.append);
     e.http_base = o.http_base;
     while (!e.http_base.empty() && e.http_base.back() == '/') e.http_base.pop_back();
@@ -336,9 +455,11 @@ FilePlan plan_files(const Options& o, const Source& src, const Entry& entry,
                     const ManifestEntry* prev) {
     const bool iso_same =
         prev && prev->iso == src.iso_abs.string() && prev->iso_size == src.ident.size &&
-        prev->iso_mtime_ns == src.ident.mtime_ns && prev->volume_id == src.img.volume_id();
+        prev->iso_mtime_ns == src.ident.mtime_ns && prev->volume_id == src.volume_id();
+    // A KIS build's files are hashed every run (they are in memory already): its identity is not
+    // one file's, and a file named by hand can change under the same image.
     auto keep = [&](const iso::FileInfo& fi, const fs::path& rel, const StagedFile* old) {
-        return iso_same && old && old->source == fi.resolved_path && old->path == rel.string() &&
+        return !src.kis && iso_same && old && old->source == fi.resolved_path && old->path == rel.string() &&
                staged_matches(o.tftp_root, *old);
     };
     FilePlan p;
@@ -370,7 +491,7 @@ StagedFiles write_in_place(const Options& o, const Source& src, const Entry& ent
     auto stage_one = [&](const iso::FileInfo& fi, const fs::path& rel, bool kept,
                          const StagedFile* old) {
         if (kept) return Extracted{*old, "unchanged"};
-        return extract(src.img, fi, o.tftp_root, rel, o.dry_run, o.quiet, err);
+        return src.extract_to(fi, o.tftp_root, rel, o.dry_run, o.quiet, err);
     };
     s.kernel =
         stage_one(src.bf.kernel, plan.kernel, plan.keep_kernel, prev ? &prev->kernel : nullptr);
@@ -391,15 +512,15 @@ StagedFiles write_versioned_pair(const Options& o, const Source& src, const Entr
     StagedFiles s;
     s.gen = generation_rel(
         entry.label, src.iso_abs.string() + "\n" + std::to_string(src.ident.size) + "\n" +
-                         std::to_string(src.ident.mtime_ns) + "\n" + src.img.volume_id() + "\n" +
+                         std::to_string(src.ident.mtime_ns) + "\n" + src.volume_id() + "\n" +
                          src.bf.kernel.resolved_path + "\n" + src.bf.initrd.resolved_path);
     // An entry that was kernel-only: its initrd appears at the final path, so it is
     // recorded like a first staging's files.
     if (!ko && !plan.had_initrd) record_new_files(o.tftp_root, entry.label, {irel});
-    s.kernel = extract(src.img, src.bf.kernel, o.tftp_root, s.gen / "linux", false, o.quiet, err);
+    s.kernel = src.extract_to(src.bf.kernel, o.tftp_root, s.gen / "linux", false, o.quiet, err);
     if (!ko)
         s.initrd =
-            extract(src.img, src.bf.initrd, o.tftp_root, s.gen / "initrd", false, o.quiet, err);
+            src.extract_to(src.bf.initrd, o.tftp_root, s.gen / "initrd", false, o.quiet, err);
     fsync_dir(o.tftp_root / "boot"); // the versioned directory's own entry
     auto differs = [&](const fs::path& rel, const StagedFile& f) {
         return !staged_matches(o.tftp_root, StagedFile{rel.string(), {}, f.size, f.sha256});
@@ -445,6 +566,29 @@ StagedFiles stage_files(const Options& o, const Source& src, const Entry& entry,
         (ko && !plan.had_initrd))
         return write_in_place(o, src, entry, prev, plan, err);
     return write_versioned_pair(o, src, entry, plan, pending, err);
+}
+
+// A KIS bundle's filesystem image into --image-dir (the file the export names): skipped when
+// the manifest says this bundle, unchanged, was unpacked there and the file is as it left it.
+// Written before the export and configs name it; a failed run leaves a whole image (never a
+// part: temp file and rename), which the next run finds unchanged.
+std::string stage_image(const Options& o, Source& src, const ManifestEntry* prev,
+                        std::ostream& err) {
+    if (!src.kis || src.kis->from != KisBuild::From::Bundle) return {};
+    const IsoIdentity bundle = identity_of(src.kis->input);
+    if (prev && prev->kind == "kis" && prev->image_unpacked &&
+        prev->kis_source == src.kis->input.string() && prev->kis_source_size == bundle.size &&
+        prev->kis_source_mtime_ns == bundle.mtime_ns && prev->iso == src.iso_abs.string() &&
+        prev->iso_size == src.ident.size && prev->iso_mtime_ns == src.ident.mtime_ns)
+        return "unchanged";
+    if (o.dry_run) return src.ident.size ? "would unpack again" : "would unpack";
+    std::error_code ec;
+    fs::create_directories(o.image_dir, ec);
+    if (ec)
+        throw Failure("cannot create --image-dir " + in_quotes(o.image_dir) + ": " + ec.message());
+    const std::string st = unpack_image(*src.kis, src.iso_abs, o.quiet, err);
+    src.ident = identity_of(src.iso_abs);
+    return st;
 }
 
 // The config texts as temp files (or, in place, a dry run's diff and an unchanged text's
@@ -538,7 +682,7 @@ void prepare_manifest(const Options& o, Manifest& man, const std::string& manife
     me.iso = src.iso_abs.string();
     me.iso_size = src.ident.size;
     me.iso_mtime_ns = src.ident.mtime_ns;
-    me.volume_id = src.img.volume_id();
+    me.volume_id = src.volume_id();
     me.layout = src.bf.layout;
     me.aoe = ko ? std::string() : aoe.client_name();
     me.args = entry.args;
@@ -547,6 +691,17 @@ void prepare_manifest(const Options& o, Manifest& man, const std::string& manife
     me.configs.assign(kinds.begin(), kinds.end());
     me.export_file = export_file;
     me.kernel_only = ko;
+    if (src.kis) {
+        me.kind = "kis";
+        me.kis_from = src.kis->from_name();
+        me.kis_source = src.kis->input.string();
+        if (src.kis->from == KisBuild::From::Bundle) {
+            const IsoIdentity b = identity_of(src.kis->input);
+            me.kis_source_size = b.size;
+            me.kis_source_mtime_ns = b.mtime_ns;
+            me.image_unpacked = true;
+        }
+    }
     man.images[entry.label] = me;
     const std::string manifest_after = dump_manifest(man);
     if (!o.dry_run && manifest_after != manifest_before)
@@ -593,19 +748,28 @@ void commit(const Options& o, const Entry& entry, const FilePlan& plan, const St
 // What was staged, the warnings about the entry, and the aoe-target command that serves it.
 int print_report(const Options& o, const Entry& entry, const Source& src, const AoeAddress& aoe,
                  const StagedFiles& files, const States& removed, const States& config_states,
-                 const ExportFile& exp, std::ostream& out, std::ostream& err) {
+                 const ExportFile& exp, const std::string& image_state, std::ostream& out,
+                 std::ostream& err) {
     const bool ko = src.kernel_only;
     const BootFiles& bf = src.bf;
     const Extracted &kx = files.kernel, &ix = files.initrd;
-    out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << entry.label << "' from "
-        << src.iso_abs.string() << " (" << bf.layout << ", volume id '" << src.img.volume_id()
-        << "')" << (ko ? ", kernel only" : "") << "\n";
+    out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << entry.label << "' from ";
+    if (src.kis)
+        out << "KIS build " << src.kis->base << " (" << src.kis->from_name() << " "
+            << src.kis->input.string() << ")\n";
+    else
+        out << src.iso_abs.string() << " (" << bf.layout << ", volume id '" << src.volume_id()
+            << "')" << (ko ? ", kernel only" : "") << "\n";
     out << "  " << kx.file.path << "  " << kx.file.size << " bytes  sha256 " << kx.file.sha256
         << "  " << kx.state << "\n";
     if (!ko)
         out << "  " << ix.file.path << "  " << ix.file.size << " bytes  sha256 " << ix.file.sha256
             << "  " << ix.state << "\n";
     for (const auto& [path, st] : removed) out << "  " << path << "  " << st << "\n";
+    if (!image_state.empty())
+        out << "  " << src.iso_abs.string() << "  " << src.kis->image_size << " bytes  "
+            << image_state << " (the filesystem image, out of the bundle)\n";
+    if (src.initrd) out << "  initrd: " << roots_summary(*src.initrd) << "\n";
     for (const auto& [rel, st] : config_states) out << "  " << rel << "  " << st << "\n";
     if (!exp.state.empty()) out << "  " << exp.file << "  " << exp.state << "\n";
     check_bootloader(o, out, err);
@@ -622,7 +786,16 @@ int print_report(const Options& o, const Entry& entry, const Source& src, const 
             << " after about 4 minutes (emergency shell). They need at least 'ip=dhcp' "
                "(--append ip=dhcp); leave it out only for old KIWI initrds that configure the "
                "network themselves.\n";
-    if (!bf.kiwi && !ko)
+    if (src.kis && !o.kiwi_net && !has_ip_arg(o.append))
+        // parse-kiwi-overlay.sh (Debian's kiwi-dracut-overlay 9.24) loads loop, not aoe, and
+        // module-setup.sh only installs aoe: with KIWI's line alone /dev/etherd/ never appears.
+        err << "stage-pxe: warning: --no-kiwi-net: the entry is KIWI's documented line, "
+               "root=overlay:aoe="
+            << aoe.client_name() << " without '" << kKisNetArgs
+            << "'. KIWI's kiwi-overlay initrd installs the aoe module but nothing loads it, so "
+               "/dev/etherd/"
+            << aoe.client_name() << " never appears and dracut ends in its emergency shell\n";
+    if (!bf.kiwi && !ko && !src.kis)
         err << "stage-pxe: warning: " << bf.layout
             << " layout: root=live:AOEINTERFACE is understood "
             << "by KIWI initrds only; add what this initrd needs with --append\n";
@@ -638,7 +811,7 @@ int print_report(const Options& o, const Entry& entry, const Source& src, const 
         return 0;
     }
     // aoe-target needs an interface (or EAL args) besides the export; --iface names it.
-    out << "Serve the ISO with:\n"
+    out << (src.kis ? "Serve the filesystem image (read-only) with:\n" : "Serve the ISO with:\n")
         << "  aoe-target --export " << shell_quote(aoe.dotted() + "=" + src.iso_abs.string())
         << " --iface " << shell_quote(o.iface) << "\n"
         << "  aoe-target " << aoe.shelf << " " << static_cast<unsigned>(aoe.slot) << " "
@@ -655,7 +828,8 @@ bool valid_name(const std::string& name) {
 
 int stage(const Options& o, std::ostream& out, std::ostream& err) {
     const std::string label = resolve_label(o);
-    const Source src = resolve_image(o);
+    Source src = resolve_image(o);
+    check_initrd(o, src, err);
     check_root(o, src, err);
     std::optional<RootLock> lock; // held until the run ends
     if (!o.dry_run) lock.emplace(o.tftp_root);
@@ -676,8 +850,10 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
     StagedFiles files;
     States config_states, removed;
     ExportFile exp;
+    std::string image_state; // a KIS bundle's image in --image-dir
     try {
         files = stage_files(o, src, entry, prev, plan, pending, err);
+        image_state = stage_image(o, src, prev, err);
         config_states = prepare_configs(o, entry, pending, files, commits, out);
         exp = prepare_export(o, entry, aoe, src, prev, commits, out);
         prepare_manifest(o, man, manifest_before, entry, src, aoe, files, kinds, exp.file, commits);
@@ -700,7 +876,8 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
                                                        ? "kept (a config names it)"
                                                        : "removed");
     }
-    return print_report(o, entry, src, aoe, files, removed, config_states, exp, out, err);
+    return print_report(o, entry, src, aoe, files, removed, config_states, exp, image_state, out,
+                        err);
 }
 
 } // namespace aoe::pxe

@@ -37,6 +37,13 @@ struct Options {
     // --kernel-only: stage an image whose boot config names a kernel and no initrd (iPXE,
     // memtest) as the kernel alone: no initrd, no root=live:AOEINTERFACE, no AoE export.
     bool kernel_only = false;
+    // A KIWI KIS build named file by file (--kis-kernel, --kis-initrd, --kis-image); otherwise
+    // `iso` may be a KIS build's folder, its bundle or its filesystem image (pxe/kis.hpp).
+    std::filesystem::path kis_kernel, kis_initrd, kis_image;
+    // --image-dir: where a KIS bundle's filesystem image is unpacked for aoe-target to map.
+    std::filesystem::path image_dir;
+    // --no-initrd-check: stage an entry whose root the initrd cannot mount (warn only).
+    bool initrd_check = true;
 };
 
 inline constexpr const char* kDefaultLabel = "Live-Boot";
@@ -48,6 +55,12 @@ int remove_image(const Options& o, const std::string& label, std::ostream& out, 
 int list_images(const Options& o, std::ostream& out);
 int check_images(const Options& o, std::ostream& out);
 int inspect(const Options& o, std::ostream& out);
+
+// A KIS build named by --kis-kernel/--kis-initrd/--kis-image.
+bool names_kis_files(const Options& o);
+// Usage checks of a KIS build's options (UsageError), before anything is read; `staging`: a
+// bundle needs --image-dir.
+void check_kis_usage(const Options& o, bool staging);
 
 // Usage check of --name: letters, digits, '.', '_', '-'; not starting with '.' or '-'.
 bool valid_name(const std::string& name);
