@@ -22,6 +22,7 @@ E2E_STAGE_PXE_EXTRA=()
 E2E_PIDS=()          # every background process we started, killed in reverse order on cleanup
 E2E_CLIENT_PIDS=()   # one per QEMU client (the `timeout` wrapping it)
 E2E_CLIENT_START=()  # seconds since E2E_T0 when each client was started
+E2E_CLIENT_MAC=()    # each client's MAC (aa:bb:...), as QEMU was given it
 E2E_BR=br0
 E2E_V4=10.77.0.1
 E2E_MTU=1500
@@ -263,6 +264,7 @@ e2e_boot_clients() {
     for i in $(seq 1 "$n"); do e2e_add_tap "$i" || e2e_fail "tap$i"; done
     for i in $(seq 1 "$n"); do
         mac=$(printf '52:54:00:ae:%02x:%02x' $(($$ % 256)) "$i")
+        E2E_CLIENT_MAC[i]=$mac
         fifo=$E2E_DIR/client$i.fifo
         mkfifo "$fifo"
         # Unbuffered reader: every line gets the time since the run started (and, for the demo,
