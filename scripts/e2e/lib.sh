@@ -231,7 +231,7 @@ e2e_http_start() {
     [ -d "${E2E_TFTP:-}" ] || e2e_fail "e2e_http_start: no TFTP root yet (stage first)"
     E2E_HTTP_LOG=$E2E_DIR/http-access.log
     # lighttpd opens its access log after dropping root for nobody.
-    : >"$E2E_HTTP_LOG" && chown nobody "$E2E_HTTP_LOG" || e2e_fail "cannot create $E2E_HTTP_LOG"
+    { : >"$E2E_HTTP_LOG" && chown nobody "$E2E_HTTP_LOG"; } || e2e_fail "cannot create $E2E_HTTP_LOG"
     {
         echo "server.document-root = \"$E2E_TFTP\""
         echo "server.bind = \"$E2E_V4\""
