@@ -319,7 +319,9 @@ e2e_boot_clients() {
         # Unbuffered reader: every line gets the time since the run started (and, for the demo,
         # is echoed to the terminal). The time is that of the line's FIRST byte: a loader prints
         # "Loading boot/linux... " when it starts a download and "ok" when it ends, so the
-        # line's start is the start of the fetch (the timelines' kernel+initrd phase).
+        # line's start is the start of the fetch (the timelines' kernel+initrd phase). A clear
+        # screen (ESC[2J: GRUB's menu giving way to "Booting `X'") also ends a line, since a
+        # full-screen menu draws by cursor moves without a newline.
         E2E_T0=$E2E_T0 E2E_CONSOLE=$E2E_CONSOLE E2E_TAG="client $i" perl -MTime::HiRes=time -e '
             $| = 1; my $t0 = $ENV{E2E_T0}; my $con = $ENV{E2E_CONSOLE} eq "1";
             open(my $log, ">", $ARGV[0]) or die; select((select($log), $| = 1)[0]);
@@ -330,6 +332,7 @@ e2e_boot_clients() {
                 print $log $s; print STDERR "[$ENV{E2E_TAG}] $s" if $con; }
             while (sysread(STDIN, my $c, 65536)) {
                 my $now = time;
+                $c =~ s/\e\[2J/\n/g;
                 $start = $now if $buf eq "";
                 $buf .= $c;
                 while ((my $i = index($buf, "\n")) >= 0) { out(substr($buf, 0, $i + 1, ""), $start); $start = $now; }
