@@ -259,10 +259,17 @@ e2e_http_start() {
     e2e_log "HTTP: lighttpd serving $E2E_TFTP read-only at $E2E_HTTP_URL/"
 }
 
-# e2e_http_fetched PATH: "BEGIN_MS END_MS STATUS BYTES" of the first GET of /PATH in the access
-# log, nothing when no client asked for it over HTTP.
+# e2e_http_fetched PATH: the GETs of /PATH in the access log as "BEGIN_MS END_MS STATUSES BYTES
+# REQUESTS": the first request's begin, the last one's end, the distinct statuses ("200", or
+# "200,206" for a loader that re-reads part of a file with a Range request) and the bytes of all
+# of them; nothing when no client asked for it over HTTP.
 e2e_http_fetched() {
-    awk -v p="/$1" '$4 == "\"GET" && $5 == p { print $1, $2, $7, $8; exit }' "$E2E_HTTP_LOG" 2>/dev/null
+    awk -v p="/$1" '$4 == "\"GET" && $5 == p {
+            if (!n || $1 < b) b = $1
+            if ($2 > e) e = $2
+            if (!seen[$7]++) st = st (st == "" ? "" : ",") $7
+            bytes += $8; n++ }
+        END { if (n) print b, e, st, bytes, n }' "$E2E_HTTP_LOG" 2>/dev/null
 }
 
 # e2e_target TARGET ISO [SHELF SLOT]: serve ISO on br0. TARGET is `vblade` or the path of a
