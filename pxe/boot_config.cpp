@@ -35,7 +35,8 @@ std::string grub_path(std::string_view p) {
         auto authority = rest.substr(0, slash);
         std::string port;
         auto colon = authority.rfind(':');
-        if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
+        if (colon != std::string_view::npos &&
+            authority.find(']', colon) == std::string_view::npos) {
             port = std::string(authority.substr(colon + 1));
             authority = authority.substr(0, colon);
         }

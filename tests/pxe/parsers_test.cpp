@@ -137,10 +137,10 @@ TEST_CASE("--http entries: every loader names kernel and initrd by HTTP, in its 
     auto g = render_entry(ConfigKind::Grub, e);
     CHECK(g.find("    linux (http,boot.example,8080)/tftp/boot/linux ") != std::string::npos);
     CHECK(g.find("    initrd (http,boot.example,8080)/tftp/boot/initrd\n") != std::string::npos);
-    CHECK(render_entry(ConfigKind::Pxelinux, e).find("kernel http://boot.example:8080/tftp/boot/linux\n") !=
-          std::string::npos);
-    CHECK(render_entry(ConfigKind::Ipxe, e).find("kernel http://boot.example:8080/tftp/boot/linux ") !=
-          std::string::npos);
+    CHECK(render_entry(ConfigKind::Pxelinux, e)
+              .find("kernel http://boot.example:8080/tftp/boot/linux\n") != std::string::npos);
+    CHECK(render_entry(ConfigKind::Ipxe, e)
+              .find("kernel http://boot.example:8080/tftp/boot/linux ") != std::string::npos);
     // An IPv6 literal keeps its brackets; its colons are not a port.
     e.kernel = "http://[fd99::1]/boot/linux";
     CHECK(render_entry(ConfigKind::Grub, e).find("linux (http,[fd99::1])/boot/linux ") !=

@@ -1002,8 +1002,8 @@ TEST_CASE("--http with --install-bootloader: lpxelinux.0 installed, all three co
     fx::TempDir d;
     auto k = make_kiwi(d, "live", 51);
     auto root = d / "tftp";
-    auto r = stage({k.iso.string(), "--tftp-root", root.string(), "--http",
-                    "https://10.0.0.1/tftp", "--install-bootloader"});
+    auto r = stage({k.iso.string(), "--tftp-root", root.string(), "--http", "https://10.0.0.1/tftp",
+                    "--install-bootloader"});
     CHECK(r.status == 2);
     CHECK(contains(r.err, "stage-pxe: --http: 'https://10.0.0.1/tftp' is not an http:// URL"));
     CHECK_FALSE(fs::exists(root / "boot/linux"));
