@@ -28,10 +28,19 @@ template <class Fn> void each_foreign_line(std::string_view t, Fn fn) {
 
 std::string grub_path(std::string_view p) {
     if (is_url(p)) {
-        // http://host/dir/file -> (http,host)/dir/file
+        // http://host/dir/file -> (http,host)/dir/file. GRUB names a port as a third field,
+        // (http,host,port): "host:port" in the second would be looked up as a host name.
         auto rest = p.substr(p.find("://") + 3);
         auto slash = rest.find('/');
-        return "(http," + std::string(rest.substr(0, slash)) + ")" +
+        auto authority = rest.substr(0, slash);
+        std::string port;
+        auto colon = authority.rfind(':');
+        if (colon != std::string_view::npos &&
+            authority.find(']', colon) == std::string_view::npos) {
+            port = std::string(authority.substr(colon + 1));
+            authority = authority.substr(0, colon);
+        }
+        return "(http," + std::string(authority) + (port.empty() ? "" : "," + port) + ")" +
                std::string(slash == std::string_view::npos ? "/" : rest.substr(slash));
     }
     return "(tftp)/" + std::string(p);
@@ -42,6 +51,40 @@ std::string ipxe_path(std::string_view p) {
 }
 
 } // namespace
+
+std::string http_base_problem(std::string_view url) {
+    constexpr std::string_view scheme = "http://";
+    if (url.substr(0, scheme.size()) != scheme)
+        return "'" + std::string(url) +
+               "' is not an http:// URL (lpxelinux.0 and GRUB fetch plain HTTP only; "
+               "e.g. http://10.0.0.1/tftp)";
+    auto rest = url.substr(scheme.size());
+    auto slash = rest.find('/');
+    auto authority = rest.substr(0, slash);
+    auto colon = authority.rfind(':');
+    auto host = authority;
+    if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
+        auto port = authority.substr(colon + 1);
+        host = authority.substr(0, colon);
+        bool digits = !port.empty() && port.size() <= 5;
+        for (char c : port) digits = digits && c >= '0' && c <= '9';
+        if (!digits || std::stoul(std::string(port)) == 0 || std::stoul(std::string(port)) > 65535)
+            return "'" + std::string(url) + "': the port '" + std::string(port) +
+                   "' is not a number from 1 to 65535";
+    }
+    if (host.empty()) return "'" + std::string(url) + "' names no host";
+    for (char c : url) {
+        // Characters the three config formats would split or expand, or that a base URL
+        // cannot carry once "/boot/linux" is appended (query, fragment).
+        if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f || c == '"' || c == '\'' ||
+            c == '\\' || c == '$' || c == '{' || c == '}' || c == ';' || c == '?' || c == '#' ||
+            c == '(' || c == ')' || c == '`')
+            return "'" + std::string(url) + "' contains '" +
+                   (c == ' ' ? std::string("a space") : std::string(1, c)) +
+                   "', which the pxelinux, GRUB or iPXE entry cannot carry";
+    }
+    return {};
+}
 
 const char* kind_name(ConfigKind k) {
     switch (k) {

@@ -23,6 +23,11 @@ struct EntrySpec {
 
 const char* kind_name(ConfigKind k);
 
+// Why `url` cannot be --http's base URL ("" when it can): http:// (the scheme all three loaders
+// fetch), a host, an optional port 1-65535, and no character that a pxelinux, GRUB or iPXE
+// line would split or expand. GRUB gets (http,HOST)/path, or (http,HOST,PORT)/path.
+std::string http_base_problem(std::string_view url);
+
 // Kernel arguments: [rd.kiwi.live.pxe rd.neednet=1 ip=dhcp] root=live:AOEINTERFACE=eS.L [extra]
 std::string compose_args(bool kiwi_net, std::string_view aoe_client_name, std::string_view extra);
 

@@ -18,8 +18,12 @@ void check_bootloader(const Options& o, std::ostream& out, std::ostream& err) {
     };
     static const Need needs[] = {
         {"pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0", "pxelinux"},
-        {"ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32", "syslinux-common"}};
+        {"ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32", "syslinux-common"},
+        // Entries with http:// paths (--http): plain pxelinux.0 speaks TFTP only; lpxelinux.0,
+        // from the same package, adds HTTP and FTP (and loads the same ldlinux.c32).
+        {"lpxelinux.0", "/usr/lib/PXELINUX/lpxelinux.0", "pxelinux"}};
     for (const auto& n : needs) {
+        if (std::string(n.name) == "lpxelinux.0" && o.http_base.empty()) continue;
         std::error_code ec;
         if (fs::exists(o.tftp_root / n.name, ec)) continue;
         if (o.install_bootloader && !o.dry_run && fs::exists(n.debian_path, ec)) {

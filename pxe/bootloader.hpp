@@ -1,5 +1,5 @@
 // The bootloader files a PXE client loads before any entry: pxelinux.0 and ldlinux.c32 in the
-// TFTP root.
+// TFTP root, and lpxelinux.0 when the entries fetch over HTTP (--http).
 #pragma once
 
 #include "stager.hpp"
@@ -8,7 +8,8 @@
 
 namespace aoe::pxe {
 
-// pxelinux.0 and ldlinux.c32 in the root: install (--install-bootloader) or say how to get them.
+// pxelinux.0, ldlinux.c32 (and lpxelinux.0 with --http) in the root: install (--install-bootloader)
+// or say how to get them.
 void check_bootloader(const Options& o, std::ostream& out, std::ostream& err);
 
 } // namespace aoe::pxe

@@ -2,6 +2,7 @@
 // See pxe/README.md and docs/ for the behaviour; this file is only the command line.
 #include "aoe_address.hpp"
 #include "aoeboot_version.hpp"
+#include "boot_config.hpp"
 #include "discovery.hpp"
 #include "errors.hpp"
 #include "stager.hpp"
@@ -142,6 +143,10 @@ int main(int argc, char** argv) {
             std::string why;
             o.aoe = parse_aoe_address(aoe_text, &why);
             if (!o.aoe) throw UsageError("--aoe: " + why);
+        }
+        if (!o.http_base.empty()) {
+            auto why = http_base_problem(o.http_base);
+            if (!why.empty()) throw UsageError("--http: " + why);
         }
         o.kiwi_net = !no_kiwi_net;
         o.initrd_check = !no_initrd_check;

@@ -846,8 +846,10 @@ int print_report(const Options& o, const Entry& entry, const Source& src, const 
             << " layout: root=live:AOEINTERFACE is understood "
             << "by KIWI initrds only; add what this initrd needs with --append\n";
     if (!entry.http_base.empty())
-        err << "stage-pxe: note: HTTP paths need lpxelinux.0 (not pxelinux.0), iPXE or GRUB with "
-               "http\n";
+        err << "stage-pxe: note: the entry fetches kernel and initrd from " << entry.http_base
+            << "/ over HTTP: serve the TFTP root there, and give BIOS clients lpxelinux.0 as "
+               "their DHCP boot file (pxelinux.0 reads TFTP only; --install-bootloader copies "
+               "lpxelinux.0); GRUB (http module) and iPXE fetch HTTP themselves\n";
     if (ko) {
         // Nothing for aoe-target to do: say so instead of a command line.
         out << "Kernel only (" << config_source(bf)

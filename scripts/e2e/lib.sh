@@ -215,6 +215,64 @@ e2e_dnsmasq() {
     e2e_fail "dnsmasq did not start"
 }
 
+# e2e_http_start [PORT]: Debian's lighttpd serves the TFTP root ($E2E_TFTP) read-only over HTTP
+# on the bridge address, port PORT (80), for loaders that fetch kernel and initrd by HTTP
+# (lpxelinux.0, iPXE, GRUB's http) and for UEFI HTTP Boot. lighttpd rather than nginx: one
+# process that starts in milliseconds from a single config file named on its command line, runs
+# in the foreground as nobody, sends files with sendfile, and keeps no state outside this run's
+# directory (nginx wants its prefix, temp and pid paths moved out of /var first). Read-only: it
+# serves static files only (no module that writes is loaded; PUT gets 501). Sets E2E_HTTP_URL
+# (http://10.77.0.1[:PORT]) and E2E_HTTP_LOG, the access log, one line per request:
+#   BEGIN_MS END_MS CLIENT "GET /path HTTP/1.1" STATUS BYTES      (epoch milliseconds)
+# which e2e_http_fetched reads (lighttpd writes it out about once a second; the first line is the
+# readiness probe's "GET /"). The cleanup trap stops the server like every other process.
+e2e_http_start() {
+    local port=${1:-80} conf=$E2E_DIR/lighttpd.conf i code=000
+    command -v lighttpd >/dev/null || e2e_fail "lighttpd not installed (apt-get install lighttpd; scripts/setup lists it)"
+    [ -d "${E2E_TFTP:-}" ] || e2e_fail "e2e_http_start: no TFTP root yet (stage first)"
+    E2E_HTTP_LOG=$E2E_DIR/http-access.log
+    # lighttpd opens its access log after dropping root for nobody.
+    { : >"$E2E_HTTP_LOG" && chown nobody "$E2E_HTTP_LOG"; } || e2e_fail "cannot create $E2E_HTTP_LOG"
+    {
+        echo "server.document-root = \"$E2E_TFTP\""
+        echo "server.bind = \"$E2E_V4\""
+        echo "server.port = $port"
+        echo 'server.username = "nobody"'
+        echo 'server.groupname = "nogroup"'
+        echo 'server.modules = ("mod_accesslog")'
+        echo "accesslog.filename = \"$E2E_HTTP_LOG\""
+        echo 'accesslog.format = "%{begin:msec}t %{end:msec}t %h \"%r\" %>s %b"'
+        echo 'mimetype.assign = ("" => "application/octet-stream")'
+    } >"$conf"
+    lighttpd -tt -f "$conf" >"$E2E_DIR/http-check.log" 2>&1 ||
+        { cat "$E2E_DIR/http-check.log" >&2; e2e_fail "lighttpd rejected $conf"; }
+    # -D: foreground, so the recorded pid is the server's own; its error log is its stderr.
+    e2e_bg http lighttpd -D -f "$conf"
+    E2E_HTTP_URL=http://$E2E_V4$([ "$port" = 80 ] || echo ":$port")
+    for i in $(seq 50); do
+        # Any status means it answers (the root itself is a 403: no index, no listings).
+        code=$(ip netns exec "$E2E_NS" curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$E2E_HTTP_URL/" 2>/dev/null) || true
+        [ "$code" != 000 ] && break
+        kill -0 "${E2E_PIDS[-1]}" 2>/dev/null || { cat "$E2E_DIR/http.log" >&2; e2e_fail "lighttpd exited at start-up"; }
+        sleep 0.1
+    done
+    [ "$code" != 000 ] || e2e_fail "lighttpd does not answer on $E2E_HTTP_URL/ after 5 s"
+    e2e_log "HTTP: lighttpd serving $E2E_TFTP read-only at $E2E_HTTP_URL/"
+}
+
+# e2e_http_fetched PATH: the GETs of /PATH in the access log as "BEGIN_MS END_MS STATUSES BYTES
+# REQUESTS": the first request's begin, the last one's end, the distinct statuses ("200", or
+# "200,206" for a loader that re-reads part of a file with a Range request) and the bytes of all
+# of them; nothing when no client asked for it over HTTP.
+e2e_http_fetched() {
+    awk -v p="/$1" '$4 == "\"GET" && $5 == p {
+            if (!n || $1 < b) b = $1
+            if ($2 > e) e = $2
+            if (!seen[$7]++) st = st (st == "" ? "" : ",") $7
+            bytes += $8; n++ }
+        END { if (n) print b, e, st, bytes, n }' "$E2E_HTTP_LOG" 2>/dev/null
+}
+
 # e2e_target TARGET ISO [SHELF SLOT]: serve ISO on br0. TARGET is `vblade` or the path of a
 # program with vblade's command line (aoe-target). Extra arguments: E2E_TARGET_ARGS.
 e2e_target() {
@@ -268,15 +326,27 @@ e2e_boot_clients() {
         fifo=$E2E_DIR/client$i.fifo
         mkfifo "$fifo"
         # Unbuffered reader: every line gets the time since the run started (and, for the demo,
-        # is echoed to the terminal).
+        # is echoed to the terminal). The time is that of the line's FIRST byte: a loader prints
+        # "Loading boot/linux... " when it starts a download and "ok" when it ends, so the
+        # line's start is the start of the fetch (the timelines' kernel+initrd phase). A clear
+        # screen (ESC[2J: GRUB's menu giving way to "Booting `X'") also ends a line, since a
+        # full-screen menu draws by cursor moves without a newline.
         E2E_T0=$E2E_T0 E2E_CONSOLE=$E2E_CONSOLE E2E_TAG="client $i" perl -MTime::HiRes=time -e '
             $| = 1; my $t0 = $ENV{E2E_T0}; my $con = $ENV{E2E_CONSOLE} eq "1";
             open(my $log, ">", $ARGV[0]) or die; select((select($log), $| = 1)[0]);
-            while (my $l = <STDIN>) {
+            my ($buf, $start) = ("", 0);
+            sub out { my ($l, $t) = @_;
                 $l =~ s/\r//g; $l =~ s/\e\[[0-9;?]*[A-Za-z]//g;
-                my $s = sprintf("[%8.3f] %s", time - $t0, $l);
-                print $log $s; print STDERR "[$ENV{E2E_TAG}] $s" if $con;
-            }' "$E2E_DIR/client$i.log" <"$fifo" &
+                my $s = sprintf("[%8.3f] %s", $t - $t0, $l);
+                print $log $s; print STDERR "[$ENV{E2E_TAG}] $s" if $con; }
+            while (sysread(STDIN, my $c, 65536)) {
+                my $now = time;
+                $c =~ s/\e\[2J/\n/g;
+                $start = $now if $buf eq "";
+                $buf .= $c;
+                while ((my $i = index($buf, "\n")) >= 0) { out(substr($buf, 0, $i + 1, ""), $start); $start = $now; }
+            }
+            out("$buf\n", $start) if $buf ne "";' "$E2E_DIR/client$i.log" <"$fifo" &
         E2E_PIDS+=($!)
         fw=()
         if [ "${E2E_FIRMWARE:-bios}" = uefi ]; then

@@ -111,6 +111,60 @@ TEST_CASE("the default pxelinux entry is the seed's, plus the KIWI network argum
           std::string::npos);
 }
 
+TEST_CASE("--http entries: every loader names kernel and initrd by HTTP, in its own syntax") {
+    EntrySpec e{"Live-Boot", "http://10.77.0.1/boot/linux", "http://10.77.0.1/boot/initrd",
+                compose_args(true, "e0.1", "")};
+    // lpxelinux.0: URLs in KERNEL and in initrd= (syslinux's "pxelinux" wiki, HTTP and FTP).
+    CHECK(render_entry(ConfigKind::Pxelinux, e) ==
+          "LABEL Live-Boot\n"
+          "    kernel http://10.77.0.1/boot/linux\n"
+          "    append initrd=http://10.77.0.1/boot/initrd rd.kiwi.live.pxe rd.neednet=1 "
+          "ip=dhcp root=live:AOEINTERFACE=e0.1\n");
+    // GRUB: the http device, (http,SERVER)/path.
+    CHECK(render_entry(ConfigKind::Grub, e) ==
+          "menuentry 'Live-Boot' --id Live-Boot {\n"
+          "    linux (http,10.77.0.1)/boot/linux rd.kiwi.live.pxe rd.neednet=1 ip=dhcp "
+          "root=live:AOEINTERFACE=e0.1\n"
+          "    initrd (http,10.77.0.1)/boot/initrd\n}\n");
+    // iPXE: the URLs as they are.
+    CHECK(render_entry(ConfigKind::Ipxe, e) ==
+          ":Live-Boot\nkernel http://10.77.0.1/boot/linux initrd=initrd rd.kiwi.live.pxe "
+          "rd.neednet=1 ip=dhcp root=live:AOEINTERFACE=e0.1\n"
+          "initrd --name initrd http://10.77.0.1/boot/initrd\nboot\n");
+    // A port is GRUB's third field: "(http,host:8080)" would be looked up as a host name.
+    e.kernel = "http://boot.example:8080/tftp/boot/linux";
+    e.initrd = "http://boot.example:8080/tftp/boot/initrd";
+    auto g = render_entry(ConfigKind::Grub, e);
+    CHECK(g.find("    linux (http,boot.example,8080)/tftp/boot/linux ") != std::string::npos);
+    CHECK(g.find("    initrd (http,boot.example,8080)/tftp/boot/initrd\n") != std::string::npos);
+    CHECK(render_entry(ConfigKind::Pxelinux, e)
+              .find("kernel http://boot.example:8080/tftp/boot/linux\n") != std::string::npos);
+    CHECK(render_entry(ConfigKind::Ipxe, e)
+              .find("kernel http://boot.example:8080/tftp/boot/linux ") != std::string::npos);
+    // An IPv6 literal keeps its brackets; its colons are not a port.
+    e.kernel = "http://[fd99::1]/boot/linux";
+    CHECK(render_entry(ConfigKind::Grub, e).find("linux (http,[fd99::1])/boot/linux ") !=
+          std::string::npos);
+}
+
+TEST_CASE("--http's base URL: http:// with a host, an optional port, nothing the configs split") {
+    for (const char* ok : {"http://10.0.0.1", "http://10.0.0.1/", "http://10.0.0.1/tftp",
+                           "http://boot.example:8080/a/b", "http://[fd99::1]:80/tftp"})
+        CHECK_MESSAGE(http_base_problem(ok).empty(), ok);
+    auto why = http_base_problem("10.0.0.1/tftp");
+    CHECK(why.find("not an http:// URL") != std::string::npos);
+    CHECK(http_base_problem("https://10.0.0.1/").find("not an http:// URL") != std::string::npos);
+    CHECK(http_base_problem("tftp://10.0.0.1/").find("not an http:// URL") != std::string::npos);
+    CHECK(http_base_problem("http:///tftp").find("names no host") != std::string::npos);
+    CHECK(http_base_problem("http://h:0/").find("port '0'") != std::string::npos);
+    CHECK(http_base_problem("http://h:65536/").find("port '65536'") != std::string::npos);
+    CHECK(http_base_problem("http://h:x/").find("port 'x'") != std::string::npos);
+    CHECK(http_base_problem("http://h/a b").find("a space") != std::string::npos);
+    for (const char* bad : {"http://h/a?x=1", "http://h/a#f", "http://${next-server}/",
+                            "http://h/a'b", "http://h/a\"b", "http://h/a;b", "http://h/a\tb"})
+        CHECK_MESSAGE(!http_base_problem(bad).empty(), bad);
+}
+
 TEST_CASE(
     "a kernel-only entry (--kernel-only): no initrd, no AoE root, only --append's arguments") {
     // The parser keeps an entry without an initrd (iPXE's isolinux.cfg, to the letter).

@@ -997,6 +997,50 @@ TEST_CASE("an entry switched between a kernel/initrd pair and a kernel alone, ki
     }
 }
 
+TEST_CASE("--http with --install-bootloader: lpxelinux.0 installed, all three configs by URL; "
+          "a URL that is not http:// is bad usage") {
+    fx::TempDir d;
+    auto k = make_kiwi(d, "live", 51);
+    auto root = d / "tftp";
+    auto r = stage({k.iso.string(), "--tftp-root", root.string(), "--http", "https://10.0.0.1/tftp",
+                    "--install-bootloader"});
+    CHECK(r.status == 2);
+    CHECK(contains(r.err, "stage-pxe: --http: 'https://10.0.0.1/tftp' is not an http:// URL"));
+    CHECK_FALSE(fs::exists(root / "boot/linux"));
+    r = stage({k.iso.string(), "--tftp-root", root.string(), "--http", "http://h:99999/"});
+    CHECK(r.status == 2);
+    CHECK(contains(r.err, "port '99999'"));
+
+    r = stage({k.iso.string(), "--tftp-root", root.string(), "--http", "http://10.77.0.1:8080/",
+               "--grub", "--ipxe", "--install-bootloader", "--default"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(contains(fx::read_file(root / "pxelinux.cfg/default"),
+                   "    kernel http://10.77.0.1:8080/boot/linux\n"
+                   "    append initrd=http://10.77.0.1:8080/boot/initrd "));
+    auto grub = fx::read_file(root / "grub/grub.cfg");
+    CHECK(contains(grub, "    linux (http,10.77.0.1,8080)/boot/linux "));
+    CHECK(contains(grub, "    initrd (http,10.77.0.1,8080)/boot/initrd\n"));
+    auto ipxe = fx::read_file(root / "boot.ipxe");
+    CHECK(contains(ipxe, "kernel http://10.77.0.1:8080/boot/linux initrd=initrd "));
+    CHECK(contains(ipxe, "initrd --name initrd http://10.77.0.1:8080/boot/initrd\n"));
+    CHECK(contains(r.err, "lpxelinux.0 as their DHCP boot file"));
+    if (fs::exists("/usr/lib/PXELINUX/lpxelinux.0")) {
+        // The file the HTTP entries need, copied because --http was given.
+        CHECK(fx::read_file(root / "lpxelinux.0") ==
+              fx::read_file("/usr/lib/PXELINUX/lpxelinux.0"));
+        CHECK(contains(r.out, "lpxelinux.0: installed from /usr/lib/PXELINUX/lpxelinux.0"));
+    } else {
+        CHECK(contains(r.err, "lpxelinux.0' is missing"));
+    }
+    // Without --http, lpxelinux.0 is neither installed nor asked for.
+    auto root2 = d / "tftp2";
+    r = stage({k.iso.string(), "--tftp-root", root2.string(), "--install-bootloader"});
+    REQUIRE(r.status == 0);
+    CHECK_FALSE(fs::exists(root2 / "lpxelinux.0"));
+    CHECK_FALSE(contains(r.err, "lpxelinux"));
+}
+
 TEST_CASE("Debian's ipxe.iso (package ipxe): --inspect, refused without --kernel-only, staged "
           "as a kernel alone with it") {
     const fs::path iso = "/usr/lib/ipxe/ipxe.iso";
