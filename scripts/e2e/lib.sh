@@ -254,12 +254,23 @@ e2e_target() {
 # E2E_FIRMWARE=uefi boots the clients with Debian's OVMF (its own copy of the UEFI variable store
 # each) instead of SeaBIOS; QEMU's virtio-net ROM then runs iPXE's EFI driver. E2E_QEMU_MEM sets
 # the guests' memory in MiB (default 512).
+# E2E_FIRMWARE=uefi-secureboot: Debian's OVMF built with Secure Boot and SMM, with Microsoft's
+# keys enrolled in its variable store (what real machines carry); the secure build runs only on
+# a q35 machine with SMM, its flash marked secure. E2E_QEMU_ARGS (an array) is added to QEMU's
+# command line as is (e.g. -fw_cfg knobs for OVMF).
 e2e_boot_clients() {
-    local n=$1 tmo=$2 i mac fifo fw=()
-    if [ "${E2E_FIRMWARE:-bios}" = uefi ]; then
-        local code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
-        [ -f "$code" ] && [ -f "$vars" ] || e2e_fail "OVMF firmware missing ($code, $vars): apt-get install ovmf"
-    fi
+    local n=$1 tmo=$2 i mac fifo fw=() machine=(-machine pc)
+    case "${E2E_FIRMWARE:-bios}" in
+        uefi|uefi-secureboot)
+            local code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
+            if [ "$E2E_FIRMWARE" = uefi-secureboot ]; then
+                code=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd vars=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+                machine=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on)
+            fi
+            [ -f "$code" ] && [ -f "$vars" ] || e2e_fail "OVMF firmware missing ($code, $vars): apt-get install ovmf" ;;
+        bios) ;;
+        *) e2e_fail "E2E_FIRMWARE: bios, uefi or uefi-secureboot, not '$E2E_FIRMWARE'" ;;
+    esac
     for i in $(seq 1 "$n"); do e2e_add_tap "$i" || e2e_fail "tap$i"; done
     for i in $(seq 1 "$n"); do
         mac=$(printf '52:54:00:ae:%02x:%02x' $(($$ % 256)) "$i")
@@ -277,14 +288,14 @@ e2e_boot_clients() {
             }' "$E2E_DIR/client$i.log" <"$fifo" &
         E2E_PIDS+=($!)
         fw=()
-        if [ "${E2E_FIRMWARE:-bios}" = uefi ]; then
+        if [ "${E2E_FIRMWARE:-bios}" != bios ]; then
             cp "$vars" "$E2E_DIR/client$i.vars.fd"
             fw=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
                 -drive "if=pflash,format=raw,unit=1,file=$E2E_DIR/client$i.vars.fd")
         fi
         E2E_CLIENT_START[i]=$(e2e_now)
-        ip netns exec "$E2E_NS" timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -machine pc -smp 1 \
-            -m "${E2E_QEMU_MEM:-512}" "${fw[@]}" \
+        ip netns exec "$E2E_NS" timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg "${machine[@]}" -smp 1 \
+            -m "${E2E_QEMU_MEM:-512}" "${fw[@]}" ${E2E_QEMU_ARGS[@]+"${E2E_QEMU_ARGS[@]}"} \
             -nographic -serial stdio -monitor none -no-reboot -boot n \
             -netdev tap,id=n0,ifname=tap$i,script=no,downscript=no \
             -device "virtio-net-pci,netdev=n0,mac=$mac,bootindex=1${E2E_QEMU_DEVICE_EXTRA:-}" \
