@@ -19,6 +19,10 @@ const std::vector<Loader>& loaders() {
         {"pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0", "pxelinux", "BIOS PXE", false},
         {"ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32", "syslinux-common",
          "BIOS PXE", false},
+        // Entries with http:// paths (--http): plain pxelinux.0 speaks TFTP only; lpxelinux.0,
+        // from the same package, adds HTTP and FTP (and loads the same ldlinux.c32).
+        {"lpxelinux.0", "/usr/lib/PXELINUX/lpxelinux.0", "pxelinux", "BIOS PXE (HTTP entries)",
+         false, true},
         {"shimx64.efi", "/usr/lib/shim/shimx64.efi.signed", "shim-signed",
          "UEFI PXE and HTTP Boot", true},
         {"grubx64.efi", "/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed",
@@ -59,6 +63,7 @@ int check_bootloader(const Options& o, std::ostream& out, std::ostream& err) {
     int missing = 0;
     for (const auto& l : loaders()) {
         if (l.uefi && !o.grub && !o.install_bootloader) continue;
+        if (l.http && o.http_base.empty()) continue;
         if (ensure(o, l, o.install_bootloader, out) != State::Missing) continue;
         ++missing;
         warn_missing(o, l, err);
@@ -72,6 +77,7 @@ int install_bootloaders(const Options& o, std::ostream& out, std::ostream& err) 
         throw Failure(in_quotes(o.tftp_root) + ": no such directory (the TFTP root; create it)");
     int missing = 0;
     for (const auto& l : loaders()) {
+        if (l.http && o.http_base.empty()) continue;
         auto st = ensure(o, l, !o.dry_run, out);
         if (st == State::Present) out << "  " << l.name << ": present (kept)\n";
         if (st == State::Missing && o.dry_run) {
@@ -107,8 +113,10 @@ std::string dnsmasq_lines(const Options& o) {
         s += "dhcp-boot=tag:ipxe," + o.ipxe_script + "\n";
     }
     const std::string not_ipxe = o.ipxe ? ",tag:!ipxe" : "";
-    s += "# BIOS PXE: pxelinux.0 (it loads ldlinux.c32, then pxelinux.cfg/default).\n";
-    s += "dhcp-boot=tag:!efi64,tag:!efihttp" + not_ipxe + ",pxelinux.0\n";
+    const char* bios = placeholder ? "pxelinux.0" : "lpxelinux.0"; // HTTP entries need lpxelinux
+    s += std::string("# BIOS PXE: ") + bios +
+         " (it loads ldlinux.c32, then pxelinux.cfg/default).\n";
+    s += "dhcp-boot=tag:!efi64,tag:!efihttp" + not_ipxe + "," + bios + "\n";
     s += "# UEFI PXE, Secure Boot on or off: Debian's signed shim; it loads grubx64.efi from the "
          "same place,\n# which reads " +
          o.grub_cfg + ".\n";

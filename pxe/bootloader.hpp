@@ -17,6 +17,7 @@ struct Loader {
     const char* package;
     const char* role; // the client kind it is for, for messages
     bool uefi;        // needed by UEFI clients (installed always, checked with --grub)
+    bool http = false; // needed only when entries fetch over HTTP (--http)
 };
 
 // Every loader stage-pxe knows, BIOS ones first.

@@ -1102,16 +1102,19 @@ TEST_CASE("--install-bootloader without an ISO: every client kind's loader, the 
     CHECK_FALSE(contains(r.out, "iPXE"));
 
     // Again: nothing changes; --http fills in the URL, --ipxe adds the iPXE clients' script.
+    CHECK_FALSE(fs::exists(root / "lpxelinux.0")); // only for HTTP entries
+    r = stage({"--install-bootloader", "--tftp-root", root.string()});
+    REQUIRE(r.status == 0);
     auto before = snapshot(root);
     r = stage({"--install-bootloader", "--tftp-root", root.string(), "--http",
                "http://10.0.0.1/tftp/", "--ipxe"});
     REQUIRE(r.status == 0);
-    CHECK(snapshot(root) == before);
     CHECK(contains(r.out, "  shimx64.efi: present (kept)\n"));
     CHECK(contains(r.out, "dhcp-boot=tag:efihttp,http://10.0.0.1/tftp/shimx64.efi\n"));
     CHECK_FALSE(contains(r.out, "SERVER"));
     CHECK(contains(r.out, "dhcp-userclass=set:ipxe,iPXE\ndhcp-boot=tag:ipxe,boot.ipxe\n"));
-    CHECK(contains(r.out, "dhcp-boot=tag:!efi64,tag:!efihttp,tag:!ipxe,pxelinux.0\n"));
+    CHECK(contains(r.out, "dhcp-boot=tag:!efi64,tag:!efihttp,tag:!ipxe,lpxelinux.0\n"));
+    CHECK(contains(r.out, "  lpxelinux.0: installed from /usr/lib/PXELINUX/lpxelinux.0"));
     CHECK(contains(r.out, "dhcp-boot=tag:efi64,tag:!ipxe,shimx64.efi\n"));
 
     // Staging with --grub but without --install-bootloader: the UEFI loaders are named too.
