@@ -193,8 +193,13 @@ e2e_stage_sanboot() {
 # 37 s to 12 s. With EFI_BOOTFILE, clients that say they are x86-64 UEFI (DHCP option 93,
 # client architecture 7 or 9) get that file and BIOS clients get BOOTFILE: the README's recipe
 # for one dnsmasq serving both kinds of client.
+# With E2E_DNSMASQ_HTTPBOOT_CONF set, it runs e2e_dnsmasq_httpboot with that file instead.
 e2e_dnsmasq() {
     local bootfile=${1:-pxelinux.0} efi=${2:-} byarch=()
+    if [ -n "${E2E_DNSMASQ_HTTPBOOT_CONF:-}" ]; then
+        e2e_dnsmasq_httpboot "$E2E_DNSMASQ_HTTPBOOT_CONF"
+        return
+    fi
     [ -z "$efi" ] || byarch=(--dhcp-match=set:efi64,option:client-arch,7
         --dhcp-match=set:efi64,option:client-arch,9 --dhcp-boot=tag:efi64,"$efi")
     e2e_bg dnsmasq dnsmasq --no-daemon --conf-file=/dev/null --port=0 --user=root \
@@ -212,6 +217,57 @@ e2e_dnsmasq() {
     done
     cat "$E2E_DIR/dnsmasq.log" >&2
     e2e_fail "dnsmasq did not start"
+}
+
+# e2e_http_start [PORT]: Debian's lighttpd serves the TFTP root ($E2E_TFTP) read-only over HTTP
+# on the bridge address, port PORT (80), for loaders that fetch kernel and initrd by HTTP
+# (lpxelinux.0, iPXE, GRUB's http) and for UEFI HTTP Boot. lighttpd rather than nginx: one
+# process that starts in milliseconds from a single config file named on its command line, runs
+# in the foreground as nobody, sends files with sendfile, and keeps no state outside this run's
+# directory (nginx wants its prefix, temp and pid paths moved out of /var first). Read-only: it
+# serves static files only (no module that writes is loaded; PUT gets 501). Sets E2E_HTTP_URL
+# (http://10.77.0.1[:PORT]) and E2E_HTTP_LOG, the access log, one line per request:
+#   BEGIN_MS END_MS CLIENT "GET /path HTTP/1.1" STATUS BYTES      (epoch milliseconds)
+# which e2e_http_fetched reads (lighttpd writes it out about once a second; the first line is the
+# readiness probe's "GET /"). The cleanup trap stops the server like every other process.
+e2e_http_start() {
+    local port=${1:-80} conf=$E2E_DIR/lighttpd.conf i code=000
+    command -v lighttpd >/dev/null || e2e_fail "lighttpd not installed (apt-get install lighttpd; scripts/setup lists it)"
+    [ -d "${E2E_TFTP:-}" ] || e2e_fail "e2e_http_start: no TFTP root yet (stage first)"
+    E2E_HTTP_LOG=$E2E_DIR/http-access.log
+    # lighttpd opens its access log after dropping root for nobody.
+    { : >"$E2E_HTTP_LOG" && chown nobody "$E2E_HTTP_LOG"; } || e2e_fail "cannot create $E2E_HTTP_LOG"
+    {
+        echo "server.document-root = \"$E2E_TFTP\""
+        echo "server.bind = \"$E2E_V4\""
+        echo "server.port = $port"
+        echo 'server.username = "nobody"'
+        echo 'server.groupname = "nogroup"'
+        echo 'server.modules = ("mod_accesslog")'
+        echo "accesslog.filename = \"$E2E_HTTP_LOG\""
+        echo 'accesslog.format = "%{begin:msec}t %{end:msec}t %h \"%r\" %>s %b"'
+        echo 'mimetype.assign = ("" => "application/octet-stream")'
+    } >"$conf"
+    lighttpd -tt -f "$conf" >"$E2E_DIR/http-check.log" 2>&1 ||
+        { cat "$E2E_DIR/http-check.log" >&2; e2e_fail "lighttpd rejected $conf"; }
+    # -D: foreground, so the recorded pid is the server's own; its error log is its stderr.
+    e2e_bg http lighttpd -D -f "$conf"
+    E2E_HTTP_URL=http://$E2E_V4$([ "$port" = 80 ] || echo ":$port")
+    for i in $(seq 50); do
+        # Any status means it answers (the root itself is a 403: no index, no listings).
+        code=$(ip netns exec "$E2E_NS" curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$E2E_HTTP_URL/" 2>/dev/null) || true
+        [ "$code" != 000 ] && break
+        kill -0 "${E2E_PIDS[-1]}" 2>/dev/null || { cat "$E2E_DIR/http.log" >&2; e2e_fail "lighttpd exited at start-up"; }
+        sleep 0.1
+    done
+    [ "$code" != 000 ] || e2e_fail "lighttpd does not answer on $E2E_HTTP_URL/ after 5 s"
+    e2e_log "HTTP: lighttpd serving $E2E_TFTP read-only at $E2E_HTTP_URL/"
+}
+
+# e2e_http_fetched PATH: "BEGIN_MS END_MS STATUS BYTES" of the first GET of /PATH in the access
+# log, nothing when no client asked for it over HTTP.
+e2e_http_fetched() {
+    awk -v p="/$1" '$4 == "\"GET" && $5 == p { print $1, $2, $7, $8; exit }' "$E2E_HTTP_LOG" 2>/dev/null
 }
 
 # e2e_target TARGET ISO [SHELF SLOT]: serve ISO on br0. TARGET is `vblade` or the path of a
@@ -247,6 +303,24 @@ e2e_target() {
         e2e_log "warning: no readiness line from $E2E_TARGET_NAME after 10 s; going on"
     E2E_TARGET_START_S=$(awk -v t0="$t" -v t="$(date +%s.%N)" 'BEGIN{printf "%.2f", t - t0}')
     e2e_log "target $E2E_TARGET_NAME serving e$shelf.$slot on $E2E_BR ($(stat -c %s "$iso") bytes), ready in ${E2E_TARGET_START_S} s"
+}
+
+# e2e_dnsmasq_httpboot CONF: DHCP only (no TFTP server at all) for UEFI HTTP Boot clients, with
+# the dnsmasq lines in CONF (what stage-pxe --install-bootloader prints for them: client
+# architecture 16 / vendor class HTTPClient get a URL as boot file and option 60 HTTPClient back).
+e2e_dnsmasq_httpboot() {
+    local conf=$1 i
+    e2e_bg dnsmasq dnsmasq --no-daemon --conf-file="$conf" --port=0 --user=root \
+        --interface="$E2E_BR" --bind-interfaces \
+        --dhcp-range=10.77.0.100,10.77.0.199,255.255.255.0,1h \
+        --dhcp-leasefile="$E2E_DIR/dnsmasq.leases" --no-ping --log-dhcp
+    for i in $(seq 50); do
+        grep -q 'DHCP, IP range' "$E2E_DIR/dnsmasq.log" 2>/dev/null && return 0
+        kill -0 "${E2E_PIDS[-1]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$E2E_DIR/dnsmasq.log" >&2
+    e2e_fail "dnsmasq did not start"
 }
 
 # e2e_boot_clients N TIMEOUT: start N QEMU clients at once, each under `timeout`.
