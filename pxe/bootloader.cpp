@@ -17,14 +17,14 @@ const std::vector<Loader>& loaders() {
     // prefix being /grub on the server it came from: stage-pxe's default --grub-cfg.
     static const std::vector<Loader> all = {
         {"pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0", "pxelinux", "BIOS PXE", false},
-        {"ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32", "syslinux-common",
-         "BIOS PXE", false},
+        {"ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32", "syslinux-common", "BIOS PXE",
+         false},
         // Entries with http:// paths (--http): plain pxelinux.0 speaks TFTP only; lpxelinux.0,
         // from the same package, adds HTTP and FTP (and loads the same ldlinux.c32).
         {"lpxelinux.0", "/usr/lib/PXELINUX/lpxelinux.0", "pxelinux", "BIOS PXE (HTTP entries)",
          false, true},
-        {"shimx64.efi", "/usr/lib/shim/shimx64.efi.signed", "shim-signed",
-         "UEFI PXE and HTTP Boot", true},
+        {"shimx64.efi", "/usr/lib/shim/shimx64.efi.signed", "shim-signed", "UEFI PXE and HTTP Boot",
+         true},
         {"grubx64.efi", "/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed",
          "grub-efi-amd64-signed", "UEFI", true}};
     return all;
@@ -41,7 +41,8 @@ State ensure(const Options& o, const Loader& l, bool install, std::ostream& out)
     std::string data;
     read_file(l.debian_path, data);
     write_file_atomic(o.tftp_root / l.name, data);
-    out << "  " << l.name << ": installed from " << l.debian_path << " (for " << l.role << " clients)\n";
+    out << "  " << l.name << ": installed from " << l.debian_path << " (for " << l.role
+        << " clients)\n";
     return State::Installed;
 }
 

@@ -15,8 +15,8 @@ struct Loader {
     const char* name;
     const char* debian_path;
     const char* package;
-    const char* role; // the client kind it is for, for messages
-    bool uefi;        // needed by UEFI clients (installed always, checked with --grub)
+    const char* role;  // the client kind it is for, for messages
+    bool uefi;         // needed by UEFI clients (installed always, checked with --grub)
     bool http = false; // needed only when entries fetch over HTTP (--http)
 };
 

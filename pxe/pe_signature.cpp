@@ -83,7 +83,8 @@ std::string describe(const PeSignature& s) {
     switch (s.kind) {
     case PeSignature::Kind::Signed:
         return "Authenticode-signed (PKCS#7 in the PE certificate table, " +
-               std::to_string(s.cert_size) + " bytes; not verified here: the client's firmware "
+               std::to_string(s.cert_size) +
+               " bytes; not verified here: the client's firmware "
                "and shim check it against their keys)";
     case PeSignature::Kind::Unsigned:
         return "UNSIGNED (a PE image with an empty certificate table): a UEFI client with "

@@ -110,7 +110,7 @@ int inspect(const Options& o, std::ostream& out) {
     for (const auto& b : bc.images)
         boot["images"].push_back({{"platform_id", b.platform_id}, {"path", b.path}});
     j["el_torito"] = boot;
-    j["initrd"] = nullptr; // a kernel-only image has none
+    j["initrd"] = nullptr;    // a kernel-only image has none
     std::string kernel_bytes; // for its PE certificate table (at the end of the file)
     for (const auto* f : {&bf.kernel, &bf.initrd}) {
         if (f == &bf.initrd && bf.kernel_only) continue;
@@ -118,8 +118,7 @@ int inspect(const Options& o, std::ostream& out) {
         const bool is_kernel = f == &bf.kernel;
         img.stream_file(f->path, [&](std::span<const std::byte> c) {
             h.update(c);
-            if (is_kernel)
-                kernel_bytes.append(reinterpret_cast<const char*>(c.data()), c.size());
+            if (is_kernel) kernel_bytes.append(reinterpret_cast<const char*>(c.data()), c.size());
         });
         j[is_kernel ? "kernel" : "initrd"] = {{"path", f->path},
                                               {"resolved_path", f->resolved_path},
@@ -127,8 +126,7 @@ int inspect(const Options& o, std::ostream& out) {
                                               {"sha256", h.hex()}};
     }
     const auto sig = pe_signature(kernel_bytes);
-    j["kernel"]["secure_boot"] = {{"signed", !secure_boot_refuses(sig)},
-                                  {"detail", describe(sig)}};
+    j["kernel"]["secure_boot"] = {{"signed", !secure_boot_refuses(sig)}, {"detail", describe(sig)}};
     if (o.json) {
         out << j.dump(2) << "\n";
         return 0;

@@ -1066,15 +1066,14 @@ TEST_CASE("--install-bootloader without an ISO: every client kind's loader, the 
         const char* name;
         const char* from;
     };
-    const Want want[] = {
-        {"pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0"},
-        {"ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32"},
-        {"shimx64.efi", "/usr/lib/shim/shimx64.efi.signed"},
-        {"grubx64.efi", "/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed"}};
+    const Want want[] = {{"pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0"},
+                         {"ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32"},
+                         {"shimx64.efi", "/usr/lib/shim/shimx64.efi.signed"},
+                         {"grubx64.efi", "/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed"}};
     for (const auto& w : want)
         REQUIRE_MESSAGE(fs::exists(w.from), w.from << " is missing: install pxelinux, "
-                                                       "syslinux-common, shim-signed and "
-                                                       "grub-efi-amd64-signed (scripts/setup)");
+                                                      "syslinux-common, shim-signed and "
+                                                      "grub-efi-amd64-signed (scripts/setup)");
     fx::TempDir d;
     auto root = d / "tftp";
     auto r = stage({"--install-bootloader", "--tftp-root", root.string()});
