@@ -16,17 +16,17 @@ const std::vector<Loader>& loaders() {
     // network GRUB (grubnetx64) goes there under that name. It then reads $prefix/grub.cfg,
     // prefix being /grub on the server it came from: stage-pxe's default --grub-cfg.
     static const std::vector<Loader> all = {
-        {"pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0", "pxelinux", "BIOS PXE", false},
-        {"ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32", "syslinux-common", "BIOS PXE",
-         false},
+        {"pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0", "pxelinux", "BIOS PXE clients", false},
+        {"ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32", "syslinux-common",
+         "BIOS PXE clients", false},
         // Entries with http:// paths (--http): plain pxelinux.0 speaks TFTP only; lpxelinux.0,
         // from the same package, adds HTTP and FTP (and loads the same ldlinux.c32).
-        {"lpxelinux.0", "/usr/lib/PXELINUX/lpxelinux.0", "pxelinux", "BIOS PXE (HTTP entries)",
-         false, true},
-        {"shimx64.efi", "/usr/lib/shim/shimx64.efi.signed", "shim-signed", "UEFI PXE and HTTP Boot",
-         true},
+        {"lpxelinux.0", "/usr/lib/PXELINUX/lpxelinux.0", "pxelinux",
+         "BIOS PXE clients of HTTP entries", false, true},
+        {"shimx64.efi", "/usr/lib/shim/shimx64.efi.signed", "shim-signed",
+         "UEFI PXE and HTTP Boot clients", true},
         {"grubx64.efi", "/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed",
-         "grub-efi-amd64-signed", "UEFI", true}};
+         "grub-efi-amd64-signed", "UEFI clients", true}};
     return all;
 }
 
@@ -41,15 +41,14 @@ State ensure(const Options& o, const Loader& l, bool install, std::ostream& out)
     std::string data;
     read_file(l.debian_path, data);
     write_file_atomic(o.tftp_root / l.name, data);
-    out << "  " << l.name << ": installed from " << l.debian_path << " (for " << l.role
-        << " clients)\n";
+    out << "  " << l.name << ": installed from " << l.debian_path << " (for " << l.role << ")\n";
     return State::Installed;
 }
 
 void warn_missing(const Options& o, const Loader& l, std::ostream& err) {
     std::error_code ec;
     err << "stage-pxe: warning: " << in_quotes(o.tftp_root / l.name) << " is missing; " << l.role
-        << " clients cannot boot without it. ";
+        << " cannot boot without it. ";
     if (o.install_bootloader && !fs::exists(l.debian_path, ec))
         err << l.debian_path << " is not on this host either: apt-get install " << l.package
             << "\n";
