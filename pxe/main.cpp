@@ -3,6 +3,7 @@
 #include "aoe_address.hpp"
 #include "aoeboot_version.hpp"
 #include "boot_config.hpp"
+#include "bootloader.hpp"
 #include "discovery.hpp"
 #include "errors.hpp"
 #include "stager.hpp"
@@ -111,8 +112,10 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->type_name("IFACE");
     app.add_flag("--install-bootloader", o.install_bootloader,
-                 "copy pxelinux.0 and ldlinux.c32 from Debian's pxelinux/syslinux-common packages "
-                 "into the TFTP root if they are missing there");
+                 "copy every client kind's loader from Debian's packages into the TFTP root where "
+                 "missing: pxelinux.0 + ldlinux.c32 (BIOS), shimx64.efi (signed shim) + "
+                 "grubx64.efi (signed grubnetx64) for UEFI with or without Secure Boot; without "
+                 "an ISO it does only that and prints the dnsmasq lines for each client kind");
     app.add_option("--remove", remove_name,
                    "take the entry NAME out (files, config blocks, manifest)")
         ->type_name("NAME");
@@ -154,6 +157,8 @@ int main(int argc, char** argv) {
         if (check) return check_images(o, std::cout);
         if (!remove_name.empty()) return remove_image(o, remove_name, std::cout, std::cerr);
         const bool named = !o.kis_kernel.empty() || !o.kis_initrd.empty() || !o.kis_image.empty();
+        if (o.iso.empty() && !named && o.install_bootloader && !do_inspect)
+            return install_bootloaders(o, std::cout, std::cerr);
         if (o.iso.empty() && !named)
             throw UsageError("no ISO given (stage-pxe [options] image.iso; a KIS build: its "
                              "folder, its .tar.xz bundle, or --kis-kernel K --kis-initrd I "

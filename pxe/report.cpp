@@ -11,6 +11,7 @@
 #include "managed_block.hpp"
 #include "manifest.hpp"
 #include "open_iso.hpp"
+#include "pe_signature.hpp"
 #include "quote.hpp"
 #include "sha256.hpp"
 #include "text_util.hpp"
@@ -180,10 +181,19 @@ int check_images(const Options& o, std::ostream& out) {
             text.find(begin_marker(l)) == std::string::npos)
             problems.push_back("no entry in pxelinux.cfg/default");
         if (!problems.empty()) ++bad;
+        // Not a mismatch (the ISO's own kernel may be unsigned), but a Secure Boot client
+        // refuses it: say so.
+        std::vector<std::string> notes;
+        std::string kernel;
+        if (read_file(o.tftp_root / e.kernel.path, kernel)) {
+            auto sig = pe_signature(kernel);
+            if (secure_boot_refuses(sig)) notes.push_back(e.kernel.path + ": " + describe(sig));
+        }
         report[l] = {{"aoe", e.aoe},
                      {"kernel_only", e.kernel_only},
                      {"ok", problems.empty()},
-                     {"problems", problems}};
+                     {"problems", problems},
+                     {"notes", notes}};
         if (o.json) continue;
         out << l << " ("
             << (e.kernel_only        ? "kernel only"
@@ -191,6 +201,7 @@ int check_images(const Options& o, std::ostream& out) {
                                      : "livenet")
             << "): " << (problems.empty() ? "ok" : "MISMATCH") << "\n";
         for (const auto& p : problems) out << "  " << p << "\n";
+        for (const auto& n : notes) out << "  note: " << n << "\n";
     }
     if (o.json)
         out << report.dump(2) << "\n";
@@ -228,23 +239,28 @@ int inspect(const Options& o, std::ostream& out) {
     j["initrd"] = nullptr; // a kernel-only image has none
     j["initrd_facts"] = nullptr;
     std::optional<InitrdFacts> facts;
+    std::string kernel_bytes; // for its PE certificate table (at the end of the file)
     for (const auto* f : {&bf.kernel, &bf.initrd}) {
         if (f == &bf.initrd && bf.kernel_only) continue;
         Sha256 h;
+        const bool is_kernel = f == &bf.kernel;
         std::string bytes;
         img.stream_file(f->path, [&](std::span<const std::byte> c) {
             h.update(c);
-            if (f == &bf.initrd) bytes.append(reinterpret_cast<const char*>(c.data()), c.size());
+            (is_kernel ? kernel_bytes : bytes)
+                .append(reinterpret_cast<const char*>(c.data()), c.size());
         });
-        if (f == &bf.initrd) {
+        if (!is_kernel) {
             facts = read_initrd(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())));
             j["initrd_facts"] = facts_json(*facts);
         }
-        j[f == &bf.kernel ? "kernel" : "initrd"] = {{"path", f->path},
-                                                    {"resolved_path", f->resolved_path},
-                                                    {"size", f->size},
-                                                    {"sha256", h.hex()}};
+        j[is_kernel ? "kernel" : "initrd"] = {{"path", f->path},
+                                              {"resolved_path", f->resolved_path},
+                                              {"size", f->size},
+                                              {"sha256", h.hex()}};
     }
+    const auto sig = pe_signature(kernel_bytes);
+    j["kernel"]["secure_boot"] = {{"signed", !secure_boot_refuses(sig)}, {"detail", describe(sig)}};
     if (o.json) {
         out << j.dump(2) << "\n";
         return 0;
@@ -292,6 +308,7 @@ int inspect(const Options& o, std::ostream& out) {
             }
         }
     }
+    out << "signature:   kernel " << describe(sig) << "\n";
     if (!bf.iso_cmdline.empty()) out << "ISO cmdline: " << bf.iso_cmdline << "\n";
     if (bf.kernel_only)
         out << "kernel only: the image's boot configuration (" << config_source(bf)

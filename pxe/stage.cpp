@@ -819,6 +819,9 @@ int print_report(const Options& o, const Entry& entry, const Source& src, const 
     for (const auto& [rel, st] : config_states) out << "  " << rel << "  " << st << "\n";
     if (!exp.state.empty()) out << "  " << exp.file << "  " << exp.state << "\n";
     check_bootloader(o, out, err);
+    if (o.install_bootloader && !o.dry_run)
+        out << "DHCP: dnsmasq lines that hand each client kind its boot file:\n"
+            << dnsmasq_lines(o);
     if (bf.kiwi && !o.kiwi_net && src.aoe_root() && !has_ip_arg(o.append))
         // Measured with a live ISO that KIWI 9.24 built on Debian 12 (dracut 059), booted by a
         // QEMU client: without ip= its initrd loads aoe but never configures the NIC, and dracut

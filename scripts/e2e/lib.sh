@@ -194,8 +194,13 @@ e2e_stage_sanboot() {
 # 37 s to 12 s. With EFI_BOOTFILE, clients that say they are x86-64 UEFI (DHCP option 93,
 # client architecture 7 or 9) get that file and BIOS clients get BOOTFILE: the README's recipe
 # for one dnsmasq serving both kinds of client.
+# With E2E_DNSMASQ_HTTPBOOT_CONF set, it runs e2e_dnsmasq_httpboot with that file instead.
 e2e_dnsmasq() {
     local bootfile=${1:-pxelinux.0} efi=${2:-} byarch=()
+    if [ -n "${E2E_DNSMASQ_HTTPBOOT_CONF:-}" ]; then
+        e2e_dnsmasq_httpboot "$E2E_DNSMASQ_HTTPBOOT_CONF"
+        return
+    fi
     [ -z "$efi" ] || byarch=(--dhcp-match=set:efi64,option:client-arch,7
         --dhcp-match=set:efi64,option:client-arch,9 --dhcp-boot=tag:efi64,"$efi")
     e2e_bg dnsmasq dnsmasq --no-daemon --conf-file=/dev/null --port=0 --user=root \
@@ -308,17 +313,46 @@ e2e_target() {
     e2e_log "target $E2E_TARGET_NAME serving e$shelf.$slot on $E2E_BR ($(stat -c %s "$iso") bytes), ready in ${E2E_TARGET_START_S} s"
 }
 
+# e2e_dnsmasq_httpboot CONF: DHCP only (no TFTP server at all) for UEFI HTTP Boot clients, with
+# the dnsmasq lines in CONF (what stage-pxe --install-bootloader prints for them: client
+# architecture 16 / vendor class HTTPClient get a URL as boot file and option 60 HTTPClient back).
+e2e_dnsmasq_httpboot() {
+    local conf=$1 i
+    e2e_bg dnsmasq dnsmasq --no-daemon --conf-file="$conf" --port=0 --user=root \
+        --interface="$E2E_BR" --bind-interfaces \
+        --dhcp-range=10.77.0.100,10.77.0.199,255.255.255.0,1h \
+        --dhcp-leasefile="$E2E_DIR/dnsmasq.leases" --no-ping --log-dhcp
+    for i in $(seq 50); do
+        grep -q 'DHCP, IP range' "$E2E_DIR/dnsmasq.log" 2>/dev/null && return 0
+        kill -0 "${E2E_PIDS[-1]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$E2E_DIR/dnsmasq.log" >&2
+    e2e_fail "dnsmasq did not start"
+}
+
 # e2e_boot_clients N TIMEOUT: start N QEMU clients at once, each under `timeout`.
 # E2E_QEMU_DEVICE_EXTRA is appended to the virtio-net device (e.g. ",host_mtu=9000").
 # E2E_FIRMWARE=uefi boots the clients with Debian's OVMF (its own copy of the UEFI variable store
 # each) instead of SeaBIOS; QEMU's virtio-net ROM then runs iPXE's EFI driver. E2E_QEMU_MEM sets
 # the guests' memory in MiB (default 512).
+# E2E_FIRMWARE=uefi-secureboot: Debian's OVMF built with Secure Boot and SMM, with Microsoft's
+# keys enrolled in its variable store (what real machines carry); the secure build runs only on
+# a q35 machine with SMM, its flash marked secure. E2E_QEMU_ARGS (an array) is added to QEMU's
+# command line as is (e.g. -fw_cfg knobs for OVMF).
 e2e_boot_clients() {
-    local n=$1 tmo=$2 i mac fifo fw=()
-    if [ "${E2E_FIRMWARE:-bios}" = uefi ]; then
-        local code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
-        [ -f "$code" ] && [ -f "$vars" ] || e2e_fail "OVMF firmware missing ($code, $vars): apt-get install ovmf"
-    fi
+    local n=$1 tmo=$2 i mac fifo fw=() machine=(-machine pc)
+    case "${E2E_FIRMWARE:-bios}" in
+        uefi|uefi-secureboot)
+            local code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
+            if [ "$E2E_FIRMWARE" = uefi-secureboot ]; then
+                code=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd vars=/usr/share/OVMF/OVMF_VARS_4M.ms.fd
+                machine=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on)
+            fi
+            [ -f "$code" ] && [ -f "$vars" ] || e2e_fail "OVMF firmware missing ($code, $vars): apt-get install ovmf" ;;
+        bios) ;;
+        *) e2e_fail "E2E_FIRMWARE: bios, uefi or uefi-secureboot, not '$E2E_FIRMWARE'" ;;
+    esac
     for i in $(seq 1 "$n"); do e2e_add_tap "$i" || e2e_fail "tap$i"; done
     for i in $(seq 1 "$n"); do
         mac=$(printf '52:54:00:ae:%02x:%02x' $(($$ % 256)) "$i")
@@ -349,14 +383,14 @@ e2e_boot_clients() {
             out("$buf\n", $start) if $buf ne "";' "$E2E_DIR/client$i.log" <"$fifo" &
         E2E_PIDS+=($!)
         fw=()
-        if [ "${E2E_FIRMWARE:-bios}" = uefi ]; then
+        if [ "${E2E_FIRMWARE:-bios}" != bios ]; then
             cp "$vars" "$E2E_DIR/client$i.vars.fd"
             fw=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
                 -drive "if=pflash,format=raw,unit=1,file=$E2E_DIR/client$i.vars.fd")
         fi
         E2E_CLIENT_START[i]=$(e2e_now)
-        ip netns exec "$E2E_NS" timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg -machine pc -smp 1 \
-            -m "${E2E_QEMU_MEM:-512}" "${fw[@]}" \
+        ip netns exec "$E2E_NS" timeout -k 5 "$tmo" qemu-system-x86_64 -accel tcg "${machine[@]}" -smp 1 \
+            -m "${E2E_QEMU_MEM:-512}" "${fw[@]}" ${E2E_QEMU_ARGS[@]+"${E2E_QEMU_ARGS[@]}"} \
             -nographic -serial stdio -monitor none -no-reboot -boot n \
             -netdev tap,id=n0,ifname=tap$i,script=no,downscript=no \
             -device "virtio-net-pci,netdev=n0,mac=$mac,bootindex=1${E2E_QEMU_DEVICE_EXTRA:-}" \

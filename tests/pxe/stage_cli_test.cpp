@@ -1104,3 +1104,116 @@ TEST_CASE("Debian's ipxe.iso (package ipxe): --inspect, refused without --kernel
     CHECK(snapshot(root) == snap);
     CHECK(stage({"--check", "--tftp-root", root.string()}).status == 0);
 }
+
+TEST_CASE("--install-bootloader without an ISO: every client kind's loader, the DHCP lines") {
+    struct Want {
+        const char* name;
+        const char* from;
+    };
+    const Want want[] = {{"pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0"},
+                         {"ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32"},
+                         {"shimx64.efi", "/usr/lib/shim/shimx64.efi.signed"},
+                         {"grubx64.efi", "/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed"}};
+    for (const auto& w : want)
+        REQUIRE_MESSAGE(fs::exists(w.from), w.from << " is missing: install pxelinux, "
+                                                      "syslinux-common, shim-signed and "
+                                                      "grub-efi-amd64-signed (scripts/setup)");
+    fx::TempDir d;
+    auto root = d / "tftp";
+    auto r = stage({"--install-bootloader", "--tftp-root", root.string()});
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "stage-pxe: '" + root.string() +
+                              "': no such directory (the TFTP root; create it)"));
+    fs::create_directories(root);
+    r = stage({"--install-bootloader", "--tftp-root", root.string()});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.err.empty());
+    for (const auto& w : want) {
+        CHECK(fx::read_file(root / w.name) == fx::read_file(w.from));
+        CHECK(mode_of(root / w.name) == 0644);
+        CHECK(contains(r.out, std::string("  ") + w.name + ": installed from " + w.from));
+    }
+    CHECK(contains(r.out, "tftp-root=" + root.string() + "\n"));
+    CHECK(contains(r.out, "dhcp-match=set:efi64,option:client-arch,7\n"
+                          "dhcp-match=set:efi64,option:client-arch,9\n"
+                          "dhcp-match=set:efihttp,option:client-arch,16\n"));
+    CHECK(contains(r.out, "dhcp-boot=tag:!efi64,tag:!efihttp,pxelinux.0\n"));
+    CHECK(contains(r.out, "dhcp-boot=tag:efi64,shimx64.efi\n"));
+    CHECK(contains(r.out, "dhcp-option-force=tag:efihttp,60,HTTPClient\n"));
+    CHECK(contains(r.out, "dhcp-boot=tag:efihttp,http://SERVER/shimx64.efi\n"));
+    CHECK_FALSE(contains(r.out, "iPXE"));
+
+    // Again: nothing changes; --http fills in the URL, --ipxe adds the iPXE clients' script.
+    CHECK_FALSE(fs::exists(root / "lpxelinux.0")); // only for HTTP entries
+    r = stage({"--install-bootloader", "--tftp-root", root.string()});
+    REQUIRE(r.status == 0);
+    auto before = snapshot(root);
+    r = stage({"--install-bootloader", "--tftp-root", root.string(), "--http",
+               "http://10.0.0.1/tftp/", "--ipxe"});
+    REQUIRE(r.status == 0);
+    CHECK(contains(r.out, "  shimx64.efi: present (kept)\n"));
+    CHECK(contains(r.out, "dhcp-boot=tag:efihttp,http://10.0.0.1/tftp/shimx64.efi\n"));
+    CHECK_FALSE(contains(r.out, "SERVER"));
+    CHECK(contains(r.out, "dhcp-userclass=set:ipxe,iPXE\ndhcp-boot=tag:ipxe,boot.ipxe\n"));
+    CHECK(contains(r.out, "dhcp-boot=tag:!efi64,tag:!efihttp,tag:!ipxe,lpxelinux.0\n"));
+    CHECK(contains(r.out, "  lpxelinux.0: installed from /usr/lib/PXELINUX/lpxelinux.0"));
+    CHECK(contains(r.out, "dhcp-boot=tag:efi64,tag:!ipxe,shimx64.efi\n"));
+
+    // Staging with --grub but without --install-bootloader: the UEFI loaders are named too.
+    fx::TempDir d2;
+    auto k = make_kiwi(d2, "live", 41);
+    auto root2 = d2 / "tftp";
+    r = stage({k.iso.string(), "--tftp-root", root2.string(), "--grub"});
+    REQUIRE(r.status == 0);
+    CHECK(contains(r.err, "stage-pxe: warning: '" + (root2 / "shimx64.efi").string() +
+                              "' is missing; UEFI PXE and HTTP Boot clients cannot boot without "
+                              "it. Get it with: apt-get install shim-signed && cp "
+                              "/usr/lib/shim/shimx64.efi.signed " +
+                              (root2 / "shimx64.efi").string()));
+    CHECK(contains(r.err, "grubx64.efi' is missing; UEFI clients cannot boot"));
+    r = stage({k.iso.string(), "--tftp-root", root2.string(), "--grub", "--install-bootloader"});
+    REQUIRE(r.status == 0);
+    CHECK(r.err.empty());
+    CHECK(fx::read_file(root2 / "grubx64.efi") ==
+          fx::read_file("/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed"));
+    CHECK(contains(r.out, "dhcp-boot=tag:efi64,shimx64.efi\n"));
+}
+
+TEST_CASE("--inspect and --check say whether the kernel is signed for Secure Boot") {
+    const fs::path signed_pe = "/usr/lib/shim/shimx64.efi.signed";
+    REQUIRE_MESSAGE(fs::exists(signed_pe), "apt-get install shim-signed (scripts/setup)");
+    fx::TempDir d;
+    // The fixture's kernel is random bytes: not a PE at all.
+    auto k = make_kiwi(d, "live", 42);
+    auto i = stage({"--inspect", k.iso.string()});
+    REQUIRE(i.status == 0);
+    CHECK(contains(i.out, "signature:   kernel UNSIGNED (not an EFI executable: no MZ header): a "
+                          "UEFI client with Secure Boot on refuses it\n"));
+    auto j = stage({"--inspect", "--json", k.iso.string()});
+    CHECK(contains(j.out, "\"signed\": false"));
+    auto root = d / "tftp";
+    REQUIRE(stage({k.iso.string(), "--tftp-root", root.string()}).status == 0);
+    auto c = stage({"--check", "--tftp-root", root.string()});
+    CHECK(c.status == 0); // a note, not a mismatch: the ISO's own kernel is what was staged
+    CHECK(contains(c.out, "Live-Boot (e0.1): ok\n  note: boot/linux: UNSIGNED (not an EFI "
+                          "executable"));
+
+    // A kernel that is a signed PE (Debian's signed shim stands in for one).
+    fx::TempDir d2;
+    fx::Tree t = fx::kiwi_tree("x86_64", 43);
+    t.files["boot/x86_64/loader/linux"] = fx::read_file(signed_pe);
+    fx::make_tree(d2 / "src", t);
+    auto iso = fx::xorriso_iso(d2 / "signed.iso", d2 / "src", "KIWI_SIGNED");
+    i = stage({"--inspect", iso.string()});
+    REQUIRE(i.status == 0);
+    CHECK(contains(i.out, "signature:   kernel Authenticode-signed (PKCS#7 in the PE certificate "
+                          "table, "));
+    auto root2 = d2 / "tftp";
+    REQUIRE(stage({iso.string(), "--tftp-root", root2.string()}).status == 0);
+    c = stage({"--check", "--tftp-root", root2.string()});
+    CHECK(c.status == 0);
+    CHECK_FALSE(contains(c.out, "note:"));
+    c = stage({"--check", "--json", "--tftp-root", root2.string()});
+    CHECK(contains(c.out, "\"notes\": []"));
+}
