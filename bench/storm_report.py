@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the boot-storm section of bench/results.md and bench/storm.png from scripts/bench's
-raw/storm/*.json (a recorded KIWI boot replayed by 10, 100 and 1,000 clients).
+raw/storm/*.json (the recorded KIWI boots, live ISO and KIS, replayed by 10, 100 and 1,000
+clients).
 Usage: storm_report.py STORM_RAW_DIR OUT_DIR
 The section sits between the markers below in the results file of OUT_DIR (appended when missing), so a
 `scripts/bench --storm` run replaces only it and report.py's own sections stay as they are."""
@@ -18,7 +19,10 @@ WHOLE = sorted(set(int(f.split("-whole-c")[1].split(".")[0]) for f in os.listdir
 CONFIGS = [("veth-aoe-target", "aoe-target", "veth", "veth"),
            ("veth-aoe-target-ring512", "aoe-target --ring-frames 512", "veth", "veth"),
            ("veth-vblade", "vblade -b 64", "veth", "veth"),
-           ("memif-aoe-target", "aoe-target", "memif", "memif")]
+           ("memif-aoe-target", "aoe-target", "memif", "memif"),
+           # The KIS boot (bench/traces/kis-bios.trace.gz): an overlay root over a squashfs image.
+           ("veth-aoe-target-kis", "aoe-target, KIS boot", "veth", "veth"),
+           ("veth-vblade-kis", "vblade -b 64, KIS boot", "veth", "veth")]
 
 
 def load(name):
@@ -37,14 +41,17 @@ sat = {t: max(v, key=lambda j: j["mb_per_s"]) if v else None for t, v in sat_poi
 L = []
 w = L.append
 w(BEGIN)
-w("## 6. Boot storm: a recorded KIWI boot replayed by 10, 100 and 1,000 clients")
+w("## 6. Boot storm: recorded KIWI boots replayed by 10, 100 and 1,000 clients")
 w("")
 trace = "bench/traces/kiwi-bios.trace.gz"
+kistrace = "bench/traces/kis-bios.trace.gz"
 sb = cond.get("storm_bytes", "?")
 whole = sb == "0"
 w(f"Measured by `scripts/bench --storm` on {cond.get('date', '?')}, one run per point (raw JSON in "
   "`raw/storm/`, per-client times in `raw/storm/*.clients.json`, plot `storm.png`). "
-  f"Each simulated client is a Linux aoe initiator (`aoe-bench --replay {trace}`: own MAC, "
+  f"Each simulated client is a Linux aoe initiator (`aoe-bench --replay {trace}`, the live "
+  f"ISO's boot, or `{kistrace}`, the KIS image's (*KIS boot* rows: an overlay root over a "
+  "squashfs filesystem image, which reads other blocks, fewer of them): own MAC, "
   "window of the target's buffer count (64) grown from 1 as Linux does, Linux's retransmit "
   "timer, 2 sectors per frame at MTU 1500), all clients start at once, and every reply is "
   "verified against the image. " +
@@ -52,11 +59,12 @@ w(f"Measured by `scripts/bench --storm` on {cond.get('date', '?')}, one run per 
    f"**Each client replays the same prefix of the boot: its first {sb} of reads** (a thousand "
    "whole boots, 84 GB, take too long for this machine; the prefix is the start of the real "
    "boot's read sequence, the same at every client count)" +
-   (f"; the last rows are {', '.join(map(str, WHOLE))} clients replaying the whole boot "
-    "(83.7 MB each). " if WHOLE else ". ")) +
+   (f"; the *whole boot* rows are {', '.join(map(str, WHOLE))} clients replaying the whole "
+    "boot. " if WHOLE else ". ")) +
   "Think time is not replayed: each client reads as fast as its window allows, the worst case "
-  "for the target. Image: random data of the recorded ISO's size (620,544 sectors) in the page "
-  "cache; aoe-target `--buffer-count 64`, vblade `-b 64`; server on CPU 1, aoe-bench on CPU 0 "
+  "for the target. Image: random data of the recorded image's size "
+  f"({cond.get('image_sectors', 0):,} sectors for the ISO, {cond.get('kis_image_sectors', 0):,} for "
+  "the KIS filesystem image) in the page cache; aoe-target `--buffer-count 64`, vblade `-b 64`; server on CPU 1, aoe-bench on CPU 0 "
   f"(load average {' '.join(cond.get('loadavg_start', ['?']))} at start, on a 2-core VM shared "
   "with other work: compare numbers of this run only).")
 w("")
