@@ -3,7 +3,7 @@
 #pragma once
 
 #include "boot_config.hpp"
-#include "stager.hpp"
+#include "actions.hpp"
 
 #include <filesystem>
 #include <optional>

@@ -6,7 +6,7 @@
 #include "bootloader.hpp"
 #include "discovery.hpp"
 #include "errors.hpp"
-#include "stager.hpp"
+#include "actions.hpp"
 
 #include <CLI/CLI.hpp>
 #include <iostream>

@@ -13,7 +13,7 @@
 //   remove_old_export, commit         the commit points, in their crash-consistent order
 //   sweep_unnamed                     a failed run's files, this run's leftover versioned pair
 //   print_report                      what was staged, warnings, the aoe-target command
-#include "stager.hpp"
+#include "actions.hpp"
 
 #include "atomic_file.hpp"
 #include "boot_config.hpp"
