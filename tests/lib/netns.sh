@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced (bash): the one way the tests and the e2e harness make network namespaces, links and
 # bridges. The tests that run aoe-target in a pair of namespaces joined by a veth use the whole
 # life cycle (netns_begin: unique names per run, one temp dir, one cleanup on every exit path);
@@ -79,8 +80,9 @@ netns_tap() {
 netns_remove() {
     local ns p
     for ns; do
-        [ -n "$ns" ] && ip netns list 2>/dev/null | grep -qw "^$ns" || continue
+        if [ -z "$ns" ] || ! ip netns list 2>/dev/null | grep -qw "^$ns"; then continue; fi
         for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+        # shellcheck disable=SC2016 # expanded by the sh inside the namespace
         ip netns exec "$ns" sh -c 'for d in /sys/class/net/tap* /sys/class/net/br*; do [ -e "$d" ] && ip link del "${d##*/}"; done' \
             2>/dev/null || true
         ip netns del "$ns" 2>/dev/null || true
