@@ -1,4 +1,4 @@
-# Plots for bench/results.md (scripts/bench writes the .dat files from raw/*.json, then runs this).
+# Plots for bench/results/results.md (scripts/bench writes the .dat files from raw/*.json, then runs this).
 set terminal pngcairo size 900,560 font "DejaVu Sans,10" noenhanced
 set xrange [0.8:180]
 set logscale x 2

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes bench/results.md and the gnuplot data files from scripts/bench's raw JSON.
-Usage: report.py RAW_DIR OUT_DIR   (hand-written findings come from findings.md in OUT_DIR)"""
+"""Writes bench/results/results.md and the gnuplot data files from scripts/bench's raw JSON.
+Usage: report.py RAW_DIR OUT_DIR   (hand-written findings come from the findings file in OUT_DIR, bench/results/findings.md for a recorded run)"""
 import glob
 import json
 import os
@@ -60,7 +60,7 @@ w("")
 
 w("## Goals")
 w("")
-findings_path = os.path.join(out, "findings.md")
+findings_path = f"{out}/findings.md"
 goals = []
 
 
@@ -108,7 +108,7 @@ for g, m, ok in goals:
     w(f"| {g} | {m} | {'yes' if ok else '**no**'} |")
 w("")
 def fill_findings(text):
-    """Numbers in findings.md come from this run's data (placeholders __NAME__)."""
+    """Numbers in bench/results/findings.md come from this run's data (placeholders __NAME__)."""
     hz = os.sysconf("SC_CLK_TCK")
     def kshare(server):
         v = []
@@ -324,5 +324,5 @@ w(f"per cycle, which would carry 10 GbE at MTU 1500 ({rates[(10,1500)]/1e6:.2f} 
   "if the NIC PMD adds little (on real NICs the PMD, not the engine, then dominates; zero-copy replies keep the "
   "per-read work independent of the sector count).")
 w("")
-with open(os.path.join(out, "results.md"), "w") as fh:
+with open(f"{out}/results.md", "w") as fh:
     fh.write("\n".join(L) + "\n")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the boot-storm section of bench/results.md and bench/storm.png from scripts/bench's
-raw/storm/*.json (the recorded KIWI boots, live ISO and KIS, replayed by 10, 100 and 1,000
-clients).
+"""Writes the boot-storm section of bench/results/results.md and bench/results/storm.png from
+scripts/bench's raw/storm/*.json (the recorded KIWI boots, live ISO and KIS, replayed by 10, 100
+and 1,000 clients).
 Usage: storm_report.py STORM_RAW_DIR OUT_DIR
 The section sits between the markers below in the results file of OUT_DIR (appended when missing), so a
 `scripts/bench --storm` run replaces only it and report.py's own sections stay as they are."""
@@ -136,7 +136,7 @@ w("Columns: *limit* = MB moved ÷ the saturated rate of that link; *total* = fir
   "client's window to 1); *server drops* = requests aoe-target's kernel RX ring (af_packet) "
   "or its port (imissed) dropped, from its exit statistics (vblade has no such counter). `storm.png` shows each configuration's completion-time distribution "
   "(fraction of clients finished against time). What limits the storm and what would lift "
-  "it: `storm-findings.md` (hand-written for the recorded run).")
+  "it: `bench/results/storm-findings.md` (hand-written for the recorded run).")
 w(END)
 section = "\n".join(L) + "\n"
 
@@ -173,7 +173,7 @@ os.remove(gpf)
 for p in dats:
     os.remove(p)
 
-res = os.path.join(out, "results.md")
+res = f"{out}/results.md"
 text = open(res).read() if os.path.exists(res) else "# aoe-target benchmark results\n"
 if BEGIN in text and END in text:
     a, b = text.index(BEGIN), text.index(END) + len(END)

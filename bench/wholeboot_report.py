@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the whole-boot storm section of bench/results.md and bench/whole-boot.png from
+"""Writes the whole-boot storm section of bench/results/results.md and bench/results/whole-boot.png from
 `scripts/bench --whole-boot`'s raw/whole-boot/ (bench/wholeboot.sh says what is measured).
 Usage: wholeboot_report.py RAW_DIR OUT_DIR
 The section sits between the markers below (appended when missing), so a run replaces only it."""
@@ -172,7 +172,7 @@ os.remove(gpf)
 for p in dats:
     os.remove(p)
 
-res = os.path.join(out, "results.md")
+res = f"{out}/results.md"
 text = open(res).read() if os.path.exists(res) else "# aoe-target benchmark results\n"
 if BEGIN in text and END in text:
     a, b = text.index(BEGIN), text.index(END) + len(END)

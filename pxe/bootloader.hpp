@@ -2,7 +2,7 @@
 // names that client asks for, and the DHCP lines that hand each kind its file.
 #pragma once
 
-#include "stager.hpp"
+#include "actions.hpp"
 
 #include <ostream>
 #include <string>

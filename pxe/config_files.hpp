@@ -2,8 +2,8 @@
 // kind lives, reading them, and writing one with its .bak.
 #pragma once
 
+#include "actions.hpp"
 #include "boot_config.hpp"
-#include "stager.hpp"
 
 #include <filesystem>
 #include <optional>

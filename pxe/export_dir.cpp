@@ -34,7 +34,7 @@ std::map<std::string, ForeignExport> foreign_exports(const fs::path& dir, const 
         for (int n = 1; std::getline(in, line); ++n) {
             ExportLine l;
             if (parse_export_line(line.data(), line.size(), ExportSource::file, l) !=
-                    ExportLineFault::none ||
+                    ExportLineError::none ||
                 !l.is_export)
                 continue;
             AoeAddress a{l.shelf, l.slot};

@@ -1,12 +1,12 @@
 // stage-pxe: from image.iso to a bootable PXE entry, without mounting and without root.
 // See pxe/README.md and docs/ for the behaviour; this file is only the command line.
+#include "actions.hpp"
 #include "aoe_address.hpp"
 #include "aoeboot_version.hpp"
 #include "boot_config.hpp"
 #include "bootloader.hpp"
 #include "discovery.hpp"
 #include "errors.hpp"
-#include "stager.hpp"
 
 #include <CLI/CLI.hpp>
 #include <iostream>

@@ -1,5 +1,5 @@
 // --remove: take one image out of every config, the TFTP root, the exports and the manifest.
-#include "stager.hpp"
+#include "actions.hpp"
 
 #include "atomic_file.hpp"
 #include "boot_config.hpp"

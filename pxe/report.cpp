@@ -1,5 +1,5 @@
 // Read-only actions: --list, --check, --inspect (text or --json).
-#include "stager.hpp"
+#include "actions.hpp"
 
 #include "atomic_file.hpp"
 #include "boot_config.hpp"

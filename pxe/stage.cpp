@@ -12,12 +12,12 @@
 //   prepare_manifest                  commit point (a full disk refuses the run here)
 //   remove_old_export, commit         the commit points, in their crash-consistent order
 //   sweep_unnamed                     a failed run's files, this run's leftover versioned pair
-//   print_report                      what was staged, warnings, the aoe-target command
-#include "stager.hpp"
+//   print_stage_report                what was staged, warnings, the aoe-target command
+//                                     (stage_report.cpp)
+#include "actions.hpp"
 
 #include "atomic_file.hpp"
 #include "boot_config.hpp"
-#include "bootloader.hpp"
 #include "config_files.hpp"
 #include "discovery.hpp"
 #include "errors.hpp"
@@ -33,6 +33,7 @@
 #include "quote.hpp"
 #include "root_lock.hpp"
 #include "sha256.hpp"
+#include "stage_report.hpp"
 #include "text_util.hpp"
 
 #include <algorithm>
@@ -51,13 +52,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Whether extra kernel arguments configure the network for dracut (ip=..., e.g. ip=dhcp).
-bool has_ip_arg(const std::string& args) {
-    for (const auto& w : text::words(args))
-        if (w.rfind("ip=", 0) == 0) return true;
-    return false;
-}
-
 // A config text a killed update left naming its versioned pair (our text, not the admin's).
 bool names_generation(const std::string& text) {
     return text.find(kGenerationTag) != std::string::npos;
@@ -71,9 +65,6 @@ std::string kernel_only_refusal(const fs::path& iso, const BootFiles& bf) {
            "(root=live:AOEINTERFACE) cannot be made. Use --kernel-only to stage the kernel "
            "alone (an entry without initrd and without AoE root; no export is needed)";
 }
-
-// (path, state) lines of the report: "boot/linux  written", "pxelinux.cfg/default  updated".
-using States = std::vector<std::pair<std::string, std::string>>;
 
 // The image being staged: an ISO and the boot files discovery found in it, or a KIWI KIS build
 // (kernel, initrd, filesystem image); its identity; what its initrd mounts.
@@ -790,98 +781,6 @@ void commit(const Options& o, const Entry& entry, const FilePlan& plan, const St
     for (auto& f : commits.config_ready) f->commit();
 }
 
-// What was staged, the warnings about the entry, and the aoe-target command that serves it.
-int print_report(const Options& o, const Entry& entry, const Source& src, const AoeAddress& aoe,
-                 const StagedFiles& files, const States& removed, const States& config_states,
-                 const ExportFile& exp, const std::string& image_state, std::ostream& out,
-                 std::ostream& err) {
-    const bool ko = src.kernel_only;
-    const BootFiles& bf = src.bf;
-    const Extracted &kx = files.kernel, &ix = files.initrd;
-    out << (o.dry_run ? "dry run, nothing written: " : "staged ") << "'" << entry.label
-        << "' from ";
-    if (src.kis)
-        out << "KIS build " << src.kis->base << " (" << src.kis->from_name() << " "
-            << src.kis->input.string() << ")\n";
-    else
-        out << src.iso_abs.string() << " (" << bf.layout << ", volume id '" << src.volume_id()
-            << "')" << (ko ? ", kernel only" : "") << "\n";
-    out << "  " << kx.file.path << "  " << kx.file.size << " bytes  sha256 " << kx.file.sha256
-        << "  " << kx.state << "\n";
-    if (!ko)
-        out << "  " << ix.file.path << "  " << ix.file.size << " bytes  sha256 " << ix.file.sha256
-            << "  " << ix.state << "\n";
-    for (const auto& [path, st] : removed) out << "  " << path << "  " << st << "\n";
-    if (!image_state.empty())
-        out << "  " << src.iso_abs.string() << "  " << src.kis->image_size << " bytes  "
-            << image_state << " (the filesystem image, out of the bundle)\n";
-    if (src.initrd) out << "  initrd: " << roots_summary(*src.initrd) << "\n";
-    for (const auto& [rel, st] : config_states) out << "  " << rel << "  " << st << "\n";
-    if (!exp.state.empty()) out << "  " << exp.file << "  " << exp.state << "\n";
-    check_bootloader(o, out, err);
-    if (o.install_bootloader && !o.dry_run)
-        out << "DHCP: dnsmasq lines that hand each client kind its boot file:\n"
-            << dnsmasq_lines(o);
-    if (bf.kiwi && !o.kiwi_net && src.aoe_root() && !has_ip_arg(o.append))
-        // Measured with a live ISO that KIWI 9.24 built on Debian 12 (dracut 059), booted by a
-        // QEMU client: without ip= its initrd loads aoe but never configures the NIC, and dracut
-        // gives up on /dev/etherd/... after ~4 minutes (e2e.kiwi-seed-entry); 'ip=dhcp' alone
-        // boots it (e2e.kiwi-minimal-entry).
-        err << "stage-pxe: warning: --no-kiwi-net: the entry lacks 'rd.kiwi.live.pxe "
-               "rd.neednet=1 ip=dhcp'. Live ISOs that current KIWI builds (dracut with the "
-               "kiwi-live module, e.g. Debian 12's dracut 059) then never bring the client's NIC "
-               "up: no AoE frame leaves it, and dracut gives up waiting for /dev/etherd/"
-            << aoe.client_name()
-            << " after about 4 minutes (emergency shell). They need at least 'ip=dhcp' "
-               "(--append ip=dhcp); leave it out only for old KIWI initrds that configure the "
-               "network themselves.\n";
-    if (src.kis && !o.kiwi_net && !has_ip_arg(o.append))
-        // parse-kiwi-overlay.sh (Debian's kiwi-dracut-overlay 9.24) loads loop, not aoe, and
-        // module-setup.sh only installs aoe: with KIWI's line alone /dev/etherd/ never appears.
-        err << "stage-pxe: warning: --no-kiwi-net: the entry is KIWI's documented line, "
-               "root=overlay:aoe="
-            << aoe.client_name() << " without '" << kKisNetArgs
-            << "'. KIWI's kiwi-overlay initrd installs the aoe module but nothing loads it, so "
-               "/dev/etherd/"
-            << aoe.client_name() << " never appears and dracut ends in its emergency shell\n";
-    if (!bf.kiwi && src.aoe_root() && !src.kis)
-        err << "stage-pxe: warning: " << bf.layout
-            << " layout: root=live:AOEINTERFACE is understood "
-            << "by KIWI initrds only; add what this initrd needs with --append\n";
-    if (!entry.http_base.empty())
-        err << "stage-pxe: note: the entry fetches kernel and initrd from " << entry.http_base
-            << "/ over HTTP: serve the TFTP root there, and give BIOS clients lpxelinux.0 as "
-               "their DHCP boot file (pxelinux.0 reads TFTP only; --install-bootloader copies "
-               "lpxelinux.0); GRUB (http module) and iPXE fetch HTTP themselves\n";
-    if (ko) {
-        // Nothing for aoe-target to do: say so instead of a command line.
-        out << "Kernel only (" << config_source(bf)
-            << "): no initrd, no root=live:AOEINTERFACE; the entry reads nothing over AoE, so "
-               "there is no export and no aoe-target command"
-            << (o.export_dir.empty() ? "" : " (--export-dir: nothing written)") << ".\n";
-        return 0;
-    }
-    if (!src.live_url.empty()) {
-        // dracut's livenet downloads the whole ISO into the client's RAM (a tmpfs) and mounts
-        // the squashfs inside it from there.
-        out << "Download to RAM (dracut livenet): each client fetches " << src.live_url
-            << " and keeps the whole ISO in RAM: " << src.ident.size << " bytes ("
-            << (src.ident.size + (1u << 20) - 1) / (1u << 20)
-            << " MiB, the ISO's size) per client, besides what the running system uses; no AoE "
-               "export and no aoe-target command"
-            << (o.export_dir.empty() ? "" : " (--export-dir: nothing written)")
-            << ". Serve the ISO at that URL with any HTTP server.\n";
-        return 0;
-    }
-    // aoe-target needs an interface (or EAL args) besides the export; --iface names it.
-    out << (src.kis ? "Serve the filesystem image (read-only) with:\n" : "Serve the ISO with:\n")
-        << "  aoe-target --export " << shell_quote(aoe.dotted() + "=" + src.iso_abs.string())
-        << " --iface " << shell_quote(o.iface) << "\n"
-        << "  aoe-target " << aoe.shelf << " " << static_cast<unsigned>(aoe.slot) << " "
-        << shell_quote(o.iface) << " " << shell_quote(src.iso_abs.string()) << "\n";
-    return 0;
-}
-
 } // namespace
 
 bool valid_name(const std::string& name) {
@@ -939,8 +838,27 @@ int stage(const Options& o, std::ostream& out, std::ostream& err) {
                                                        ? "kept (a config names it)"
                                                        : "removed");
     }
-    return print_report(o, entry, src, aoe, files, removed, config_states, exp, image_state, out,
-                        err);
+    StageReport r;
+    r.label = entry.label;
+    r.http_base = entry.http_base;
+    r.bf = &src.bf;
+    r.kis = src.kis ? &*src.kis : nullptr;
+    r.initrd = src.initrd ? &*src.initrd : nullptr;
+    r.image = src.iso_abs.string();
+    r.volume_id = src.volume_id();
+    r.image_size = src.ident.size;
+    r.kernel_only = src.kernel_only;
+    r.aoe_root = src.aoe_root();
+    r.live_url = src.live_url;
+    r.aoe = aoe;
+    r.kernel = files.kernel;
+    r.initrd_file = files.initrd;
+    r.removed = removed;
+    r.configs = config_states;
+    r.export_file = exp.file;
+    r.export_state = exp.state;
+    r.image_state = image_state;
+    return print_stage_report(o, r, out, err);
 }
 
 } // namespace aoe::pxe

@@ -16,6 +16,8 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -147,23 +149,27 @@ int launch_worker(void* arg) {
     return lcore_main(arg);
 }
 
-} // namespace
+// main's steps, in order. Each that can fail prints why and main returns 1.
 
-int main(int argc, char** argv) {
-    install_hup();
+void fail(const std::string& why) {
+    std::fprintf(stderr, "aoe-target: %s\n", why.c_str());
+}
+
+// The command line and the configuration it names; --help, --version and --stats end here
+// (their exit code), as does a bad command line (2) or configuration (1).
+std::optional<int> read_options(int argc, char** argv, Runtime& rt) {
     ParseResult pr = parse_options(argc, argv);
     if (!pr.options) {
         std::fprintf(stderr, "aoe-target: %s\nTry 'aoe-target --help'.\n", pr.error.c_str());
         return 2;
     }
-    Runtime rt;
     rt.opt = *pr.options;
     rt.cmdline = *pr.options;
     if (!rt.opt.help && !rt.opt.version && !rt.opt.stats &&
         (!rt.opt.config_path.empty() || !rt.opt.export_dir.empty())) {
         std::string cerr = load_configuration(rt.cmdline, rt.opt);
         if (!cerr.empty()) {
-            std::fprintf(stderr, "aoe-target: %s\n", cerr.c_str());
+            fail(cerr);
             return 1;
         }
         if (rt.opt.exports.empty())
@@ -180,75 +186,95 @@ int main(int argc, char** argv) {
         std::printf("aoe-target %s (%s)\n", AOEBOOT_VERSION, rte_version());
         return 0;
     }
-
     if (rt.opt.stats) return print_remote_stats(rt.opt.stats_target, rt.opt.json);
+    return std::nullopt;
+}
 
+// The kernel interfaces --iface (af_packet) and --xdp (AF_XDP) name, and whether the pools
+// and af_packet rings must be jumbo: a port may carry frames above 1500 bytes when an
+// interface's MTU (capped by --mtu) is larger, or EAL ports have --mtu above 1500. AF_XDP
+// frames are one page at most, so only af_packet interfaces may ask for jumbo pools.
+bool kernel_interfaces(const Options& o, std::vector<KernelIface>& ifaces, bool& jumbo) {
     std::string err;
-    std::vector<KernelIface> ifaces;
-    // Jumbo pools and af_packet rings when a port may carry frames above 1500 bytes: an
-    // interface whose MTU (capped by --mtu) is larger, or EAL ports with --mtu above 1500.
-    bool jumbo = rt.opt.user_eal && rt.opt.mtu > 1500;
-    // --iface (af_packet) and --xdp (AF_XDP) name kernel interfaces alike; AF_XDP frames are
-    // one page at most, so only af_packet ones may ask for jumbo pools.
-    for (const auto* names : {&rt.opt.ifaces, &rt.opt.xdp_ifaces}) {
-        const bool xdp = names == &rt.opt.xdp_ifaces;
+    jumbo = o.user_eal && o.mtu > 1500;
+    for (const auto* names : {&o.ifaces, &o.xdp_ifaces}) {
+        const bool xdp = names == &o.xdp_ifaces;
         for (const auto& name : *names) {
             KernelIface k;
             if (!kernel_iface(name, k, err)) {
                 std::fprintf(stderr, "aoe-target: %s%s\n", xdp ? "--xdp: " : "", err.c_str());
-                return 1;
+                return false;
             }
             k.xdp = xdp;
-            const std::uint32_t want = rt.opt.mtu ? std::min(rt.opt.mtu, k.mtu) : k.mtu;
+            const std::uint32_t want = o.mtu ? std::min(o.mtu, k.mtu) : k.mtu;
             if (!xdp && want > 1500) jumbo = true;
             ifaces.push_back(k);
         }
     }
+    return true;
+}
+
+// What can fail before EAL starts, with nothing to undo: the images, the --metrics listener
+// (its HTTP threads do not inherit the main lcore's CPU, metrics.hpp) and the --trace file.
+bool prepare_before_eal(Runtime& rt, std::unique_ptr<MetricsServer>& metrics, TraceWriter& trace) {
+    std::string err;
     if (!open_images(rt, err)) {
-        std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
-        return 1;
+        fail(err);
+        return false;
     }
-    // --metrics listens before EAL starts: a busy port fails here, with nothing to undo, and
-    // the HTTP threads do not inherit the main lcore's CPU (metrics.hpp).
-    std::unique_ptr<MetricsServer> metrics;
     if (!rt.opt.metrics.empty()) {
         metrics = MetricsServer::start(rt, rt.opt.metrics, err);
         if (!metrics) {
-            std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
-            return 1;
+            fail(err);
+            return false;
         }
     }
-    TraceWriter trace; // --trace: opened before EAL so that a bad path fails early
     if (!rt.opt.trace_path.empty() && !trace.open(rt.opt.trace_path, trace_header(rt), err)) {
-        std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
-        return 1;
+        fail(err);
+        return false;
     }
+    return true;
+}
 
-    // -m for --no-huge must be known before EAL starts: size it for the ports we create.
-    PoolPlan plan = plan_pools(
-        rt.opt, static_cast<std::uint16_t>(std::max<std::size_t>(ifaces.size(), 1)), jumbo);
+// EAL, sized for the ports we create (-m for --no-huge must be known before it starts); then
+// the pool plan for the ports that really exist (EAL arguments may have added some).
+bool start_eal(const Runtime& rt, const std::vector<KernelIface>& ifaces, bool jumbo,
+               PoolPlan& plan) {
+    std::string err;
+    plan = plan_pools(rt.opt, static_cast<std::uint16_t>(std::max<std::size_t>(ifaces.size(), 1)),
+                      jumbo);
     bool jumbo_vdev = false;
     auto eal = eal_arguments(rt.opt, ifaces, plan.memory_mb(), jumbo_vdev);
     if (!rt.opt.user_eal) sweep_stale_runtime_dirs("aoe-target");
     if (!eal_start(eal, err)) {
-        std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
-        return 1;
+        fail(err);
+        return false;
     }
-    // Pools for the ports that really exist (EAL arguments may have added some).
     plan = plan_pools(rt.opt, std::max<std::uint16_t>(rte_eth_dev_count_avail(), 1), jumbo);
-    g_rt = &rt;
-    install_signals();
+    return true;
+}
 
-    int rc = 1;
+// Ports, engines and telemetry after EAL leaves: the metrics threads first (they read the
+// ports and engines), then the ports, then EAL and its runtime directory (our own aoe-PID
+// prefix: nothing left behind).
+void tear_down(Runtime& rt, std::unique_ptr<MetricsServer>& metrics) {
+    metrics.reset();
+    stop_ports(rt);
+    std::string rundir = rte_eal_get_runtime_dir();
+    rte_eal_cleanup();
+    if (!rt.opt.user_eal) remove_own_runtime_dir(rundir);
+}
+
+// Pools, ports, exports and engines; then the kernel filter, telemetry, the metrics server
+// and each export's announcement and prefetch.
+bool bring_up(Runtime& rt, const PoolPlan& plan, const std::vector<KernelIface>& ifaces,
+              std::unique_ptr<MetricsServer>& metrics) {
+    std::string err;
     if (!create_pools(rt, plan, err) || !setup_ports(rt, plan, ifaces, err) ||
         !setup_exports_and_engines(rt, plan, err)) {
-        std::fprintf(stderr, "aoe-target: %s\n", err.c_str());
-        metrics.reset(); // its threads read the ports and engines
-        stop_ports(rt);
-        std::string rundir = rte_eal_get_runtime_dir();
-        rte_eal_cleanup();
-        if (!rt.opt.user_eal) remove_own_runtime_dir(rundir);
-        return 1;
+        fail(err);
+        tear_down(rt, metrics);
+        return false;
     }
     if (rt.opt.kernel_filter) {
         // Only AoE past the kernel on af_packet ports; without it aoe-target still works, it
@@ -271,7 +297,12 @@ int main(int argc, char** argv) {
                      ex.exp->writable ? "read-write" : "read-only", ex.image->identity().c_str());
         ex.image->start_prefetch(label, 256ull << 20);
     }
+    return true;
+}
 
+// The lcores (this thread is lcore 0) and the control thread, until SIGINT/SIGTERM; then the
+// trace's last records and the prefetchers.
+void serve(Runtime& rt, TraceWriter& trace) {
     if (!rt.opt.trace_path.empty()) {
         trace.attach(rt.nq); // before the lcores launch
         trace.start();
@@ -296,15 +327,28 @@ int main(int argc, char** argv) {
     }
     control.join();
     for (auto& ex : rt.exports) ex.image->stop_prefetch();
+}
 
+} // namespace
+
+int main(int argc, char** argv) {
+    install_hup();
+    Runtime rt;
+    if (std::optional<int> done = read_options(argc, argv, rt)) return *done;
+    std::vector<KernelIface> ifaces;
+    bool jumbo = false;
+    if (!kernel_interfaces(rt.opt, ifaces, jumbo)) return 1;
+    std::unique_ptr<MetricsServer> metrics;
+    TraceWriter trace; // --trace: opened before EAL so that a bad path fails early
+    if (!prepare_before_eal(rt, metrics, trace)) return 1;
+    PoolPlan plan;
+    if (!start_eal(rt, ifaces, jumbo, plan)) return 1;
+    g_rt = &rt;
+    install_signals();
+    if (!bring_up(rt, plan, ifaces, metrics)) return 1;
+    serve(rt, trace);
     std::fprintf(stderr, "aoe-target: stopping: %s\n", summary_line(rt).c_str());
     print_stats(rt, stderr);
-    metrics.reset(); // joins the HTTP threads before the ports and engines go
-    stop_ports(rt);
-    rc = 0;
-    std::string rundir = rte_eal_get_runtime_dir();
-    rte_eal_cleanup();
-    if (!rt.opt.user_eal)
-        remove_own_runtime_dir(rundir); // our own aoe-PID prefix: leave nothing behind
-    return rc;
+    tear_down(rt, metrics);
+    return 0;
 }

@@ -100,7 +100,7 @@ std::string parse_exports_text(const std::string& text, const std::string& file,
         std::string where = file + ":" + std::to_string(n);
         aoe::ExportLine l;
         auto fault = aoe::parse_export_line(line.data(), line.size(), aoe::ExportSource::file, l);
-        if (fault != aoe::ExportLineFault::none)
+        if (fault != aoe::ExportLineError::none)
             return where + ": " + aoe::describe(fault) + ": '" + trim(line) + "'";
         if (!l.is_export) continue; // blank or comment
         const ExportSpec e = export_spec(l);

@@ -42,7 +42,7 @@ inline constexpr std::uint32_t kAfPacketFrame = 2048;
 // Default af_packet ring size per direction and queue: room for the requests a boot storm has
 // in flight (clients x their window of the buffer count). 512 frames, the PMD's default,
 // dropped 94k requests of a 1,000-client storm in the kernel, each a Linux retransmit timer
-// (bench/storm-findings.md); 32768 frames (this size at 2 KiB a frame) dropped almost none.
+// (bench/results/storm-findings.md); 32768 frames (this size at 2 KiB a frame) dropped almost none.
 inline constexpr std::uint64_t kAfPacketRingBytes = 64ull << 20;
 
 // Builds the EAL argv (argv[0] included). `memory_mb` sizes -m for --no-huge.

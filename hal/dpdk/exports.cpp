@@ -169,23 +169,18 @@ bool wait_grace(Runtime& rt, int timeout_ms) {
     }
 }
 
-bool reload_exports(Runtime& rt) {
-    auto say = [](const std::string& m) { std::fprintf(stderr, "aoe-target: %s\n", m.c_str()); };
-    Options next;
-    std::string err = load_configuration(rt.cmdline, next);
-    if (!err.empty()) {
-        say("reload refused, nothing changed: " + err);
-        return false;
-    }
-    std::string changed;
-    if (options_differ(rt.opt, next, changed))
-        say("reload: " + changed +
-            " changed; that takes effect at the next start (only the "
-            "export list is reloaded)");
+namespace {
 
-    // Which exports stay, go and come.
-    std::vector<std::size_t> removed; // in rt.exports
-    std::vector<std::size_t> added;   // in next.exports
+void say(const std::string& m) {
+    std::fprintf(stderr, "aoe-target: %s\n", m.c_str());
+}
+
+// reload_exports' steps, in order.
+
+// Which exports go (indices in rt.exports) and which come (indices in next.exports); warns
+// about a kept export whose file changed on disk. False (said) when the result would not fit.
+bool plan_reload(const Runtime& rt, const Options& next, std::vector<std::size_t>& removed,
+                 std::vector<std::size_t>& added) {
     for (std::size_t i = 0; i < rt.exports.size(); ++i) {
         bool keep = std::any_of(next.exports.begin(), next.exports.end(), [&](const ExportSpec& x) {
             return same_export(rt.exports[i].spec, x);
@@ -210,9 +205,14 @@ bool reload_exports(Runtime& rt) {
             " exports do not fit --max-exports " + std::to_string(rt.table->capacity()));
         return false;
     }
-    // Open every new image before touching the table: a file that does not open changes
-    // nothing.
-    std::vector<ExportSlot> fresh;
+    return true;
+}
+
+// Opens every new image before the table is touched: a file that does not open changes
+// nothing. False (said) on the first that fails.
+bool open_added(const Options& next, const std::vector<std::size_t>& added,
+                std::vector<ExportSlot>& fresh) {
+    std::string err;
     for (std::size_t n : added) {
         const ExportSpec& x = next.exports[n];
         ExportSlot s;
@@ -228,10 +228,13 @@ bool reload_exports(Runtime& rt) {
         if (!note.empty()) say("warning: " + note);
         fresh.push_back(std::move(s));
     }
+    return true;
+}
 
-    std::lock_guard<std::mutex> lock(rt.exports_mu);
-    // Retire first (a replaced shelf.slot must be free before its new export is published),
-    // then wait for every lcore, so no frame still reads a retired image.
+// Retires the removed exports (a replaced shelf.slot must be free before its new export is
+// published), then waits for every lcore, so no frame still reads a retired image, and
+// unmaps them. Holding rt.exports_mu. Returns the retired slots.
+std::vector<ExportSlot> retire_removed(Runtime& rt, const std::vector<std::size_t>& removed) {
     std::vector<ExportSlot> gone;
     for (auto it = removed.rbegin(); it != removed.rend(); ++it) {
         ExportSlot& s = rt.exports[*it];
@@ -239,29 +242,35 @@ bool reload_exports(Runtime& rt) {
         gone.push_back(std::move(s));
         rt.exports.erase(rt.exports.begin() + static_cast<long>(*it));
     }
-    if (!gone.empty()) {
-        // Two grace periods around a pause longer than the lcores' TX drain interval (100 us)
-        // and idle sleep (<= 1 ms): zero-copy replies buffered before the retire have been
-        // handed to the PMD (which copies them: af_packet, memif) before the unmap.
-        bool ok = wait_grace(rt);
-        std::this_thread::sleep_for(std::chrono::milliseconds(3));
-        ok = wait_grace(rt) && ok;
-        if (!ok) {
-            // An lcore did not come round (stuck or stopping): keep the images mapped rather
-            // than unmapping memory it may still read.
-            say("reload: lcores did not pass a quiescent point in time; retired images stay "
-                "mapped until exit");
-            for (auto& s : gone) s.image.release(); // deliberately leaked, see above
-        }
-        for (auto& s : gone) {
-            say("retired " + export_label(s.spec) + ": " + s.spec.path);
-            if (s.image) {
-                rt.image_by_index[s.index] = nullptr;
-                release_export(rt, s);
-            }
+    if (gone.empty()) return gone;
+    // Two grace periods around a pause longer than the lcores' TX drain interval (100 us)
+    // and idle sleep (<= 1 ms): zero-copy replies buffered before the retire have been
+    // handed to the PMD (which copies them: af_packet, memif) before the unmap.
+    bool ok = wait_grace(rt);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    ok = wait_grace(rt) && ok;
+    if (!ok) {
+        // An lcore did not come round (stuck or stopping): keep the images mapped rather
+        // than unmapping memory it may still read.
+        say("reload: lcores did not pass a quiescent point in time; retired images stay "
+            "mapped until exit");
+        for (auto& s : gone) s.image.release(); // deliberately leaked, see above
+    }
+    for (auto& s : gone) {
+        say("retired " + export_label(s.spec) + ": " + s.spec.path);
+        if (s.image) {
+            rt.image_by_index[s.index] = nullptr;
+            release_export(rt, s);
         }
     }
+    return gone;
+}
+
+// Publishes the opened images and starts their prefetch. Holding rt.exports_mu. Returns how
+// many could not be published (each said).
+std::size_t publish_added(Runtime& rt, std::vector<ExportSlot>& fresh) {
     std::size_t failed = 0;
+    std::string err;
     for (auto& s : fresh) {
         if (!publish_export(rt, s, err)) {
             say("reload: " + err);
@@ -275,6 +284,33 @@ bool reload_exports(Runtime& rt) {
         s.image->start_prefetch(label, 256ull << 20);
         rt.exports.push_back(std::move(s));
     }
+    return failed;
+}
+
+} // namespace
+
+bool reload_exports(Runtime& rt) {
+    Options next;
+    if (std::string err = load_configuration(rt.cmdline, next); !err.empty()) {
+        say("reload refused, nothing changed: " + err);
+        return false;
+    }
+    std::string changed;
+    if (options_differ(rt.opt, next, changed))
+        say("reload: " + changed +
+            " changed; that takes effect at the next start (only the "
+            "export list is reloaded)");
+
+    std::vector<std::size_t> removed; // in rt.exports
+    std::vector<std::size_t> added;   // in next.exports
+    if (!plan_reload(rt, next, removed, added)) return false;
+    std::vector<ExportSlot> fresh;
+    if (!open_added(next, added, fresh)) return false;
+
+    std::lock_guard<std::mutex> lock(rt.exports_mu);
+    // Kept to the end, as the images they still own (unmapped when this returns).
+    const std::vector<ExportSlot> gone = retire_removed(rt, removed);
+    const std::size_t failed = publish_added(rt, fresh);
     std::sort(rt.exports.begin(), rt.exports.end(),
               [](const ExportSlot& a, const ExportSlot& b) { return a.index < b.index; });
     rt.opt.exports = next.exports;

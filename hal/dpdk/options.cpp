@@ -175,9 +175,9 @@ std::optional<ExportSpec> parse_export(const std::string& arg, aoe::ExportSource
                                        aoe::ExportLineFault& fault) {
     aoe::ExportLine line;
     fault = aoe::parse_export_line(arg.data(), arg.size(), src, line);
-    if (fault == aoe::ExportLineFault::none && !line.is_export)
-        fault = aoe::ExportLineFault::no_equals; // a blank or comment value
-    if (fault != aoe::ExportLineFault::none) return std::nullopt;
+    if (fault == aoe::ExportLineError::none && !line.is_export)
+        fault = aoe::ExportLineError::no_equals; // a blank or comment value
+    if (fault != aoe::ExportLineError::none) return std::nullopt;
     return export_spec(line);
 }
 
@@ -186,7 +186,7 @@ ExportSpec export_spec(const aoe::ExportLine& line) {
 }
 
 std::string export_error(const std::string& arg, aoe::ExportLineFault fault) {
-    if (fault == aoe::ExportLineFault::relative_file)
+    if (fault == aoe::ExportLineError::relative_file)
         return "export " + arg + ": " + aoe::describe(fault);
     return "--export: " + std::string(aoe::describe(fault)) + " in '" + arg + "'";
 }
@@ -196,18 +196,13 @@ static std::string range_text(const aoe::OptionRange& r) {
     return std::to_string(r.min) + ".." + std::to_string(r.max);
 }
 
-std::string apply_option(Options& o, const std::string& name, const std::string& arg,
-                         bool from_file) {
-    unsigned long v = 0;
-    auto flag = [&](bool& field) -> std::string {
-        if (!from_file) {
-            field = true;
-            return "";
-        }
-        if (!parse_flag(arg, field))
-            return name + " must be yes or no (also true/false, on/off, 1/0), got '" + arg + "'";
-        return "";
-    };
+// apply_option's steps, one kind of option each: each returns nullopt for a name that is not
+// its kind, else the message ("" when the value is taken).
+using Applied = std::optional<std::string>;
+
+// What is served and where: --export, --iface, --xdp, --mac-allow.
+static Applied apply_serving_option(Options& o, const std::string& name, const std::string& arg,
+                                    bool from_file) {
     if (name == "export") {
         aoe::ExportLineFault fault{};
         auto e = parse_export(
@@ -220,13 +215,6 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
     } else if (name == "xdp") {
         if (arg.empty()) return "--xdp needs an interface name";
         o.xdp_ifaces.push_back(arg);
-    } else if (name == "mtu") {
-        if (!parse_ulong(arg, 65535, v) || v < aoe::kMtuMin)
-            return "--mtu must be " + std::to_string(aoe::kMtuMin) + "..65535";
-        o.mtu = static_cast<std::uint32_t>(v);
-    } else if (name == "queues") {
-        if (!parse_ulong(arg, 64, v) || v < 1) return "--queues must be 1..64";
-        o.queues = static_cast<std::uint16_t>(v);
     } else if (name == "mac-allow") {
         std::size_t pos = 0;
         while (pos <= arg.size()) {
@@ -240,39 +228,49 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
             if (comma == std::string::npos) break;
             pos = comma + 1;
         }
+    } else {
+        return std::nullopt;
+    }
+    return "";
+}
+
+// The numbers, each checked against its range (the core's, target/options.hpp, where both
+// platforms take the option).
+static Applied apply_number_option(Options& o, const std::string& name, const std::string& arg) {
+    unsigned long v = 0;
+    auto seconds = [&](double& d) {
+        char* end = nullptr;
+        d = std::strtod(arg.c_str(), &end);
+        return !arg.empty() && *end == '\0';
+    };
+    double d = 0;
+    if (name == "mtu") {
+        if (!parse_ulong(arg, 65535, v) || v < aoe::kMtuMin)
+            return "--mtu must be " + std::to_string(aoe::kMtuMin) + "..65535";
+        o.mtu = static_cast<std::uint32_t>(v);
+    } else if (name == "queues") {
+        if (!parse_ulong(arg, 64, v) || v < 1) return "--queues must be 1..64";
+        o.queues = static_cast<std::uint16_t>(v);
     } else if (name == "vlan") {
         if (!parse_ulong(arg, aoe::kVlanRange.max, v) || !aoe::kVlanRange.holds(v))
             return "--vlan must be " + range_text(aoe::kVlanRange);
         o.vlan = static_cast<std::uint16_t>(v);
     } else if (name == "advertise-interval") {
-        char* end = nullptr;
-        double d = std::strtod(arg.c_str(), &end);
-        if (arg.empty() || *end != '\0' || !aoe::kAdvertIntervalRange.holds(d))
+        if (!seconds(d) || !aoe::kAdvertIntervalRange.holds(d))
             return "--advertise-interval must be " + range_text(aoe::kAdvertIntervalRange) +
                    " seconds";
         o.advertise_interval = d;
     } else if (name == "peer-interval") {
-        char* end = nullptr;
-        double d = std::strtod(arg.c_str(), &end);
-        if (arg.empty() || *end != '\0' || !(d == 0 || aoe::kPeerIntervalRange.holds(d)))
+        if (!seconds(d) || !(d == 0 || aoe::kPeerIntervalRange.holds(d)))
             return "--peer-interval must be 0 (off) or " + range_text(aoe::kPeerIntervalRange) +
                    " seconds";
         o.peer_interval = d;
-    } else if (name == "remote-admin") {
-        return flag(o.remote_admin);
     } else if (name == "buffer-count") {
         if (!parse_ulong(arg, 65535, v) || v < 2) return "--buffer-count must be 2..65535";
         o.buffer_count = static_cast<std::uint16_t>(v);
     } else if (name == "max-exports") {
         if (!parse_ulong(arg, 255, v) || v < 1) return "--max-exports must be 1..255";
         o.max_exports = static_cast<std::uint16_t>(v);
-    } else if (name == "copy") {
-        return flag(o.force_copy);
-    } else if (name == "no-kernel-filter") {
-        bool off = false;
-        std::string err = flag(off);
-        o.kernel_filter = !off;
-        return err;
     } else if (name == "ring-frames") {
         if (!parse_ulong(arg, 65536, v) || v < 64 || (v & (v - 1)))
             return "--ring-frames must be a power of two, 64..65536";
@@ -280,7 +278,40 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
     } else if (name == "idle-sleep-us") {
         if (!parse_ulong(arg, 1000, v)) return "--idle-sleep-us must be 0..1000";
         o.idle_sleep_us = static_cast<std::uint32_t>(v);
-    } else if (name == "trace") {
+    } else {
+        return std::nullopt;
+    }
+    return "";
+}
+
+// The flags: bare on the command line, yes/no in the configuration file.
+static Applied apply_flag_option(Options& o, const std::string& name, const std::string& arg,
+                                 bool from_file) {
+    auto flag = [&](bool& field) -> std::string {
+        if (!from_file) {
+            field = true;
+            return "";
+        }
+        if (!parse_flag(arg, field))
+            return name + " must be yes or no (also true/false, on/off, 1/0), got '" + arg + "'";
+        return "";
+    };
+    if (name == "remote-admin") return flag(o.remote_admin);
+    if (name == "copy") return flag(o.force_copy);
+    if (name == "no-kernel-filter") {
+        bool off = false;
+        std::string err = flag(off);
+        o.kernel_filter = !off;
+        return err;
+    }
+    return std::nullopt;
+}
+
+// Files, addresses and what the program is to do: --trace, --export-dir, --metrics, eal,
+// --config, --stats, --json, --help, --version.
+static Applied apply_program_option(Options& o, const std::string& name, const std::string& arg,
+                                    bool from_file) {
+    if (name == "trace") {
         if (arg.empty()) return "--trace needs a file";
         if (from_file && arg[0] != '/') return "trace must be an absolute path";
         o.trace_path = arg;
@@ -309,9 +340,18 @@ std::string apply_option(Options& o, const std::string& name, const std::string&
     } else if (name == "version") {
         o.version = true;
     } else {
-        return "unknown option " + name;
+        return std::nullopt;
     }
     return "";
+}
+
+std::string apply_option(Options& o, const std::string& name, const std::string& arg,
+                         bool from_file) {
+    if (Applied r = apply_serving_option(o, name, arg, from_file)) return *r;
+    if (Applied r = apply_number_option(o, name, arg)) return *r;
+    if (Applied r = apply_flag_option(o, name, arg, from_file)) return *r;
+    if (Applied r = apply_program_option(o, name, arg, from_file)) return *r;
+    return "unknown option " + name;
 }
 
 std::string validate_options(Options& o, bool allow_empty) {

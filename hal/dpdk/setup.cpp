@@ -240,10 +240,10 @@ namespace {
 
 void ext_free_cb(void*, void*) {} // never called: each lcore holds one reference forever
 
-} // namespace
+// setup_exports_and_engines' steps, in order.
 
-bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& error) {
-    // Options shared by every engine.
+// The options every engine shares (the allow-list lives in rt, the engines point at it).
+aoe::TargetOptions engine_options(Runtime& rt) {
     aoe::TargetOptions to;
     to.buffer_count = rt.opt.buffer_count;
     to.vlan = rt.opt.vlan;
@@ -253,11 +253,14 @@ bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& e
     to.allow_count = static_cast<std::uint16_t>(rt.allow.size());
     to.advert_interval_ns = static_cast<std::uint64_t>(rt.opt.advertise_interval * 1e9);
     to.peer_interval_ns = static_cast<std::uint64_t>(rt.opt.peer_interval * 1e9);
+    return to;
+}
 
-    std::uint16_t cap = rt.opt.max_exports;
-    std::size_t nengines = std::size_t{rt.nq} * rt.ports.size();
-    std::size_t engine_bytes = aoe::Engine::storage_bytes(to);
+// Bytes of the one arena: the export table and its storage, every engine, every lcore's rings.
+std::size_t arena_bytes(const Runtime& rt, const PoolPlan& plan, std::uint16_t cap,
+                        std::size_t engine_bytes) {
     using Ring = LcoreCtx::Ring;
+    const std::size_t nengines = std::size_t{rt.nq} * rt.ports.size();
     aoe::ArenaSize need;
     need.add<std::atomic<aoe::Export*>>(cap).add<aoe::ExportTable>().add<aoe::Export>(cap);
     need.add_raw(engine_bytes, 64).add<aoe::Engine>();
@@ -269,19 +272,17 @@ bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& e
             need.add_raw(Ring::arena_size(plan.dispatch_ring).bytes, 1)
                 .add_raw(Ring::arena_size(plan.owner_ring).bytes, 1);
     }
-    std::size_t total = need.bytes + 4096;
-    rt.arena = rte_zmalloc("aoe_arena", total, 64);
-    if (!rt.arena) {
-        error = "cannot allocate the engine arena (" + std::to_string(total) + " bytes)";
-        return false;
-    }
-    aoe::Arena arena(rt.arena, total);
+    return need.bytes + 4096;
+}
+
+// The export table and storage for its capacity (a reload reuses it), then each export
+// published, the slots ordered by table index for telemetry.
+bool make_export_table(Runtime& rt, aoe::Arena& arena, std::uint16_t cap,
+                       const aoe::TargetOptions& to, std::string& error) {
     auto* slots = arena.make_array<std::atomic<aoe::Export*>>(cap);
     rt.table = arena.make<aoe::ExportTable>(slots, cap);
     rt.target.exports = rt.table;
     rt.target.options = to;
-
-    // Exports: storage for the table's capacity (a reload reuses it), then publish each.
     if (!slots || !rt.table) {
         error = "engine arena too small";
         return false;
@@ -294,9 +295,65 @@ bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& e
     rt.export_store_used.assign(cap, false);
     for (auto& s : rt.exports)
         if (!publish_export(rt, s, error)) return false;
-    // Keep the slots ordered by table index for telemetry.
     std::sort(rt.exports.begin(), rt.exports.end(),
               [](const ExportSlot& a, const ExportSlot& b) { return a.index < b.index; });
+    return true;
+}
+
+// One lcore's context: an engine per port (every port's queue-0 engine is an owner: all
+// owners run on the one queue-0 lcore, so the control state still has a single writer
+// thread), its dispatch rings (workers, with more than one queue) and flush rings.
+LcoreCtx* make_lcore(Runtime& rt, const PoolPlan& plan, aoe::Arena& arena, std::size_t engine_bytes,
+                     std::uint16_t q, unsigned lcore_id, std::string& error) {
+    using Ring = LcoreCtx::Ring;
+    auto* l = new LcoreCtx();
+    l->rt = &rt;
+    l->lcore_id = lcore_id;
+    l->queue = q;
+    for (std::size_t p = 0; p < rt.ports.size(); ++p) {
+        void* storage = arena.carve(engine_bytes, 64);
+        void* mem = arena.carve(sizeof(aoe::Engine), alignof(aoe::Engine));
+        if (!storage || !mem) {
+            error = "engine arena too small";
+            return nullptr;
+        }
+        l->engine[p] = new (mem) aoe::Engine(
+            rt.target, rt.ports[p].info, q == 0 ? aoe::Role::owner : aoe::Role::worker, storage);
+    }
+    if (rt.nq > 1 && q > 0) {
+        l->from_dispatcher = Ring::create(arena, plan.dispatch_ring);
+        l->to_owner = Ring::create(arena, plan.owner_ring);
+        if (!l->from_dispatcher || !l->to_owner) {
+            error = "engine arena too small for the rings";
+            return nullptr;
+        }
+    }
+    l->flush_req = Ring::create(arena, plan.flush_ring);
+    l->flush_done = Ring::create(arena, plan.flush_ring);
+    if (!l->flush_req || !l->flush_done) {
+        error = "engine arena too small for the rings";
+        return nullptr;
+    }
+    l->shinfo.free_cb = ext_free_cb;
+    l->shinfo.fcb_opaque = nullptr;
+    rte_mbuf_ext_refcnt_set(&l->shinfo, 1);
+    return l;
+}
+
+} // namespace
+
+bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& error) {
+    const aoe::TargetOptions to = engine_options(rt);
+    const std::uint16_t cap = rt.opt.max_exports;
+    const std::size_t engine_bytes = aoe::Engine::storage_bytes(to);
+    const std::size_t total = arena_bytes(rt, plan, cap, engine_bytes);
+    rt.arena = rte_zmalloc("aoe_arena", total, 64);
+    if (!rt.arena) {
+        error = "cannot allocate the engine arena (" + std::to_string(total) + " bytes)";
+        return false;
+    }
+    aoe::Arena arena(rt.arena, total);
+    if (!make_export_table(rt, arena, cap, to, error)) return false;
 
     // Lcores: queue 0 on the main lcore, then the workers.
     std::vector<unsigned> ids{rte_get_main_lcore()};
@@ -308,40 +365,8 @@ bool setup_exports_and_engines(Runtime& rt, const PoolPlan& plan, std::string& e
         return false;
     }
     for (std::uint16_t q = 0; q < rt.nq; ++q) {
-        auto* l = new LcoreCtx();
-        l->rt = &rt;
-        l->lcore_id = ids[q];
-        l->queue = q;
-        for (std::size_t p = 0; p < rt.ports.size(); ++p) {
-            void* storage = arena.carve(engine_bytes, 64);
-            void* mem = arena.carve(sizeof(aoe::Engine), alignof(aoe::Engine));
-            if (!storage || !mem) {
-                error = "engine arena too small";
-                return false;
-            }
-            // Every port's queue-0 engine is an owner: all owners run on the one queue-0
-            // lcore, so the control state still has a single writer thread.
-            l->engine[p] =
-                new (mem) aoe::Engine(rt.target, rt.ports[p].info,
-                                      q == 0 ? aoe::Role::owner : aoe::Role::worker, storage);
-        }
-        if (rt.nq > 1 && q > 0) {
-            l->from_dispatcher = Ring::create(arena, plan.dispatch_ring);
-            l->to_owner = Ring::create(arena, plan.owner_ring);
-            if (!l->from_dispatcher || !l->to_owner) {
-                error = "engine arena too small for the rings";
-                return false;
-            }
-        }
-        l->flush_req = Ring::create(arena, plan.flush_ring);
-        l->flush_done = Ring::create(arena, plan.flush_ring);
-        if (!l->flush_req || !l->flush_done) {
-            error = "engine arena too small for the rings";
-            return false;
-        }
-        l->shinfo.free_cb = ext_free_cb;
-        l->shinfo.fcb_opaque = nullptr;
-        rte_mbuf_ext_refcnt_set(&l->shinfo, 1);
+        LcoreCtx* l = make_lcore(rt, plan, arena, engine_bytes, q, ids[q], error);
+        if (!l) return false;
         rt.lcores.push_back(l);
     }
     rt.tsc_hz = rte_get_tsc_hz();

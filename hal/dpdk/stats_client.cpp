@@ -60,60 +60,37 @@ std::vector<std::string> running_targets() {
     return found;
 }
 
-} // namespace
+// print_remote_stats' steps.
 
-int print_remote_stats(const std::string& which, bool json) {
+// The telemetry prefix (aoe-PID) --stats names, or the one running target; "" (said) when
+// there is none or several.
+std::string choose_target(const std::string& which) {
     std::string prefix = which;
     if (!prefix.empty() && prefix.find_first_not_of("0123456789") == std::string::npos)
         prefix = "aoe-" + prefix;
-    if (prefix.empty()) {
-        auto all = running_targets();
-        if (all.empty()) {
-            std::fprintf(
-                stderr,
-                "aoe-target: no running aoe-target found (no telemetry socket in %s/aoe-*)\n",
-                kRunDir);
-            return 1;
-        }
-        if (all.size() > 1) {
-            std::fprintf(stderr,
-                         "aoe-target: several targets are running; pick one with --stats=PID:\n");
-            for (auto& p : all) std::fprintf(stderr, "  %s\n", p.substr(4).c_str());
-            return 1;
-        }
-        prefix = all.front();
+    if (!prefix.empty()) return prefix;
+    auto all = running_targets();
+    if (all.empty()) {
+        std::fprintf(stderr,
+                     "aoe-target: no running aoe-target found (no telemetry socket in %s/aoe-*)\n",
+                     kRunDir);
+        return "";
     }
-    int fd = connect_to(socket_path(prefix));
-    if (fd < 0) {
-        std::fprintf(stderr, "aoe-target: cannot connect to %s: %s\n", socket_path(prefix).c_str(),
-                     std::strerror(errno));
-        return 1;
+    if (all.size() > 1) {
+        std::fprintf(stderr,
+                     "aoe-target: several targets are running; pick one with --stats=PID:\n");
+        for (auto& p : all) std::fprintf(stderr, "  %s\n", p.substr(4).c_str());
+        return "";
     }
-    std::vector<char> hello(4096);
-    (void)recv(fd, hello.data(), hello.size(), 0); // {"version":..., "pid":...}
-    nlohmann::json st, ex, cl, pe;
-    bool ok = query(fd, "/aoe/stats", st) && query(fd, "/aoe/exports", ex) &&
-              query(fd, "/aoe/clients", cl) && query(fd, "/aoe/peers", pe);
-    close(fd);
-    if (!ok) {
-        std::fprintf(stderr, "aoe-target: %s does not answer /aoe/stats (not an aoe-target?)\n",
-                     prefix.c_str());
-        return 1;
-    }
-    if (json) {
-        nlohmann::json all{{"stats", st["/aoe/stats"]},
-                           {"exports", ex["/aoe/exports"]},
-                           {"clients", cl["/aoe/clients"]},
-                           {"peers", pe["/aoe/peers"]}};
-        std::printf("%s\n", all.dump(2).c_str());
-        return 0;
-    }
-    const auto& s = st["/aoe/stats"];
+    return all.front();
+}
+
+// The engine counters (those that moved, and rx_ring_dropped even at 0: present means
+// measured, an af_packet port whose kernel ring drops are counted), then per queue.
+void print_counters(const std::string& prefix, const nlohmann::json& s) {
     std::printf("aoe-target %s\n\n%-24s %s\n", prefix.substr(4).c_str(), "counter", "value");
     for (auto it = s.begin(); it != s.end(); ++it) {
         if (it->is_array()) continue;
-        // The table shows what happened; rx_ring_dropped is shown even at 0 (present means
-        // measured: an af_packet port whose kernel ring drops are counted).
         if (it->is_number() && it->get<std::uint64_t>() == 0 && it.key() != "rx_ring_dropped")
             continue;
         std::printf("%-24s %s\n", it.key().c_str(), it->dump().c_str());
@@ -141,7 +118,9 @@ int print_remote_stats(const std::string& which, bool json) {
                             ? s["ring_port_rx_ring_dropped"][i].dump().c_str()
                             : "-");
     }
-    const auto& e = ex["/aoe/exports"];
+}
+
+void print_exports(const nlohmann::json& e) {
     std::printf("\n%-8s", "export");
     const char* ecols[] = {"sectors", "writable", "reads",      "read_bytes",
                            "writes",  "identify", "ata_errors", "retransmits_seen"};
@@ -152,26 +131,63 @@ int print_remote_stats(const std::string& which, bool json) {
         for (auto* c : ecols) std::printf(" %16s", e.contains(c) ? e[c][i].dump().c_str() : "-");
         std::printf("\n");
     }
-    const auto& c = cl["/aoe/clients"];
+}
+
+void print_clients(const nlohmann::json& c) {
     std::printf("\n%-18s %14s %14s %16s\n", "client", "frames_in", "replies", "reply_bytes");
     for (std::size_t i = 0; c.contains("mac") && i < c["mac"].size(); ++i)
         std::printf("%-18s %14s %14s %16s\n", c["mac"][i].get<std::string>().c_str(),
                     c["frames_in"][i].dump().c_str(), c["replies"][i].dump().c_str(),
                     c["reply_bytes"][i].dump().c_str());
-    // Other targets serving our shelf.slots (target/peers.cpp): shown only when there are.
-    const auto& pr = pe["/aoe/peers"];
-    if (pr.contains("mac") && !pr["mac"].empty()) {
-        std::printf("\n%-8s %-18s %-12s %-18s %-18s %8s %12s\n", "export", "peer", "image",
-                    "its serial", "our serial", "seen", "last seen s");
-        for (std::size_t i = 0; i < pr["mac"].size(); ++i)
-            std::printf("%-8s %-18s %-12s %-18s %-18s %8s %12s\n",
-                        pr["export"][i].get<std::string>().c_str(),
-                        pr["mac"][i].get<std::string>().c_str(),
-                        pr["verdict"][i].get<std::string>().c_str(),
-                        pr["serial"][i].get<std::string>().c_str(),
-                        pr["ours"][i].get<std::string>().c_str(), pr["seen"][i].dump().c_str(),
-                        pr["last_seen_s"][i].dump().c_str());
+}
+
+// Other targets serving our shelf.slots (target/peers.cpp): shown only when there are.
+void print_peers(const nlohmann::json& pr) {
+    if (!pr.contains("mac") || pr["mac"].empty()) return;
+    std::printf("\n%-8s %-18s %-12s %-18s %-18s %8s %12s\n", "export", "peer", "image",
+                "its serial", "our serial", "seen", "last seen s");
+    for (std::size_t i = 0; i < pr["mac"].size(); ++i)
+        std::printf(
+            "%-8s %-18s %-12s %-18s %-18s %8s %12s\n", pr["export"][i].get<std::string>().c_str(),
+            pr["mac"][i].get<std::string>().c_str(), pr["verdict"][i].get<std::string>().c_str(),
+            pr["serial"][i].get<std::string>().c_str(), pr["ours"][i].get<std::string>().c_str(),
+            pr["seen"][i].dump().c_str(), pr["last_seen_s"][i].dump().c_str());
+}
+
+} // namespace
+
+int print_remote_stats(const std::string& which, bool json) {
+    const std::string prefix = choose_target(which);
+    if (prefix.empty()) return 1;
+    int fd = connect_to(socket_path(prefix));
+    if (fd < 0) {
+        std::fprintf(stderr, "aoe-target: cannot connect to %s: %s\n", socket_path(prefix).c_str(),
+                     std::strerror(errno));
+        return 1;
     }
+    std::vector<char> hello(4096);
+    (void)recv(fd, hello.data(), hello.size(), 0); // {"version":..., "pid":...}
+    nlohmann::json st, ex, cl, pe;
+    bool ok = query(fd, "/aoe/stats", st) && query(fd, "/aoe/exports", ex) &&
+              query(fd, "/aoe/clients", cl) && query(fd, "/aoe/peers", pe);
+    close(fd);
+    if (!ok) {
+        std::fprintf(stderr, "aoe-target: %s does not answer /aoe/stats (not an aoe-target?)\n",
+                     prefix.c_str());
+        return 1;
+    }
+    if (json) {
+        nlohmann::json all{{"stats", st["/aoe/stats"]},
+                           {"exports", ex["/aoe/exports"]},
+                           {"clients", cl["/aoe/clients"]},
+                           {"peers", pe["/aoe/peers"]}};
+        std::printf("%s\n", all.dump(2).c_str());
+        return 0;
+    }
+    print_counters(prefix, st["/aoe/stats"]);
+    print_exports(ex["/aoe/exports"]);
+    print_clients(cl["/aoe/clients"]);
+    print_peers(pe["/aoe/peers"]);
     return 0;
 }
 

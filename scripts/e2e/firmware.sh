@@ -50,34 +50,12 @@ fw_start() {
     fw_fail "aoe-firmware did not come up (no first advert within 60 s)"
 }
 
-fw_key() {
-    python3 - "$1/firmware.sock" "$2" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode())
-s.close()
-PY
-}
+# The console is read by the tests' one counter reader, tests/lib/aoe_telemetry.py.
+FW_TELEMETRY=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib" && pwd)/aoe_telemetry.py
 
-fw_json() {
-    python3 - "$1/firmware.sock" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sys.argv[1])
-s.settimeout(5)
-s.sendall(b"j")
-buf = b""
-end = time.time() + 5
-while time.time() < end:
-    buf += s.recv(65536)
-    i = buf.find(b"AOE-STATS ")
-    if i >= 0 and b"\n" in buf[i:]:
-        print(buf[i + 10:buf.index(b"\n", i)].decode().strip())
-        sys.exit(0)
-sys.exit("no AOE-STATS line from the firmware within 5 s")
-PY
-}
+fw_key() { python3 "$FW_TELEMETRY" console-key "$1/firmware.sock" "$2"; }
+
+fw_json() { python3 "$FW_TELEMETRY" console-json "$1/firmware.sock"; }
 
 fw_stop() {
     local dir=$1 _

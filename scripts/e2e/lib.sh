@@ -2,7 +2,7 @@
 # scripts/e2e/lib.sh: reusable pieces of the QEMU end-to-end boot harness. Source it from bash.
 #
 # What it sets up (all inside a private network namespace, unique per run):
-#   br0 (bridge, STP off, forward delay 0, IPv4 10.77.0.1/24 + ULA fd99::1/64)
+#   br0 (bridge, STP off, forward delay 0, no multicast snooping, IPv4 10.77.0.1/24 + ULA fd99::1/64)
 #   tapN (persistent taps made inside the namespace, enslaved to br0), one per QEMU client
 #   dnsmasq (DHCP + TFTP, --no-daemon, the fast flags of docs/testing.md)
 #   the AoE target on br0: vblade, or any program with vblade's `SHELF SLOT IFACE FILE` syntax
@@ -16,6 +16,9 @@
 
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_REPO=$(cd "$E2E_LIB_DIR/../.." && pwd)
+# Namespaces, bridges and taps are made the one way the tests make them.
+# shellcheck source=tests/lib/netns.sh
+. "$E2E_REPO/tests/lib/netns.sh"
 
 E2E_NS="" E2E_DIR="" E2E_T0="" E2E_OK=0 E2E_CONSOLE=${E2E_CONSOLE:-0}
 E2E_STAGE_PXE_EXTRA=()
@@ -31,7 +34,7 @@ e2e_log() { echo "e2e: $*" >&2; }
 e2e_fail() { echo "e2e: FAIL: $*" >&2; exit 1; }
 e2e_now() { awk -v t0="$E2E_T0" -v t="$(date +%s.%N)" 'BEGIN{printf "%.1f", t - t0}'; }
 
-# e2e_require_root_tools: fail loudly when the machine cannot run the test.
+# e2e_require_tools [TOOL...]: fail loudly when the machine cannot run the test.
 e2e_require_tools() {
     local t
     [ "$(id -u)" -eq 0 ] || e2e_fail "needs root (network namespaces, taps)"
@@ -49,8 +52,7 @@ e2e_reap_stale() {
         owner=${ns##*-}
         [ -d "/proc/$owner" ] && continue
         e2e_log "removing stale namespace $ns (harness pid $owner is gone)"
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-        ip netns del "$ns" 2>/dev/null
+        netns_remove "$ns"
     done
 }
 
@@ -79,11 +81,7 @@ e2e_cleanup() {
     for pid in "${E2E_PIDS[@]}"; do
         timeout 5 tail --pid="$pid" -f /dev/null 2>/dev/null || kill -KILL "$pid" 2>/dev/null
     done
-    if [ -n "$E2E_NS" ] && ip netns list 2>/dev/null | grep -qw "^$E2E_NS"; then
-        for pid in $(ip netns pids "$E2E_NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-        ip netns exec "$E2E_NS" sh -c 'for d in /sys/class/net/tap*; do [ -e "$d" ] && ip link del "${d##*/}"; done; ip link del br0' 2>/dev/null
-        ip netns del "$E2E_NS" 2>/dev/null
-    fi
+    netns_remove "$E2E_NS"
     wait 2>/dev/null
     if [ "$rc" -eq 0 ] && [ "$E2E_OK" = 1 ] && [ "${E2E_KEEP:-0}" != 1 ]; then
         rm -rf "$E2E_DIR"
@@ -103,31 +101,19 @@ e2e_bg() {
     echo "$!" >"$E2E_DIR/$name.pid"
 }
 
-# e2e_net_up [MTU]: namespace, bridge with IPv4 + IPv6 ULA. The bridge gets a fixed MAC: left
-# alone it takes its first port's MAC when a tap joins, and a target that read the bridge's MAC
-# at start-up (vblade) then answers from an address the bridge no longer delivers locally.
+# e2e_net_up [MTU]: namespace, bridge (tests/lib/netns.sh netns_bridge: fixed MAC, no STP, no
+# multicast snooping) with IPv4 + IPv6 ULA.
 e2e_net_up() {
     E2E_MTU=${1:-1500}
     ip netns add "$E2E_NS" || return 1
     local nsx=(ip netns exec "$E2E_NS")
-    "${nsx[@]}" ip link set lo up &&
-        "${nsx[@]}" ip link add "$E2E_BR" type bridge stp_state 0 forward_delay 0 &&
-        "${nsx[@]}" ip link set "$E2E_BR" mtu "$E2E_MTU" &&
-        "${nsx[@]}" ip link set "$E2E_BR" address 02:ae:0b:00:00:01 &&
+    netns_bridge "$E2E_NS" "$E2E_BR" "$E2E_MTU" &&
         "${nsx[@]}" ip addr add "$E2E_V4/24" dev "$E2E_BR" &&
-        "${nsx[@]}" ip -6 addr add fd99::1/64 dev "$E2E_BR" nodad &&
-        "${nsx[@]}" ip link set "$E2E_BR" up
+        "${nsx[@]}" ip -6 addr add fd99::1/64 dev "$E2E_BR" nodad
 }
 
 # e2e_add_tap IDX: persistent tap made inside the namespace, in the bridge, at the run's MTU.
-e2e_add_tap() {
-    local tap=tap$1 nsx=(ip netns exec "$E2E_NS")
-    "${nsx[@]}" ip tuntap add dev "$tap" mode tap &&
-        "${nsx[@]}" ip link set "$tap" mtu "$E2E_MTU" &&
-        "${nsx[@]}" ip link set "$tap" master "$E2E_BR" &&
-        "${nsx[@]}" ip link set "$tap" up &&
-        "${nsx[@]}" ip link set "$E2E_BR" mtu "$E2E_MTU"
-}
+e2e_add_tap() { netns_tap "$E2E_NS" "tap$1" "$E2E_BR" "$E2E_MTU"; }
 
 # e2e_tftp_prepare: TFTP root with Debian's pxelinux.0 and ldlinux.c32 (stage-pxe checks them).
 e2e_tftp_prepare() {

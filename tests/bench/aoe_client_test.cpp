@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "bench/client/aoe_client.hpp"
+#include "bench/initiator/aoe_client.hpp"
 
 using namespace aoeclient;
 

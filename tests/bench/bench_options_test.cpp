@@ -1,4 +1,4 @@
-// aoe-bench's command line (bench/src/bench_options.cpp): both forms, every option's range, the
+// aoe-bench's command line (bench/loadgen/bench_options.cpp): both forms, every option's range, the
 // number syntax kept from the hand-written parser (0x hex, K/M/G sizes), and CLI11's own errors.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/src/bench_options.hpp"
+#include "bench/loadgen/bench_options.hpp"
 
 using namespace aoebench;
 

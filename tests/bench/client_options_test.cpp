@@ -1,4 +1,4 @@
-// aoe-client's command line (bench/client/client_options.cpp): COMMAND and --iface, defaults,
+// aoe-client's command line (bench/initiator/client_options.cpp): COMMAND and --iface, defaults,
 // every number checked (a bad one is refused, never read as 0 or wrapped), CLI11's own errors.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/client/client_options.hpp"
+#include "bench/initiator/client_options.hpp"
 
 using namespace aoeclient;
 

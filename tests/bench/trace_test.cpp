@@ -1,4 +1,4 @@
-// Boot traces and the replay scheduler's arithmetic (bench/src/trace.*, linux_window.hpp):
+// Boot traces and the replay scheduler's arithmetic (bench/loadgen/trace.*, linux_window.hpp):
 // the reader (plain and gzip, every malformed field named with file and line), the replay plan
 // (one client's reads merged into requests and cut into frames for the MTU, prefixes), the
 // Linux window and rto step by step, the ramp, and the completion-time quantiles.
@@ -12,8 +12,8 @@
 #include <fstream>
 #include <string>
 
-#include "bench/src/linux_window.hpp"
-#include "bench/src/trace.hpp"
+#include "bench/loadgen/linux_window.hpp"
+#include "bench/loadgen/trace.hpp"
 
 using namespace aoebench;
 

@@ -23,6 +23,9 @@ import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from aoe_telemetry import FirmwareConsole, Telemetry  # noqa: E402 (the tests' one counter reader)
+
 ETH_P_AOE = 0x88A2
 ETH_P_ALL = 0x0003
 BCAST = b"\xff" * 6
@@ -51,52 +54,6 @@ def check(cond, case, what):
         failures.append(f"{case}: {what}")
         log(f"FAIL: {case}: {what}")
     return cond
-
-
-class Telemetry:
-    """DPDK telemetry v2 socket of one aoe-target (what `aoe-target --stats=PID --json` reads)."""
-
-    def __init__(self, pid):
-        self.path = f"/var/run/dpdk/aoe-{pid}/dpdk_telemetry.v2"
-
-    def query(self, cmd):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        s.connect(self.path)
-        s.recv(4096)  # greeting
-        s.send(cmd.encode())
-        data = s.recv(1 << 20)
-        s.close()
-        return json.loads(data)[cmd]
-
-    def stats(self):
-        return self.query("/aoe/stats")
-
-    def exports(self):
-        return self.query("/aoe/exports")
-
-
-class FirmwareConsole:
-    """aoe-firmware's counters (hal/metal): the key `j` on its serial console makes it print one
-    line `AOE-STATS {json}` with the key names of aoe-target's /aoe/stats."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def stats(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(self.path)
-        s.settimeout(5)
-        s.sendall(b"j")
-        buf = b""
-        end = time.monotonic() + 5
-        while time.monotonic() < end:
-            buf += s.recv(65536)
-            i = buf.find(b"AOE-STATS ")
-            if i >= 0 and b"\n" in buf[i:]:
-                s.close()
-                return json.loads(buf[i + 10:buf.index(b"\n", i)])
-        s.close()
-        raise RuntimeError(f"no AOE-STATS line from the firmware console {self.path} within 5 s")
 
 
 class Link:

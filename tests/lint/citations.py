@@ -6,7 +6,7 @@ Usage: citations.py ROOT          check the repository at ROOT; exit 1 on any ba
 
 Which files are read: the files git would carry, `git ls-files --cached --others
 --exclude-standard` (tracked ones and new ones not ignored), minus binary files (a NUL byte in
-the first 8 KiB) and the data folders bench/raw/ and tests/fuzz/corpus/.
+the first 8 KiB) and the data folders bench/results/raw/ and tests/fuzz/corpus/.
 
 What a citation is: on one line, a word made of letters, digits and `_ - . /`, ending in `.md`
 with a non-empty file name before it, and not preceded by a letter, digit or one of
@@ -46,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 
-DATA_DIRS = ("bench/raw/", "tests/fuzz/corpus/")
+DATA_DIRS = ("bench/results/raw/", "tests/fuzz/corpus/")
 EXT = ".md"
 _name = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
 CITE = re.compile(r"(?<![A-Za-z0-9_./~${}%*@\\-])(/?(?:[A-Za-z0-9_.-]+/)*" + _name +
@@ -61,7 +61,7 @@ SOURCE_EXTS = ("cpp", "hpp", "h", "c", "S", "py", "sh", "cmake", "scd", "ld")
 FILE_NAME = re.compile(r"(?<![A-Za-z0-9_./~${}%*@\\<-])((?:[A-Za-z0-9_.-]+/)*[A-Za-z0-9][A-Za-z0-9_.-]*"
                        r"\.(?:" + "|".join(SOURCE_EXTS) + r"))(?![A-Za-z0-9_*>-]|\.[A-Za-z0-9_])")
 WORD = re.compile(r"[A-Za-z0-9_.*/-]+")
-NOT_YET_HELD = ("pxe", "iso", "tests/pxe", "tests/iso")
+NOT_YET_HELD = ()
 
 
 def repo_files(root):

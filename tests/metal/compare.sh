@@ -15,6 +15,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root"; exit 1; }
 # shellcheck source=scripts/e2e/firmware.sh
 . "$REPO/scripts/e2e/firmware.sh"
+# shellcheck source=tests/lib/netns.sh
+. "$REPO/tests/lib/netns.sh"
 NT=aoeb-cmpT-$$ NC=aoeb-cmpC-$$
 WORK=$(mktemp -d /tmp/aoe-metalcmp.XXXXXX)
 FW_PID='' TPID=''
@@ -23,11 +25,7 @@ cleanup() {
     set +e
     [ -n "$TPID" ] && kill -TERM "$TPID" 2>/dev/null && sleep 0.5
     [ -n "$FW_PID" ] && kill -KILL "$FW_PID" 2>/dev/null
-    for ns in $NT $NC; do
-        for p in $(ip netns pids $ns 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-    done
-    ip netns exec $NT ip link del tap0 2>/dev/null
-    ip netns del $NT 2>/dev/null; ip netns del $NC 2>/dev/null
+    netns_remove "$NT" "$NC"
     [ "$rc" -ne 0 ] && echo "compare: logs kept in $WORK" || rm -rf "$WORK"
     exit "$rc"
 }
@@ -35,17 +33,12 @@ trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*"; exit 1; }
 
 ip netns add $NT; ip netns add $NC
-for ns in $NT $NC; do ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; done
+netns_no_ipv6 $NT $NC
 t=(ip netns exec "$NT") c=(ip netns exec "$NC")
-"${t[@]}" ip link set lo up
-"${t[@]}" ip link add br0 type bridge stp_state 0 forward_delay 0
-"${t[@]}" ip link set br0 address 02:ae:0b:00:00:01 up
-"${t[@]}" ip tuntap add dev tap0 mode tap
-"${t[@]}" ip link set tap0 master br0 up
-ip link add cmpC$$ type veth peer name cmpB$$
-ip link set cmpC$$ netns $NC; ip link set cmpB$$ netns $NT
-"${t[@]}" ip link set cmpB$$ master br0 up
-"${c[@]}" ip link set cmpC$$ up
+netns_bridge $NT br0 1500
+netns_tap $NT tap0 br0 1500
+veth_link $NC cmpC$$ $NT cmpB$$
+"${t[@]}" ip link set cmpB$$ master br0
 
 IMG=$WORK/img
 head -c $(( (MIB << 20) + 512 * 3 )) /dev/urandom >"$IMG"

@@ -29,6 +29,8 @@ done
 [ -x "$CLIENT" ] || { echo "FAIL: aoe-client not found: $CLIENT"; exit 1; }
 # shellcheck source=scripts/e2e/firmware.sh
 . "$REPO/scripts/e2e/firmware.sh"
+# shellcheck source=tests/lib/netns.sh
+. "$REPO/tests/lib/netns.sh"
 
 NS=aoeb-metalconf-$$
 WORK=$(mktemp -d /tmp/aoe-metalconf.XXXXXX)
@@ -37,9 +39,7 @@ cleanup() {
     local rc=$?
     set +e
     [ -n "$FW_PID" ] && kill -KILL "$FW_PID" 2>/dev/null
-    for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-    ip netns exec "$NS" ip link del tap0 2>/dev/null
-    ip netns del "$NS" 2>/dev/null
+    netns_remove "$NS"
     if [ "$rc" -ne 0 ]; then
         echo "conformance: logs kept in $WORK"
     else
@@ -54,22 +54,15 @@ nsx=(ip netns exec "$NS")
 net_up() { # MTU
     ip netns add "$NS"
     # Nothing but the suite's frames may reach the firmware (it has no kernel filter, and
-    # badframes.py counts every frame exactly): no IPv6 chatter, no STP, and no multicast
-    # snooping. A snooping bridge joins 224.0.0.106 (all-snoopers) when it comes up, so br0
-    # sends two IGMPv3 reports about 1 and 2 s later, which the firmware would count as
-    # drop_not_aoe in whatever check is running then.
-    "${nsx[@]}" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    "${nsx[@]}" ip link set lo up
-    "${nsx[@]}" ip link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
-    "${nsx[@]}" ip link set br0 address 02:ae:0b:00:00:01 mtu "$1"
-    "${nsx[@]}" ip tuntap add dev tap0 mode tap
-    "${nsx[@]}" ip link set tap0 mtu "$1" master br0 up
-    "${nsx[@]}" ip link set br0 mtu "$1" promisc on up  # replies to spoofed sources reach the raw socket
+    # badframes.py counts every frame exactly): no IPv6 chatter, and a bridge without STP or
+    # multicast snooping (netns_bridge says why), else the firmware would count a stray frame
+    # as drop_not_aoe in whatever check is running then.
+    netns_no_ipv6 "$NS"
+    netns_bridge "$NS" br0 "$1"
+    netns_tap "$NS" tap0 br0 "$1"
+    "${nsx[@]}" ip link set br0 promisc on  # replies to spoofed sources reach the raw socket
 }
-net_down() {
-    "${nsx[@]}" ip link del tap0 2>/dev/null || true
-    ip netns del "$NS"
-}
+net_down() { netns_remove "$NS"; }
 C() { "${nsx[@]}" "$CLIENT" --iface br0 "$@"; }
 read_all() { # label slot file [client options]: fails unless byte-identical; prints the rate
     local label=$1 slot=$2 file=$3; shift 3

@@ -18,6 +18,8 @@ done
 [ -f "$FW" ] || { echo "FAIL: aoe-firmware image not found: $FW"; exit 1; }
 # shellcheck source=scripts/e2e/firmware.sh
 . "$REPO/scripts/e2e/firmware.sh"
+# shellcheck source=tests/lib/netns.sh
+. "$REPO/tests/lib/netns.sh"
 
 NS=aoeb-metalgrub-$$
 WORK=$(mktemp -d /tmp/aoe-metalgrub.XXXXXX)
@@ -26,9 +28,7 @@ cleanup() {
     local rc=$?
     set +e
     [ -n "$QPID" ] && kill -KILL "$QPID" 2>/dev/null
-    for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-    ip netns exec "$NS" ip link del tap0 2>/dev/null
-    ip netns del "$NS" 2>/dev/null
+    netns_remove "$NS"
     [ "$rc" -ne 0 ] && echo "grub-boot: logs kept in $WORK" || rm -rf "$WORK"
     exit "$rc"
 }
@@ -56,11 +56,9 @@ echo "GRUB rescue CD: $(stat -c %s "$WORK/grub.iso") bytes"
 
 nsx=(ip netns exec "$NS")
 ip netns add "$NS"
-"${nsx[@]}" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-"${nsx[@]}" ip link add br0 type bridge stp_state 0 forward_delay 0
-"${nsx[@]}" ip link set br0 address 02:ae:0b:00:00:01 up
-"${nsx[@]}" ip tuntap add dev tap0 mode tap
-"${nsx[@]}" ip link set tap0 master br0 up
+netns_no_ipv6 "$NS"
+netns_bridge "$NS" br0 1500
+netns_tap "$NS" tap0 br0 1500
 
 "${nsx[@]}" qemu-system-x86_64 -accel tcg -machine pc -smp 1 -m 256 -display none -monitor none \
     -no-reboot -nodefaults -boot d -cdrom "$WORK/grub.iso" \

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "aoeboot_version.hpp"
-#include "bench/src/replay_report.hpp"
+#include "bench/loadgen/replay_report.hpp"
 #include "hal/address.hpp"
 
 namespace aoebench {

@@ -1,4 +1,4 @@
-#include "bench/client/raw_socket.hpp"
+#include "bench/initiator/raw_socket.hpp"
 
 #include <arpa/inet.h>
 #include <linux/if_packet.h>

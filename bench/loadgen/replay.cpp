@@ -1,6 +1,6 @@
-#include "bench/src/replay.hpp"
+#include "bench/loadgen/replay.hpp"
 
-#include "bench/src/linux_window.hpp"
+#include "bench/loadgen/linux_window.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "bench/src/report.hpp"
+#include "bench/loadgen/report.hpp"
 
 #include <nlohmann/json.hpp>
 

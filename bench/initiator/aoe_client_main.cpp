@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "aoeboot_version.hpp"
-#include "bench/client/aoe_client.hpp"
-#include "bench/client/client_options.hpp"
-#include "bench/client/raw_socket.hpp"
+#include "bench/initiator/aoe_client.hpp"
+#include "bench/initiator/client_options.hpp"
+#include "bench/initiator/raw_socket.hpp"
 #include "hal/address.hpp"
 
 using namespace aoeclient;

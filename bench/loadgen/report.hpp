@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <string>
 
-#include "bench/src/bench_port.hpp"
-#include "bench/src/loadgen.hpp"
+#include "bench/loadgen/bench_port.hpp"
+#include "bench/loadgen/loadgen.hpp"
 
 namespace aoebench {
 

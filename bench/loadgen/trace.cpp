@@ -1,4 +1,4 @@
-#include "bench/src/trace.hpp"
+#include "bench/loadgen/trace.hpp"
 
 #include <zlib.h>
 

@@ -8,8 +8,8 @@
 #include <atomic>
 #include <cstdint>
 
-#include "bench/src/bench_options.hpp"
-#include "bench/src/bench_port.hpp"
+#include "bench/loadgen/bench_options.hpp"
+#include "bench/loadgen/bench_port.hpp"
 
 namespace aoebench {
 

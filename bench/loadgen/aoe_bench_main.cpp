@@ -1,7 +1,7 @@
 // aoe-bench: an AoE r11 load generator on DPDK, so that the client is never the bottleneck.
 //   aoe-bench [options] IFACE           net_af_packet on a kernel interface (like vbladed)
 //   aoe-bench EAL-ARGS -- [options]     any DPDK port (net_memif, ...)
-// Control steps (discovery, IDENTIFY) reuse bench/client's Session over a DPDK transport; the
+// Control steps (discovery, IDENTIFY) reuse bench/initiator's Session over a DPDK transport; the
 // load loop (loadgen.cpp) is a plain poll loop that allocates nothing per frame.
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -17,14 +17,14 @@
 #include <vector>
 
 #include "aoeboot_version.hpp"
-#include "bench/src/bench_options.hpp"
-#include "bench/src/bench_port.hpp"
-#include "bench/src/loadgen.hpp"
-#include "bench/src/reflect.hpp"
-#include "bench/src/replay.hpp"
-#include "bench/src/replay_report.hpp"
-#include "bench/src/report.hpp"
-#include "bench/src/trace.hpp"
+#include "bench/loadgen/bench_options.hpp"
+#include "bench/loadgen/bench_port.hpp"
+#include "bench/loadgen/loadgen.hpp"
+#include "bench/loadgen/reflect.hpp"
+#include "bench/loadgen/replay.hpp"
+#include "bench/loadgen/replay_report.hpp"
+#include "bench/loadgen/report.hpp"
+#include "bench/loadgen/trace.hpp"
 #include "hal/address.hpp"
 
 using namespace aoebench;
@@ -75,7 +75,7 @@ bool map_file(const std::string& path, Mapped& m, std::string& error) {
     return true;
 }
 
-// --replay: the storm of simulated Linux initiators (bench/src/replay.hpp).
+// --replay: the storm of simulated Linux initiators (bench/loadgen/replay.hpp).
 int run_replay_mode(const BenchOptions& o, BenchPort& port, const Trace& trace,
                     const aoeclient::TargetInfo& tgt, const aoeclient::IdentifyInfo& id) {
     std::string err;

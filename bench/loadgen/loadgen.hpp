@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "bench/client/aoe_client.hpp"
-#include "bench/src/bench_port.hpp"
-#include "bench/src/histogram.hpp"
+#include "bench/initiator/aoe_client.hpp"
+#include "bench/loadgen/bench_port.hpp"
+#include "bench/loadgen/histogram.hpp"
 
 namespace aoebench {
 

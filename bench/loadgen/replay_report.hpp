@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "bench/src/replay.hpp"
+#include "bench/loadgen/replay.hpp"
 
 namespace aoebench {
 

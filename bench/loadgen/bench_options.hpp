@@ -34,7 +34,7 @@ struct BenchOptions {
     std::uint32_t mtu = 0; // cap on our own MTU (0: the port's)
     std::uint64_t seed = 1;
     unsigned stall_ms = 0; // --stall: once, half a second in, stop polling for this long
-    // --replay TRACE: simulated Linux initiators replaying a boot trace (bench/src/replay.hpp)
+    // --replay TRACE: simulated Linux initiators replaying a boot trace (bench/loadgen/replay.hpp)
     std::string replay;
     double ramp = 0;                // --ramp S: client starts spread over S seconds
     std::uint64_t replay_bytes = 0; // --replay-bytes N: only this prefix of the trace

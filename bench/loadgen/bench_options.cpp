@@ -1,11 +1,11 @@
-#include "bench/src/bench_options.hpp"
+#include "bench/loadgen/bench_options.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <cstring>
 #include <limits>
 
-#include "bench/client/checked_option.hpp"
+#include "bench/initiator/checked_option.hpp"
 #include "hal/address.hpp"
 
 namespace aoebench {

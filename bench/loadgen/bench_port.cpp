@@ -1,4 +1,4 @@
-#include "bench/src/bench_port.hpp"
+#include "bench/loadgen/bench_port.hpp"
 
 #include <net/if.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 // aoe-bench --replay TRACE --clients N: N simulated Linux aoe initiators, each with its own MAC,
-// each sending the replay plan's frames (bench/src/trace.hpp) the way drivers/block/aoe does:
+// each sending the replay plan's frames (bench/loadgen/trace.hpp) the way drivers/block/aoe does:
 //   - a window of outstanding frames per target that starts at 1 and grows by one per reply up
 //     to half the target's frames (slow start), then by one per window of replies, up to the
 //     target's frame count (its Query Config buffer count, at most aoe_maxout = 64);
@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "bench/client/aoe_client.hpp"
-#include "bench/src/bench_port.hpp"
-#include "bench/src/trace.hpp"
+#include "bench/initiator/aoe_client.hpp"
+#include "bench/loadgen/bench_port.hpp"
+#include "bench/loadgen/trace.hpp"
 
 namespace aoebench {
 

@@ -1,7 +1,7 @@
 // aoe-bench's one DPDK port: EAL start-up (vbladed-like defaults through hal/dpdk/eal, or the
 // user's EAL arguments), a mempool, one RX/TX queue pair, and a Session-compatible transport
 // (send / recv with timeout / mac) for the control steps (discovery, IDENTIFY) that reuse the
-// bench/client Session. The load loop itself talks to the port directly (loadgen.cpp).
+// bench/initiator Session. The load loop itself talks to the port directly (loadgen.cpp).
 #pragma once
 
 #include <rte_ethdev.h>
@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string>
 
-#include "bench/src/bench_options.hpp"
+#include "bench/loadgen/bench_options.hpp"
 #include "target/wire.hpp"
 
 namespace aoebench {

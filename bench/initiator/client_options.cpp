@@ -1,10 +1,10 @@
-#include "bench/client/client_options.hpp"
+#include "bench/initiator/client_options.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <vector>
 
-#include "bench/client/checked_option.hpp"
+#include "bench/initiator/checked_option.hpp"
 #include "hal/address.hpp"
 
 namespace aoeclient {

@@ -1,4 +1,4 @@
-#include "bench/src/reflect.hpp"
+#include "bench/loadgen/reflect.hpp"
 
 #include <rte_mbuf.h>
 

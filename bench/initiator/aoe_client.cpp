@@ -1,5 +1,5 @@
 // AoE r11 request building and response parsing for the test client (docs/aoe-protocol.md §1).
-#include "bench/client/aoe_client.hpp"
+#include "bench/initiator/aoe_client.hpp"
 
 namespace aoeclient {
 using namespace aoe;

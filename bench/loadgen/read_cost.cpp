@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "bench/client/aoe_client.hpp"
+#include "bench/initiator/aoe_client.hpp"
 #include "hal/dpdk/datapath.hpp"
 #include "hal/dpdk/eal.hpp"
 #include "hal/dpdk/setup.hpp"

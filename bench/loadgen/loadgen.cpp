@@ -1,4 +1,4 @@
-#include "bench/src/loadgen.hpp"
+#include "bench/loadgen/loadgen.hpp"
 
 #include <unistd.h>
 
