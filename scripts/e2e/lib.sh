@@ -365,8 +365,9 @@ e2e_boot_clients() {
         # line's start is the start of the fetch (the timelines' kernel+initrd phase). A clear
         # screen (ESC[2J: GRUB's menu giving way to "Booting `X'") also ends a line, since a
         # full-screen menu draws by cursor moves without a newline. Carriage returns and escape
-        # sequences alone do not start a line: GRUB ends "Booting `X'" with such bytes and then
-        # loads kernel and initrd in silence, and the kernel's first line must carry its own time.
+        # sequences alone do not start a line: on OVMF such bytes follow GRUB's "Booting `X'"
+        # before it loads kernel and initrd in silence, and the kernel's first line must carry
+        # its own time, not theirs.
         E2E_T0=$E2E_T0 E2E_CONSOLE=$E2E_CONSOLE E2E_TAG="client $i" perl -MTime::HiRes=time -e '
             $| = 1; my $t0 = $ENV{E2E_T0}; my $con = $ENV{E2E_CONSOLE} eq "1";
             open(my $log, ">", $ARGV[0]) or die; select((select($log), $| = 1)[0]);
