@@ -350,7 +350,10 @@ e2e_boot_clients() {
         # "Loading boot/linux... " when it starts a download and "ok" when it ends, so the
         # line's start is the start of the fetch (the timelines' kernel+initrd phase). A clear
         # screen (ESC[2J: GRUB's menu giving way to "Booting `X'") also ends a line, since a
-        # full-screen menu draws by cursor moves without a newline.
+        # full-screen menu draws by cursor moves without a newline. Carriage returns and escape
+        # sequences alone do not start a line: on OVMF such bytes follow GRUB's "Booting `X'"
+        # before it loads kernel and initrd in silence, and the kernel's first line must carry
+        # its own time, not theirs.
         E2E_T0=$E2E_T0 E2E_CONSOLE=$E2E_CONSOLE E2E_TAG="client $i" perl -MTime::HiRes=time -e '
             $| = 1; my $t0 = $ENV{E2E_T0}; my $con = $ENV{E2E_CONSOLE} eq "1";
             open(my $log, ">", $ARGV[0]) or die; select((select($log), $| = 1)[0]);
@@ -359,10 +362,11 @@ e2e_boot_clients() {
                 $l =~ s/\r//g; $l =~ s/\e\[[0-9;?]*[A-Za-z]//g;
                 my $s = sprintf("[%8.3f] %s", $t - $t0, $l);
                 print $log $s; print STDERR "[$ENV{E2E_TAG}] $s" if $con; }
+            sub shown { my $v = $_[0]; $v =~ s/\r//g; $v =~ s/\e(\[[0-9;?]*[A-Za-z]?)?//g; return $v; }
             while (sysread(STDIN, my $c, 65536)) {
                 my $now = time;
                 $c =~ s/\e\[2J/\n/g;
-                $start = $now if $buf eq "";
+                $start = $now if shown($buf) eq "";
                 $buf .= $c;
                 while ((my $i = index($buf, "\n")) >= 0) { out(substr($buf, 0, $i + 1, ""), $start); $start = $now; }
             }
