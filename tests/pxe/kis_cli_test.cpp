@@ -529,9 +529,9 @@ TEST_CASE("ISOs: the initrd check (kiwi-live), a busybox initrd still stages") {
 
     // An initrd with both kiwi-live and livenet: the AoE entry stays the default (the client
     // reads only the blocks it touches); the download to RAM is the explicit --live-url.
-    const auto both = iso_with(
-        "both", ix::pack(d, "both-initrd", ix::tree({.kiwi_live = true, .livenet = true}),
-                         "zstd -q", true));
+    const auto both =
+        iso_with("both", ix::pack(d, "both-initrd", ix::tree({.kiwi_live = true, .livenet = true}),
+                                  "zstd -q", true));
     r = stage({both.string(), "--tftp-root", (d / "t7").string()});
     INFO(r.err);
     REQUIRE(r.status == 0);
