@@ -868,8 +868,8 @@ int print_report(const Options& o, const Entry& entry, const Source& src, const 
         return 0;
     }
     if (!src.live_url.empty()) {
-        // dracut's livenet downloads the whole ISO into the client's RAM (a tmpfs) and mounts
-        // the squashfs inside it from there.
+        // dracut's livenet downloads the whole ISO into the client's RAM (the initrd's /tmp, in
+        // its ramfs root: unevictable; bench/livenet.md) and mounts the squashfs inside it.
         out << "Download to RAM (dracut livenet): each client fetches " << src.live_url
             << " and keeps the whole ISO in RAM: " << src.ident.size << " bytes ("
             << (src.ident.size + (1u << 20) - 1) / (1u << 20)
