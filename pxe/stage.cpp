@@ -326,8 +326,14 @@ void check_initrd(const Options& o, const Source& src, std::ostream& err) {
     const std::string root = src.root() == NetRoot::Livenet
                                  ? "root=live:" + src.live_url
                                  : std::string(root_syntax(src.root())) + "eS.L";
-    const std::string msg =
+    std::string msg =
         where + ": this initrd cannot mount " + root + ", the entry's root: " + join(why, "; ");
+    // A dmsquash ISO (KIWI flags="dmsquash": dracut's dmsquash-live and livenet, no kiwi-live)
+    // boots from the network only by downloading itself: say which option writes that entry.
+    if (src.root() == NetRoot::KiwiLiveAoe && src.initrd->livenet && !src.initrd->kiwi_live)
+        msg += ". It has dracut's livenet: --live-url URL writes the entry it can boot "
+               "(root=live:URL, each client downloads the whole ISO into its RAM), with the ISO "
+               "served at URL";
     if (o.initrd_check)
         throw Failure(msg + ". Nothing was staged (--no-initrd-check stages it anyway, e.g. when "
                             "--append names a root the initrd does mount)");

@@ -91,8 +91,8 @@ int print_stage_report(const Options& o, const StageReport& r, std::ostream& out
         return 0;
     }
     if (!r.live_url.empty()) {
-        // dracut's livenet downloads the whole ISO into the client's RAM (a tmpfs) and mounts
-        // the squashfs inside it from there.
+        // dracut's livenet downloads the whole ISO into the client's RAM (the initrd's /tmp, in
+        // its ramfs root: unevictable; bench/results/livenet.md) and mounts the squashfs inside it.
         out << "Download to RAM (dracut livenet): each client fetches " << r.live_url
             << " and keeps the whole ISO in RAM: " << r.image_size << " bytes ("
             << (r.image_size + (1u << 20) - 1) / (1u << 20)

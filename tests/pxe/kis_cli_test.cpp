@@ -477,6 +477,11 @@ TEST_CASE("ISOs: the initrd check (kiwi-live), a busybox initrd still stages") {
                               "': /boot/x86_64/loader/initrd: this initrd cannot mount "
                               "root=live:AOEINTERFACE=eS.L, the entry's root: it has no "
                               "kiwi-live dracut module"));
+    // An initrd with livenet but no kiwi-live (KIWI's flags="dmsquash"): the refusal names the
+    // option that writes the entry it can boot.
+    CHECK(contains(r.err, ". It has dracut's livenet: --live-url URL writes the entry it can "
+                          "boot (root=live:URL, each client downloads the whole ISO into its "
+                          "RAM), with the ISO served at URL. Nothing was staged"));
     CHECK_FALSE(fs::exists(d / "t2"));
     i = stage({"--inspect", fedora.string()});
     CHECK(i.status == 0);
@@ -521,6 +526,27 @@ TEST_CASE("ISOs: the initrd check (kiwi-live), a busybox initrd still stages") {
     CHECK(contains(i.out, "verdict:     stage-pxe refuses it (--no-initrd-check stages it "
                           "anyway): this initrd cannot mount root=live:" +
                               url + "\n"));
+
+    // An initrd with both kiwi-live and livenet: the AoE entry stays the default (the client
+    // reads only the blocks it touches); the download to RAM is the explicit --live-url.
+    const auto both =
+        iso_with("both", ix::pack(d, "both-initrd", ix::tree({.kiwi_live = true, .livenet = true}),
+                                  "zstd -q", true));
+    r = stage({both.string(), "--tftp-root", (d / "t7").string()});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    auto cfg = fx::read_file(d / "t7/pxelinux.cfg/default");
+    CHECK(contains(cfg, "root=live:AOEINTERFACE=e0.1"));
+    CHECK_FALSE(contains(cfg, "root=live:http"));
+    CHECK(contains(r.out, "aoe-target --export"));
+    CHECK_FALSE(contains(r.out, "Download to RAM"));
+    r = stage({both.string(), "--tftp-root", (d / "t8").string(), "--live-url", url});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    cfg = fx::read_file(d / "t8/pxelinux.cfg/default");
+    CHECK(contains(cfg, "root=live:" + url));
+    CHECK_FALSE(contains(cfg, "AOEINTERFACE"));
+    CHECK(contains(r.out, "Download to RAM (dracut livenet)"));
 
     const std::vector<std::pair<std::vector<std::string>, std::string>> usage = {
         {{fedora.string(), "--live-url", "file:///srv/a.iso"},
