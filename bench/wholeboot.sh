@@ -15,17 +15,15 @@
 # Servers on CPU 1, clients on CPU 0. Bounded: each curl --max-time, each phase `timeout`.
 
 WB_NET=10.79.0
+# shellcheck source=tests/lib/netns.sh
+. "$ROOT/tests/lib/netns.sh" # veth_link, netns_remove: the one way namespaces are made
 
 wholeboot_cleanup() {
     local rc=$? p
     trap - EXIT INT TERM
     for p in "${wb_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
     sleep 0.5
-    for p in $(ip netns pids "$WB_NS_S" 2>/dev/null) $(ip netns pids "$WB_NS_C" 2>/dev/null); do
-        kill -KILL "$p" 2>/dev/null
-    done
-    ip netns del "$WB_NS_S" 2>/dev/null
-    ip netns del "$WB_NS_C" 2>/dev/null
+    netns_remove "$WB_NS_S" "$WB_NS_C"
     rm -rf "$WB_DIR"
     exit "$rc"
 }
@@ -103,10 +101,8 @@ PY
     say "whole-boot: $iso, share 1/$share: kernel $(stat -c %s "$WB_DIR/root/linux"), initrd $(stat -c %s "$WB_DIR/root/initrd"), ISO $(stat -c %s "$WB_DIR/root/live.iso"), AoE replay $rb bytes per client"
 
     if ! { ip netns add "$WB_NS_S" && ip netns add "$WB_NS_C" &&
-        ip link add "$vs" type veth peer name "$vc" &&
-        ip link set "$vs" netns "$WB_NS_S" && ip link set "$vc" netns "$WB_NS_C" &&
+        veth_link "$WB_NS_S" "$vs" "$WB_NS_C" "$vc" &&
         ip -n "$WB_NS_S" addr add "$WB_NET.1/24" dev "$vs" && ip -n "$WB_NS_C" addr add "$WB_NET.2/24" dev "$vc" &&
-        ip -n "$WB_NS_S" link set "$vs" up && ip -n "$WB_NS_C" link set "$vc" up &&
         ip -n "$WB_NS_S" link set lo up && ip -n "$WB_NS_C" link set lo up; }; then
         echo "bench: whole-boot: network set-up failed" >&2
         exit 1

@@ -97,12 +97,12 @@ w(f"Measured by `scripts/bench --whole-boot` on {cond['date']}, one run per poin
   f"clients: HTTP {f2(rate_http and rate_http / MB, '{:.0f}')} MB/s (8 curl downloads of the "
   f"whole ISO at once; also used for the TFTP rows: the link's capacity for those bytes), AoE "
   f"{rate_aoe / MB:.0f} MB/s (aoe-bench, sequential reads from 16 MACs, depth 64). *all done* = "
-  "from the phase's start (every client launched and waiting at a barrier, which then opens for "
-  "all at once) to the last client's last byte; *median*, *slowest/median* over the clients' own "
-  "finishing times. All N simulated clients share one CPU (a farm's clients each have their "
-  "own): where the clients' CPU, not the server or the link, sets the pace, the rows say more "
-  "about this machine than about the protocol; the AoE rows' clients are one `aoe-bench` process, "
-  "the TFTP and HTTP rows' are N `curl` processes, each piped into `cmp`.")
+  "from the phase's start to the last client's last byte; *median*, *slowest/median* over the "
+  "clients' own finishing times. The TFTP and HTTP rows' clients are N `curl` processes, each "
+  "piped into `cmp`, all started before the phase and waiting for their URLs (each curl reads "
+  "its configuration from a FIFO of its own); the phase starts when the URLs are written, so "
+  "starting the processes is not part of its time. The AoE rows' clients are one `aoe-bench` "
+  "process. All N simulated clients share one CPU (a farm's clients each have their own).")
 w("")
 w("| clients | phase | by | MB moved | all done s | median s | slowest/median | byte-time s | ÷ byte-time | clients failed |")
 w("|---|---|---|---|---|---|---|---|---|---|")
