@@ -132,7 +132,7 @@ KisBuild open_folder(const fs::path& dir, const std::string& only_base) {
     k.initrd = read_whole(k.initrd_path, "initrd");
     std::string s;
     if (read_file(k.input / (k.base + ".append"), s)) k.append = s;
-    if (read_file(k.input / (k.base + ".md5"), s)) k.md5 = s;
+    if (read_file(k.input / (k.base + ".md5"), s)) k.checksum = s;
     return k;
 }
 
@@ -252,7 +252,7 @@ KisBuild open_bundle(const fs::path& bundle) {
     if (k.kernel.empty()) throw Failure(in_quotes(k.input) + ": " + k.kernel_name + ": empty");
     if (k.initrd.empty()) throw Failure(in_quotes(k.input) + ": " + k.initrd_name + ": empty");
     if (small.count(k.base + ".append")) k.append = small[k.base + ".append"];
-    if (small.count(k.base + ".md5")) k.md5 = small[k.base + ".md5"];
+    if (small.count(k.base + ".md5")) k.checksum = small[k.base + ".md5"];
     return k;
 }
 

@@ -4,7 +4,8 @@
 //   BASE                  the filesystem image (no extension): what aoe-target exports
 //   BASE-KVER.kernel      the kernel
 //   BASE.initrd           the initrd (KIWI writes it 0600)
-//   BASE.md5, BASE.append (only for file systems with a UUID), BASE.tar.xz (all of them)
+//   BASE + .md5 (KIWI's checksum), BASE.append (only for file systems with a UUID),
+//   BASE.tar.xz (all of them)
 // The kernel and initrd are read into memory (a few tens of MB); the bundle is read with
 // libarchive, without root and without writing the filesystem image anywhere, except by
 // unpack_image() when a run stages it.
@@ -30,7 +31,7 @@ struct KisBuild {
     std::filesystem::path kernel_path, initrd_path, image_path;
     std::uint64_t image_size = 0;
     std::string kernel, initrd;       // the bytes
-    std::string append, md5;          // BASE.append / BASE.md5 text, if present
+    std::string append, checksum;     // the .append and .md5 files' text, if present
     std::vector<std::string> members; // a bundle's member names, in order
 
     // "'/abs/BASE-KVER.kernel'" or "'/abs/BASE.tar.xz': BASE-KVER.kernel", for messages and

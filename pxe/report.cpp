@@ -84,7 +84,7 @@ int inspect_kis(const Options& o, std::ostream& out) {
              {{"name", k.image_name},
               {"size", k.image_size},
               {"path", bundle ? nlohmann::json(nullptr) : nlohmann::json(k.image_path.string())}}},
-            {"md5", std::string(text::trim(k.md5))},
+            {"md5", std::string(text::trim(k.checksum))},
             {"append", std::string(text::trim(k.append))},
             {"initrd_facts", facts_json(f)},
             {"entry_args", args},
@@ -108,7 +108,7 @@ int inspect_kis(const Options& o, std::ostream& out) {
     out << "image:       " << (bundle ? k.image_name : k.image_path.string()) << " ("
         << k.image_size << " bytes)"
         << (bundle ? ", in the bundle: staging unpacks it into --image-dir" : "") << "\n";
-    if (!k.md5.empty()) out << "md5:         " << text::trim(k.md5) << "\n";
+    if (!k.checksum.empty()) out << "md5:         " << text::trim(k.checksum) << "\n";
     if (!k.append.empty())
         out << "append:      " << text::trim(k.append)
             << " (KIWI's .append: a local-disk root, not used for the AoE entry)\n";

@@ -47,7 +47,7 @@ std::map<std::string, std::pair<std::string, long long>> snapshot(const fs::path
 }
 
 // A KIS build as KIWI 9.24 writes it: BASE (ext4 image), BASE-KVER.kernel, BASE.initrd (0600),
-// BASE.md5, and with `bundle` BASE.tar.xz of them in KIWI's order.
+// the .md5 file, and with `bundle` BASE.tar.xz of them in KIWI's order.
 struct Kis {
     fs::path dir, image, kernel, initrd, bundle;
     std::string kernel_bytes, initrd_bytes;
