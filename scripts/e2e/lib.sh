@@ -196,9 +196,15 @@ e2e_dnsmasq() {
         --enable-tftp --tftp-root="$E2E_TFTP" \
         --no-ping --dhcp-option=175,b0:01:01 \
         --enable-ra --dhcp-range=::,constructor:"$E2E_BR",ra-only
+    e2e_dnsmasq_ready 'TFTP root is'
+}
+
+# e2e_dnsmasq_ready LINE: waits (5 s at most) for dnsmasq, the last process e2e_bg started, to
+# log LINE; fails the test with dnsmasq's log if it does not, or if dnsmasq exits.
+e2e_dnsmasq_ready() {
     local i
     for i in $(seq 50); do
-        grep -q 'TFTP root is' "$E2E_DIR/dnsmasq.log" 2>/dev/null && return 0
+        grep -q "$1" "$E2E_DIR/dnsmasq.log" 2>/dev/null && return 0
         kill -0 "${E2E_PIDS[-1]}" 2>/dev/null || break
         sleep 0.1
     done
@@ -303,18 +309,12 @@ e2e_target() {
 # the dnsmasq lines in CONF (what stage-pxe --install-bootloader prints for them: client
 # architecture 16 / vendor class HTTPClient get a URL as boot file and option 60 HTTPClient back).
 e2e_dnsmasq_httpboot() {
-    local conf=$1 i
+    local conf=$1
     e2e_bg dnsmasq dnsmasq --no-daemon --conf-file="$conf" --port=0 --user=root \
         --interface="$E2E_BR" --bind-interfaces \
         --dhcp-range=10.77.0.100,10.77.0.199,255.255.255.0,1h \
         --dhcp-leasefile="$E2E_DIR/dnsmasq.leases" --no-ping --log-dhcp
-    for i in $(seq 50); do
-        grep -q 'DHCP, IP range' "$E2E_DIR/dnsmasq.log" 2>/dev/null && return 0
-        kill -0 "${E2E_PIDS[-1]}" 2>/dev/null || break
-        sleep 0.1
-    done
-    cat "$E2E_DIR/dnsmasq.log" >&2
-    e2e_fail "dnsmasq did not start"
+    e2e_dnsmasq_ready 'DHCP, IP range'
 }
 
 # e2e_boot_clients N TIMEOUT: start N QEMU clients at once, each under `timeout`.
