@@ -7,8 +7,9 @@ The section sits between the markers below in the results file of OUT_DIR (appen
 `scripts/bench --storm` run replaces only it and report.py's own sections stay as they are."""
 import json
 import os
-import subprocess
 import sys
+
+import results_section
 
 raw, out = sys.argv[1], sys.argv[2]
 BEGIN, END = "<!-- storm: begin (bench/storm_report.py) -->", "<!-- storm: end -->"
@@ -166,21 +167,9 @@ for n, suffix, title in panels:
     gp.append(f'set title "{title}"')
     gp.append("plot " + ", ".join(curves) if curves else 'plot 2 notitle')
 gp.append("unset multiplot")
-gpf = os.path.join(out, "storm.gp.tmp")
-open(gpf, "w").write("\n".join(gp) + "\n")
-subprocess.run(["gnuplot", os.path.basename(gpf)], cwd=out, check=True)
-os.remove(gpf)
-for p in dats:
-    os.remove(p)
+results_section.plot(out, "storm", gp, dats)
 
-res = f"{out}/results.md"
-text = open(res).read() if os.path.exists(res) else "# aoe-target benchmark results\n"
-if BEGIN in text and END in text:
-    a, b = text.index(BEGIN), text.index(END) + len(END)
-    text = text[:a] + section.rstrip("\n") + text[b:]
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(res, "w").write(text)
+results_section.replace(out, BEGIN, END, section)
 for label, link, n, j in summary:
     if j:
         c = j["completion_s"]

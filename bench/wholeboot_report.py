@@ -6,8 +6,9 @@ The section sits between the markers below (appended when missing), so a run rep
 import json
 import os
 import statistics
-import subprocess
 import sys
+
+import results_section
 
 raw, out = sys.argv[1], sys.argv[2]
 BEGIN, END = "<!-- whole-boot: begin (bench/wholeboot_report.py) -->", "<!-- whole-boot: end -->"
@@ -165,19 +166,7 @@ for key, label, c in series:
     curves.append(f'"whole-boot-{key}.dat" using 1:2 with linespoints lw 2 lc {c} title "{label}"')
     curves.append(f'"whole-boot-{key}.dat" using 1:3 with lines dt 2 lc {c} notitle')
 gp.append("plot " + ", ".join(curves))
-gpf = os.path.join(out, "whole-boot.gp.tmp")
-open(gpf, "w").write("\n".join(gp) + "\n")
-subprocess.run(["gnuplot", os.path.basename(gpf)], cwd=out, check=True)
-os.remove(gpf)
-for p in dats:
-    os.remove(p)
+results_section.plot(out, "whole-boot", gp, dats)
 
-res = f"{out}/results.md"
-text = open(res).read() if os.path.exists(res) else "# aoe-target benchmark results\n"
-if BEGIN in text and END in text:
-    a, b = text.index(BEGIN), text.index(END) + len(END)
-    text = text[:a] + section.rstrip("\n") + text[b:]
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(res, "w").write(text)
+results_section.replace(out, BEGIN, END, section)
 print(section)
