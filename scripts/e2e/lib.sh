@@ -465,10 +465,29 @@ e2e_loader_watch() {
                 cycled=$((cycled + 1))
             else
                 e2e_log "client $i: its loader failed again at $t s; stopping it"
-                pkill -TERM -P "${E2E_CLIENT_PIDS[i]}" 2>/dev/null
+                e2e_stop_client "$i"
                 return 0
             fi
             seen=$n
+        fi
+        sleep 1
+    done
+}
+
+# e2e_stop_client N: ends client N's QEMU (its `timeout` wrapper then exits too).
+e2e_stop_client() { pkill -TERM -P "${E2E_CLIENT_PIDS[$1]}" 2>/dev/null || true; }
+
+# e2e_stop_client_on N ERE SETTLE MESSAGE: once client N's console has a line matching ERE, the
+# verdict is in: wait SETTLE seconds for the lines after it, log MESSAGE and stop the client,
+# instead of waiting for QEMU's timeout. Returns when the client has ended, either way.
+e2e_stop_client_on() {
+    local i=$1 re=$2 settle=$3 msg=$4
+    while kill -0 "${E2E_CLIENT_PIDS[i]}" 2>/dev/null; do
+        if grep -aqE "$re" "$E2E_DIR/client$i.log" 2>/dev/null; then
+            sleep "$settle"
+            e2e_log "$msg"
+            e2e_stop_client "$i"
+            return 0
         fi
         sleep 1
     done

@@ -69,10 +69,11 @@ case "$mode" in
 
     # Variants of the real initrd: one compressed cpio, as KIWI 9.24's dracut writes it (zstd
     # with tests/kiwi/kis's dracut.conf.d, gzip by Debian's default), packed again the same way.
-    case $(od -An -tx1 -N4 "$initrd" | tr -d ' \n') in
+    magic=$(od -An -tx1 -N4 "$initrd" | tr -d ' \n')
+    case $magic in
         28b52ffd) unpack=(zstd -dcq) pack=(zstd -q -c) ;;
         1f8b*) unpack=(zcat) pack=(gzip -n -c) ;;
-        *) echo "FAIL: $initrd is neither one zstd nor one gzip cpio (first bytes $(od -An -tx1 -N4 "$initrd"))"; exit 1 ;;
+        *) echo "FAIL: $initrd is neither one zstd nor one gzip cpio (first bytes $magic)"; exit 1 ;;
     esac
     tree=$work/tree
     mkdir -p "$tree"
